@@ -1,0 +1,37 @@
+/**
+ * buildApp: the HTTP server over a context, without listening (tests use `inject` or listen on port 0).
+ * Two surfaces on one port, each an encapsulated Fastify plugin with its own parsers, auth and error shape.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { oauthPlugin } from './oauth/plugin.js';
+import { managementPlugin } from './management/plugin.js';
+import { managementRoutes } from './management/routes/index.js';
+import { opsRoutes, createMetrics } from './ops/routes.js';
+import { loggerOptions } from './ops/logger.js';
+
+export interface BuildAppOptions {
+  /** pino options or false; tests pass `false`. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === undefined ? loggerOptions(ctx.config.logLevel) : opts.logger,
+    trustProxy: ctx.config.trustProxy,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    disableRequestLogging: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    bodyLimit: 1024 * 1024,
+  });
+  const metrics = createMetrics();
+  app.decorate('metrics', metrics);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await opsRoutes(app, ctx, metrics);
+  await app.register(oauthPlugin(ctx));
+  await app.register(managementPlugin(ctx, managementRoutes), { prefix: '/api/v2' });
+  return app;
+}

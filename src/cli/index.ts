@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** `baton`: run the server, migrate, rotate keys, and drive the Management API (like the `auth0` CLI). */
+import { Command } from 'commander';
+import { loadConfig, ConfigError } from '../config/index.js';
+import { serve } from '../server.js';
+import { createContext } from '../context.js';
+import { registerApiCommands } from './api-commands.js';
+
+const program = new Command();
+program.name('baton').description('Baton: self-hosted authorization server with Custom Token Exchange').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the server (configuration from the environment)')
+  .action(async () => {
+    await serve(loadConfig());
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => {
+    const ctx = await createContext(loadConfig());
+    await ctx.close();
+    process.stdout.write('database schema is up to date\n');
+  });
+
+const keys = program.command('keys').description('signing keys');
+keys
+  .command('rotate')
+  .description('create new signing keys; the old ones stay published until their tokens expire')
+  .action(async () => {
+    const ctx = await createContext(loadConfig());
+    const fresh = await ctx.keys.rotate();
+    await ctx.close();
+    for (const k of fresh) process.stdout.write(`${k.alg}\t${k.kid}\n`);
+  });
+
+registerApiCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);
+  else process.stderr.write(`baton: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,126 @@
+/**
+ * Baton's configuration: one zod schema over the environment (DESIGN section 2), validated at start.
+ * A bad value stops the server with a message that names the variable.
+ */
+import { z } from 'zod';
+import path from 'node:path';
+
+const boolish = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const urlWithSlash = z
+  .url({ protocol: /^https?$/ })
+  .refine((v) => v.endsWith('/'), 'must end with a trailing slash');
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on'),
+  BATON_ISSUER: urlWithSlash.optional().describe('issuer URL with trailing slash; `iss` of every token'),
+  BATON_DATA_DIR: z.string().min(1).default('./data').describe('embedded database and generated master key'),
+  BATON_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .describe('use PostgreSQL instead of the embedded SQLite database'),
+  BATON_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional()
+    .describe('shared throttling, Action cache and cache invalidation'),
+  BATON_SECRET_KEY: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('master key that encrypts signing keys and Action secrets at rest'),
+  BATON_ADMIN_CLIENT_ID: z.string().min(1).max(64).optional().describe('Management API client created at start'),
+  BATON_ADMIN_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  BATON_TENANT: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes').default('baton'),
+  BATON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BATON_ACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(20_000).describe('wall-clock limit of one Action run'),
+  BATON_ACTION_CPU_MS: z.coerce.number().int().min(10).max(60_000).default(5_000).describe('guest CPU budget of one Action run'),
+  BATON_ACTION_MEMORY_MB: z.coerce.number().int().min(8).max(1024).default(64).describe('memory limit of one Action run'),
+  BATON_ACTION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  BATON_ACTION_FETCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
+  BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  secretKey: string | undefined;
+  adminClientId: string | undefined;
+  adminClientSecret: string | undefined;
+  tenant: string;
+  logLevel: Env['BATON_LOG_LEVEL'];
+  trustProxy: boolean;
+  actions: {
+    timeoutMs: number;
+    cpuMs: number;
+    memoryMb: number;
+    fetchTimeoutMs: number;
+    fetchMaxBytes: number;
+    egressAllow: string[] | undefined;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(pickDefined(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.BATON_DATABASE_URL && !e.BATON_SECRET_KEY) {
+    throw new ConfigError('invalid configuration:\n  BATON_SECRET_KEY: required when BATON_DATABASE_URL is set');
+  }
+  if (Boolean(e.BATON_ADMIN_CLIENT_ID) !== Boolean(e.BATON_ADMIN_CLIENT_SECRET)) {
+    throw new ConfigError(
+      'invalid configuration:\n  BATON_ADMIN_CLIENT_SECRET: BATON_ADMIN_CLIENT_ID and BATON_ADMIN_CLIENT_SECRET go together',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    issuer: e.BATON_ISSUER ?? `http://localhost:${e.PORT}/`,
+    dataDir: path.resolve(e.BATON_DATA_DIR),
+    databaseUrl: e.BATON_DATABASE_URL,
+    redisUrl: e.BATON_REDIS_URL,
+    secretKey: e.BATON_SECRET_KEY,
+    adminClientId: e.BATON_ADMIN_CLIENT_ID,
+    adminClientSecret: e.BATON_ADMIN_CLIENT_SECRET,
+    tenant: e.BATON_TENANT,
+    logLevel: e.BATON_LOG_LEVEL,
+    trustProxy: e.BATON_TRUST_PROXY,
+    actions: {
+      timeoutMs: e.BATON_ACTION_TIMEOUT_MS,
+      cpuMs: e.BATON_ACTION_CPU_MS,
+      memoryMb: e.BATON_ACTION_MEMORY_MB,
+      fetchTimeoutMs: e.BATON_ACTION_FETCH_TIMEOUT_MS,
+      fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
+      egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
+    },
+  };
+}
+
+/** Empty strings count as unset, so `FOO= npm start` means the default. */
+function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * The services one Baton process runs on, built once at start and handed to the HTTP surfaces (buildApp) and the
+ * CLI. Tests build their own with an in-memory or PostgreSQL database.
+ */
+import path from 'node:path';
+import type { Config } from './config/index.js';
+import { openDatabase } from './storage/database.js';
+import { migrateToLatest } from './storage/migrations.js';
+import { createRepositories, type Storage } from './storage/index.js';
+import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.js';
+import { KeySet } from './keys/key-set.js';
+import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
+
+export interface AppContext {
+  config: Config;
+  storage: Storage;
+  repos: Storage['repos'];
+  sealer: Sealer;
+  keys: KeySet;
+  tokens: TokenSigner;
+  /** Audience of the Management API: `{issuer}api/v2/`. */
+  managementAudience: string;
+  /** Things to close on shutdown, last registered first. */
+  onClose(fn: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+/** Default ID token lifetime (Auth0's default, 10 hours) and the floor used for key publication windows. */
+export const DEFAULT_ID_TOKEN_LIFETIME = 36000;
+
+export async function createContext(config: Config, opts: { sqliteFile?: string; masterKey?: Uint8Array } = {}): Promise<AppContext> {
+  const opened = openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
+  });
+  const closers: Array<() => Promise<void> | void> = [() => opened.db.destroy()];
+  await migrateToLatest(opened.db);
+  const repos = createRepositories(opened.db);
+  const storage: Storage = { db: opened.db, dialect: opened.dialect, repos };
+  const sealer = createSealer(opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
+  const keys = new KeySet(repos.signingKeys, sealer, async () =>
+    Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
+  );
+  await keys.init();
+  const ctx: AppContext = {
+    config,
+    storage,
+    repos,
+    sealer,
+    keys,
+    tokens: createTokenSigner(keys, config.issuer),
+    managementAudience: `${config.issuer}api/v2/`,
+    onClose: (fn) => closers.push(fn),
+    close: async () => {
+      for (const fn of closers.reverse()) await fn();
+    },
+  };
+  return ctx;
+}

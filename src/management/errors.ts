@@ -1,0 +1,33 @@
+/**
+ * The Management API's one error family, Auth0's shape `{statusCode, error, message, errorCode}`.
+ * Anything that is not an ApiError becomes a 500 with a generic message (see management/plugin.ts).
+ */
+import { STATUS_CODES } from 'node:http';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    public readonly statusCode: number,
+    message: string,
+    public readonly errorCode?: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { statusCode: number; error: string; message: string; errorCode?: string } {
+    const body: { statusCode: number; error: string; message: string; errorCode?: string } = {
+      statusCode: this.statusCode,
+      error: STATUS_CODES[this.statusCode] ?? 'Error',
+      message: this.message,
+    };
+    if (this.errorCode) body.errorCode = this.errorCode;
+    return body;
+  }
+}
+
+export const badRequest = (message: string, errorCode = 'invalid_body') => new ApiError(400, message, errorCode);
+export const badQuery = (message: string) => new ApiError(400, message, 'invalid_query_string');
+export const notFound = (message: string, errorCode = 'inexistent_entity') => new ApiError(404, message, errorCode);
+export const conflict = (message: string, errorCode = 'conflict') => new ApiError(409, message, errorCode);
+export const forbidden = (message: string, errorCode = 'insufficient_scope') => new ApiError(403, message, errorCode);
+export const unauthorized = (message = 'Invalid token', errorCode?: string) => new ApiError(401, message, errorCode);

@@ -1,0 +1,87 @@
+/**
+ * The Management API surface under /api/v2: its own JSON parsing, bearer authentication, scope checks and the
+ * Auth0 error shape. Tokens are Baton's own, issued by client_credentials for the audience `{issuer}api/v2/`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
+import type { AppContext } from '../context.js';
+import { ApiError, unauthorized, forbidden } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified Management API caller. */
+    management?: { clientId: string; scopes: Set<string> };
+  }
+}
+
+export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+
+/** preHandler: the caller's token must carry at least one of the scopes (Auth0: "expected any of"). */
+export function requireScope(...scopes: string[]) {
+  return async (request: FastifyRequest) => {
+    const granted = request.management?.scopes;
+    if (!granted || !scopes.some((s) => granted.has(s))) {
+      throw forbidden(`Insufficient scope; expected any of: ${scopes.join(", ")}.`);
+    }
+  };
+}
+
+async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  const header = request.headers.authorization;
+  if (!header) throw unauthorized('Missing authentication');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw unauthorized('Bad HTTP authentication header format', 'Bearer');
+  try {
+    const { payload } = await ctx.tokens.verify(match[1]!, { audience: ctx.managementAudience });
+    if (typeof payload.gty !== 'string' || payload.gty !== 'client-credentials') {
+      throw unauthorized('Client is not global.');
+    }
+    const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
+    request.management = { clientId: String(payload.azp ?? ''), scopes };
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_JWT_EXPIRED') throw unauthorized('Expired token received for JSON Web Token validation');
+    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY')
+      throw unauthorized('Invalid token', 'invalid_signature');
+    throw unauthorized('Invalid token');
+  }
+}
+
+/** Maps Fastify's schema validation errors to Auth0's messages. */
+function validationMessage(err: FastifyError): ApiError {
+  const first = err.validation?.[0];
+  const where = err.validationContext ?? 'body';
+  let detail = first?.message ?? err.message;
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  if (first?.keyword === 'additionalProperties') detail = `Additional properties not allowed: ${String(params.additionalProperty)}`;
+  if (first?.keyword === 'required') detail = `Missing required property: ${String(params.missingProperty)}`;
+  const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const onProperty = path ? ` on property ${path}` : '';
+  if (where === 'querystring') return new ApiError(400, `Query validation error: '${detail}'${onProperty}.`, 'invalid_query_string');
+  if (where === 'params') return new ApiError(400, `Path validation error: '${detail}'${onProperty}.`, 'invalid_uri');
+  return new ApiError(400, `Payload validation error: '${detail}'${onProperty}.`, 'invalid_body');
+}
+
+export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request) => authenticate(ctx, request));
+    app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      let apiError: ApiError;
+      if (err instanceof ApiError) apiError = err;
+      else if (err.validation) apiError = validationMessage(err);
+      else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+        // Fastify's own client errors: bad JSON, wrong content type, body too large.
+        apiError = new ApiError(err.statusCode, err.statusCode === 415 ? 'Unsupported Media Type' : 'Invalid request payload JSON format', err.statusCode === 415 ? 'unsupported_media_type' : 'invalid_body');
+      } else {
+        request.log.error({ err }, 'management API error');
+        apiError = new ApiError(500, 'Internal error');
+      }
+      if (apiError.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
+      return reply.status(apiError.statusCode).send(apiError.toJSON());
+    });
+    app.setNotFoundHandler((request, reply) => {
+      reply.status(404).send(new ApiError(404, 'Not Found').toJSON());
+    });
+    for (const register of routes) await register(app, ctx);
+  };
+}

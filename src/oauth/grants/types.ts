@@ -1,0 +1,35 @@
+/**
+ * One contract for every grant (STYLE practice 1): a registry maps `grant_type` to a handler; the token endpoint
+ * holds no grant logic.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Client } from '../../storage/repositories/clients.js';
+
+export type TokenParams = Record<string, string>;
+
+export interface TokenRequest {
+  params: TokenParams;
+  client: Client;
+  /** The end user's IP (auth0-forwarded-for when trusted, else the peer). */
+  ip: string;
+  userAgent: string | undefined;
+  http: FastifyRequest;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  id_token?: string;
+  refresh_token?: string;
+  issued_token_type?: string;
+}
+
+export interface Grant {
+  grantType: string;
+  /** Parameters this grant reads (for documentation and the duplicate-parameter check). */
+  parameters: readonly string[];
+  handle(ctx: AppContext, req: TokenRequest): Promise<TokenResponse>;
+}

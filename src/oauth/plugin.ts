@@ -1,0 +1,31 @@
+/**
+ * The Authentication API surface: form (and JSON) bodies, RFC 6749 errors, no internal detail in any response.
+ */
+import type { FastifyInstance, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { AppContext } from '../context.js';
+import { OAuthError } from './errors.js';
+import { tokenEndpoint } from './token-endpoint.js';
+import { discoveryRoutes } from './discovery.js';
+
+export function oauthPlugin(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    await app.register(formbody, { bodyLimit: 64 * 1024 });
+    app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      let e: OAuthError;
+      if (err instanceof OAuthError) e = err;
+      else if (err.statusCode === 415) e = new OAuthError(400, 'invalid_request', 'Unsupported content type; use application/x-www-form-urlencoded or application/json');
+      else if (err.statusCode === 413) e = new OAuthError(413, 'invalid_request', 'Request body too large');
+      else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+        e = new OAuthError(400, 'invalid_request', 'Malformed request body');
+      else {
+        request.log.error({ err }, 'authentication API error');
+        e = new OAuthError(500, 'server_error', 'The server encountered an internal error.');
+      }
+      for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+      return reply.status(e.status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(e.toJSON());
+    });
+    await discoveryRoutes(app, ctx);
+    await tokenEndpoint(app, ctx);
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * POST /oauth/token, as a list of named steps (STYLE practice 2):
+ * parseParams → rejectDuplicateParams → authenticateClient → resolveGrant → checkClientMayUseGrant → grant.handle → respond.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { invalidRequest, unsupportedGrantType, unauthorizedClient } from './errors.js';
+import { authenticateClient } from './client-auth/index.js';
+import { findGrant } from './grants/index.js';
+import type { Grant, TokenParams } from './grants/types.js';
+import type { Client } from '../storage/repositories/clients.js';
+import { clientIp } from './request-ip.js';
+
+/** RFC 6749 section 3.2: parameters must not be included more than once; values must be strings. */
+export function parseParams(body: unknown): TokenParams {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Request body must be a form or a JSON object');
+  const params: TokenParams = {};
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (Array.isArray(value)) throw invalidRequest(`Duplicate parameter: ${key}`);
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
+    else if (typeof value === 'string') params[key] = value;
+    else throw invalidRequest(`Parameter ${key} must be a string`);
+  }
+  return params;
+}
+
+function resolveGrant(params: TokenParams): Grant {
+  const grantType = params.grant_type;
+  if (!grantType) throw invalidRequest('Missing required parameter: grant_type');
+  const grant = findGrant(grantType);
+  if (!grant) throw unsupportedGrantType(`Unsupported grant type: ${grantType}`);
+  return grant;
+}
+
+/** Auth0 clients list the grants they may use in `grant_types`. */
+function checkClientMayUseGrant(client: Client, grant: Grant): void {
+  if (!client.grant_types.includes(grant.grantType)) {
+    throw unauthorizedClient(`Grant type '${grant.grantType}' not allowed for the client.`);
+  }
+}
+
+export async function tokenEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post('/oauth/token', async (request: FastifyRequest, reply) => {
+    const params = parseParams(request.body);
+    const grant = resolveGrant(params);
+    const client = await authenticateClient(ctx, request, params);
+    checkClientMayUseGrant(client, grant);
+    const result = await grant.handle(ctx, {
+      params,
+      client,
+      ip: clientIp(request, client),
+      userAgent: request.headers['user-agent'],
+      http: request,
+    });
+    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    return result;
+  });
+}

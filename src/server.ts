@@ -1,0 +1,42 @@
+/** Starts Baton: configuration, context, migrations, keys, bootstrap, HTTP; closes cleanly on SIGINT/SIGTERM. */
+import { loadConfig, type Config } from './config/index.js';
+import { createContext } from './context.js';
+import { buildApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+
+export async function serve(config: Config = loadConfig()): Promise<void> {
+  const ctx = await createContext(config);
+  const boot = await bootstrap(ctx);
+  const app = await buildApp(ctx);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
+  const lines = [
+    '',
+    `Baton is listening on http://${config.host}:${config.port} (issuer ${config.issuer}, storage ${storage})`,
+    `Management API client: ${boot.adminClientId}`,
+  ];
+  if (boot.generatedSecret) {
+    lines.push(
+      `Management API client secret (shown once, store it now): ${boot.generatedSecret}`,
+      '',
+      'Get a Management API token:',
+      `  curl -s ${config.issuer}oauth/token -d grant_type=client_credentials \\`,
+      `    -d client_id=${boot.adminClientId} -d client_secret=${boot.generatedSecret} \\`,
+      `    --data-urlencode audience=${ctx.managementAudience}`,
+    );
+  } else if (!config.adminClientSecret) {
+    lines.push('(its secret was printed at first start; set BATON_ADMIN_CLIENT_ID/BATON_ADMIN_CLIENT_SECRET to choose your own)');
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}

@@ -1,0 +1,27 @@
+/** All repositories over one database. */
+import type { Db, DialectName } from './database.js';
+import { clientsRepository } from './repositories/clients.js';
+import { clientGrantsRepository } from './repositories/client-grants.js';
+import { resourceServersRepository } from './repositories/resource-servers.js';
+import { signingKeysRepository } from './repositories/signing-keys.js';
+import { settingsRepository } from './repositories/settings.js';
+import { usedJtisRepository } from './repositories/used-jtis.js';
+
+export function createRepositories(db: Db) {
+  return {
+    clients: clientsRepository(db),
+    clientGrants: clientGrantsRepository(db),
+    resourceServers: resourceServersRepository(db),
+    signingKeys: signingKeysRepository(db),
+    settings: settingsRepository(db),
+    usedJtis: usedJtisRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+export interface Storage {
+  db: Db;
+  dialect: DialectName;
+  repos: Repositories;
+}

@@ -1,0 +1,32 @@
+/**
+ * Signing and verifying Baton's own JWTs. Every JOSE operation goes through jose.
+ */
+import { SignJWT, jwtVerify, createLocalJWKSet, type JWTPayload, type JWTVerifyResult } from 'jose';
+import type { KeySet, SigningAlg } from '../keys/key-set.js';
+
+export interface TokenSigner {
+  sign(claims: JWTPayload, alg: SigningAlg, typ?: string): Promise<string>;
+  /** Verifies a token Baton issued: signature against the published key set, `iss`, and the given audience. */
+  verify(token: string, opts: { audience?: string | string[]; typ?: string; clockTolerance?: number }): Promise<JWTVerifyResult>;
+}
+
+export function createTokenSigner(keys: KeySet, issuer: string): TokenSigner {
+  return {
+    async sign(claims, alg, typ) {
+      const key = keys.signingKey(alg);
+      const header: { alg: string; kid: string; typ?: string } = { alg, kid: key.kid };
+      if (typ) header.typ = typ;
+      return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
+    },
+    async verify(token, opts) {
+      const jwks = createLocalJWKSet(keys.publicJwks());
+      return jwtVerify(token, jwks, {
+        issuer,
+        audience: opts.audience,
+        typ: opts.typ,
+        clockTolerance: opts.clockTolerance,
+        algorithms: ['RS256', 'PS256', 'ES256'],
+      });
+    },
+  };
+}
