@@ -10,6 +10,7 @@ import { createRepositories, type Storage } from './storage/index.js';
 import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.js';
 import { KeySet } from './keys/key-set.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
+import { createLogWriter, type LogWriter } from './logs/writer.js';
 
 export interface AppContext {
   config: Config;
@@ -18,6 +19,8 @@ export interface AppContext {
   sealer: Sealer;
   keys: KeySet;
   tokens: TokenSigner;
+  /** Tenant log writer (spec section 11): batched, off the request path, flushed on close. */
+  logs: LogWriter;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -49,11 +52,14 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     sealer,
     keys,
     tokens: createTokenSigner(keys, config.issuer),
+    logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();
     },
   };
+  // Registered after the database closer, so it runs before it: buffered log entries reach the database.
+  ctx.onClose(() => ctx.logs.close());
   return ctx;
 }

@@ -6,6 +6,10 @@ import { resourceServersRepository } from './repositories/resource-servers.js';
 import { signingKeysRepository } from './repositories/signing-keys.js';
 import { settingsRepository } from './repositories/settings.js';
 import { usedJtisRepository } from './repositories/used-jtis.js';
+import { connectionsRepository } from './repositories/connections.js';
+import { usersRepository } from './repositories/users.js';
+import { organizationsRepository } from './repositories/organizations.js';
+import { logsRepository } from './repositories/logs.js';
 
 export function createRepositories(db: Db) {
   return {
@@ -15,6 +19,10 @@ export function createRepositories(db: Db) {
     signingKeys: signingKeysRepository(db),
     settings: settingsRepository(db),
     usedJtis: usedJtisRepository(db),
+    connections: connectionsRepository(db),
+    users: usersRepository(db),
+    organizations: organizationsRepository(db),
+    logs: logsRepository(db),
   };
 }
 

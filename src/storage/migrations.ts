@@ -82,6 +82,7 @@ const m0001: Migration = {
       .addColumn('display_name', 'text')
       .addColumn('options', 'text', (c) => c.notNull())
       .addColumn('enabled_clients', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
 
@@ -105,6 +106,7 @@ const m0001: Migration = {
       .addColumn('logins_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('last_login', 'text')
       .addColumn('last_ip', 'text')
+      .addColumn('password_hash', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
@@ -202,6 +204,10 @@ const m0001: Migration = {
       .addColumn('strategy', 'text')
       .addColumn('strategy_type', 'text')
       .addColumn('hostname', 'text')
+      .addColumn('tenant_name', 'text')
+      .addColumn('organization_id', 'text')
+      .addColumn('organization_name', 'text')
+      .addColumn('identity_user_id', 'text')
       .addColumn('details', 'text')
       .execute();
     await db.schema.createIndex('logs_type').on('logs').columns(['type', 'seq']).execute();

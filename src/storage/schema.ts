@@ -74,6 +74,7 @@ export interface ConnectionsTable {
   display_name: string | null;
   options: string; // json
   enabled_clients: string; // json string[]
+  metadata: string | null; // json Record<string,string>
   created_at: string;
 }
 
@@ -96,6 +97,8 @@ export interface UsersTable {
   logins_count: number;
   last_login: string | null;
   last_ip: string | null;
+  /** scrypt hash (repositories/user-password.ts) for database-connection users; never returned. */
+  password_hash: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -184,6 +187,10 @@ export interface LogsTable {
   strategy: string | null;
   strategy_type: string | null;
   hostname: string | null;
+  tenant_name: string | null;
+  organization_id: string | null;
+  organization_name: string | null;
+  identity_user_id: string | null;
   details: string | null; // json
 }
 

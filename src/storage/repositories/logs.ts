@@ -1,0 +1,114 @@
+/**
+ * Tenant logs (spec section 11): `secte`, `fecte`, `limit_mu`, ... entries, appended in batches by the log writer
+ * (logs/writer.ts) and read newest first by `GET /api/v2/logs`, or after a checkpoint (`from`/`take`).
+ */
+import type { Db } from '../database.js';
+import type { Insertable, Selectable } from 'kysely';
+import type { LogsTable } from '../schema.js';
+import { fromJson, toJson } from '../codec.js';
+
+/** One log entry, Auth0's field names (spec sections 11.2 and 11.3). */
+export interface LogEntry {
+  log_id: string;
+  date: string;
+  type: string;
+  description?: string | null;
+  client_id?: string | null;
+  client_name?: string | null;
+  ip?: string | null;
+  user_agent?: string | null;
+  user_id?: string | null;
+  user_name?: string | null;
+  connection?: string | null;
+  connection_id?: string | null;
+  audience?: string | null;
+  scope?: string | string[] | null;
+  hostname?: string | null;
+  strategy?: string | null;
+  strategy_type?: string | null;
+  tenant_name?: string | null;
+  organization_id?: string | null;
+  organization_name?: string | null;
+  identity_user_id?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/** Equality filters the Management API's `q` may set (logs routes parse the query string). */
+export interface LogFilter {
+  type?: string[];
+  user_id?: string;
+  client_id?: string;
+  connection?: string;
+  ip?: string;
+  audience?: string;
+}
+
+export type LogListOptions =
+  | { page: number; perPage: number; filter?: LogFilter }
+  /** Checkpoint: the `take` entries after `from`, oldest first (Auth0's checkpoint pagination). */
+  | { from: string; take: number; filter?: LogFilter };
+
+const OPTIONAL_COLUMNS = [
+  'description', 'client_id', 'client_name', 'ip', 'user_agent', 'user_id', 'user_name', 'connection',
+  'connection_id', 'audience', 'hostname', 'strategy', 'strategy_type', 'tenant_name', 'organization_id',
+  'organization_name', 'identity_user_id',
+] as const;
+
+function toRow(e: LogEntry): Insertable<LogsTable> {
+  const row = { log_id: e.log_id, date: e.date, type: e.type } as Required<Omit<Insertable<LogsTable>, 'seq'>>;
+  for (const c of OPTIONAL_COLUMNS) row[c] = e[c] ?? null;
+  row.scope = Array.isArray(e.scope) ? e.scope.join(' ') : (e.scope ?? null);
+  row.details = e.details ? toJson(e.details) : null;
+  return row;
+}
+
+/** Auth0 leaves out the fields an event does not have. */
+function fromRow(r: Selectable<LogsTable>): LogEntry {
+  const e: LogEntry = { log_id: r.log_id, date: r.date, type: r.type };
+  for (const c of OPTIONAL_COLUMNS) if (r[c] !== null) e[c] = r[c];
+  if (r.scope !== null) e.scope = r.scope;
+  if (r.details !== null) e.details = fromJson(r.details, {});
+  return e;
+}
+
+export function logsRepository(db: Db) {
+  function filtered(filter: LogFilter | undefined) {
+    let q = db.selectFrom('logs');
+    if (filter?.type?.length) q = q.where('type', 'in', filter.type);
+    for (const k of ['user_id', 'client_id', 'connection', 'ip', 'audience'] as const) {
+      const v = filter?.[k];
+      if (v !== undefined) q = q.where(k, '=', v);
+    }
+    return q;
+  }
+  return {
+    /** Inserts a batch in one statement (chunked to stay under SQLite's bound-parameter limit). */
+    async append(entries: LogEntry[]): Promise<void> {
+      for (let i = 0; i < entries.length; i += 200) {
+        const chunk = entries.slice(i, i + 200).map(toRow);
+        if (chunk.length) await db.insertInto('logs').values(chunk).execute();
+      }
+    },
+    async get(logId: string): Promise<LogEntry | undefined> {
+      const r = await db.selectFrom('logs').selectAll().where('log_id', '=', logId).executeTakeFirst();
+      return r && fromRow(r);
+    },
+    /** Newest first; with `from`, the entries after that log id, oldest first. Undefined `total` for checkpoints. */
+    async list(opts: LogListOptions): Promise<{ logs: LogEntry[]; total?: number }> {
+      const q = filtered(opts.filter);
+      if ('from' in opts) {
+        const anchor = await db.selectFrom('logs').select('seq').where('log_id', '=', opts.from).executeTakeFirst();
+        if (!anchor) return { logs: [] };
+        const rows = await q.selectAll().where('seq', '>', anchor.seq).orderBy('seq', 'asc').limit(opts.take).execute();
+        return { logs: rows.map(fromRow) };
+      }
+      const [rows, total] = await Promise.all([
+        q.selectAll().orderBy('seq', 'desc').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { logs: rows.map(fromRow), total: Number(total.n) };
+    },
+  };
+}
+
+export type LogsRepository = ReturnType<typeof logsRepository>;

@@ -1,0 +1,279 @@
+/**
+ * Users and their identities. `findOrCreateByIdentity` is what `setUserByConnection` (spec section 6.3) needs:
+ * the `user_identities` primary key (connection_id, provider_user_id) together with the `users` primary key makes
+ * concurrent first logins of one external user end with exactly one Baton user, on SQLite and PostgreSQL alike.
+ */
+import type { Db } from '../database.js';
+import { isUniqueViolation } from '../database.js';
+import type { UsersTable, UserIdentitiesTable } from '../schema.js';
+import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
+import { newUserId } from '../ids.js';
+import { DATABASE_STRATEGY, type Connection } from './connections.js';
+import {
+  PROFILE_FIELDS, isSocialStrategy, mergeTopLevel, normalizeEmail, toUser, userIdFor,
+  type Metadata, type ProfileAttributes, type User,
+} from './user-shape.js';
+
+export * from './user-shape.js';
+
+/** A user with this id or e-mail already exists in the connection (Auth0: 409 `The user already exists.`). */
+export class UserExistsError extends Error {
+  override name = 'UserExistsError';
+}
+
+export interface NewUser {
+  attributes: ProfileAttributes;
+  /** Id inside the connection; generated (24 hex characters) when omitted. */
+  providerUserId?: string;
+  passwordHash?: string | null;
+  app_metadata?: Metadata;
+  user_metadata?: Metadata;
+  blocked?: boolean;
+}
+
+export interface UserUpdate {
+  attributes?: ProfileAttributes;
+  /** `replace`: profile fields not in `attributes` are removed (spec section 6.3 `updateBehavior: replace`). */
+  mode?: 'merge' | 'replace';
+  app_metadata?: Metadata;
+  user_metadata?: Metadata;
+  blocked?: boolean;
+  passwordHash?: string;
+}
+
+export interface UserListOptions {
+  page: number;
+  perPage: number;
+  /** Exact e-mail (case-insensitive). */
+  email?: string;
+  /** E-mail prefix (Auth0 `email:jo*`). */
+  emailPrefix?: string;
+  connection?: string;
+}
+
+const isPg = (db: Db) => db.getExecutor().adapter.constructor.name.startsWith('Postgres');
+
+function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTable> {
+  const row: Partial<UsersTable> = {};
+  for (const f of PROFILE_FIELDS) {
+    const v = f === 'email' ? normalizeEmail(a.email) : a[f];
+    if (v !== undefined) row[f] = v;
+    else if (replace) row[f] = null;
+  }
+  if (a.email_verified !== undefined || replace) row.email_verified = fromBool(a.email_verified);
+  if (a.phone_verified !== undefined || replace) row.phone_verified = fromBool(a.phone_verified);
+  return row;
+}
+
+export function usersRepository(db: Db) {
+  async function load(q: Db, userIds: string[]): Promise<User[]> {
+    if (userIds.length === 0) return [];
+    const [rows, identities] = await Promise.all([
+      q.selectFrom('users').selectAll().where('user_id', 'in', userIds).execute(),
+      q.selectFrom('user_identities').selectAll().where('user_id', 'in', userIds).orderBy('created_at').execute(),
+    ]);
+    const byUser = new Map<string, UserIdentitiesTable[]>();
+    for (const i of identities) byUser.set(i.user_id, [...(byUser.get(i.user_id) ?? []), i]);
+    const users = new Map(rows.map((r) => [r.user_id, toUser(r, byUser.get(r.user_id) ?? [])]));
+    return userIds.map((id) => users.get(id)).filter((u): u is User => u !== undefined);
+  }
+
+  async function insert(q: Db, connection: Connection, user: NewUser, providerUserId: string): Promise<string> {
+    const now = nowIso();
+    const userId = userIdFor(connection, providerUserId);
+    await q
+      .insertInto('users')
+      .values({
+        ...(profileColumns(user.attributes, true) as UsersTable),
+        user_id: userId,
+        connection_id: connection.id,
+        blocked: fromBool(user.blocked),
+        app_metadata: toJson(user.app_metadata ?? {}),
+        user_metadata: toJson(user.user_metadata ?? {}),
+        logins_count: 0,
+        last_login: null,
+        last_ip: null,
+        password_hash: user.passwordHash ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await q
+      .insertInto('user_identities')
+      .values({
+        connection_id: connection.id,
+        provider_user_id: providerUserId,
+        user_id: userId,
+        provider: connection.strategy,
+        connection: connection.name,
+        is_social: fromBool(isSocialStrategy(connection.strategy)),
+        profile_data: null,
+        created_at: now,
+      })
+      .execute();
+    return userId;
+  }
+
+  const repo = {
+    async get(userId: string): Promise<User | undefined> {
+      return (await load(db, [userId]))[0];
+    },
+
+    /** The user linked to this identity of the connection, if any. */
+    async getByIdentity(connectionId: string, providerUserId: string): Promise<User | undefined> {
+      const r = await db
+        .selectFrom('user_identities')
+        .select('user_id')
+        .where('connection_id', '=', connectionId)
+        .where('provider_user_id', '=', providerUserId)
+        .executeTakeFirst();
+      return r ? repo.get(r.user_id) : undefined;
+    },
+
+    /** Every user with this e-mail, across connections (Auth0 `GET /users-by-email`). */
+    async getByEmail(email: string): Promise<User[]> {
+      const rows = await db.selectFrom('users').select('user_id').where('email', '=', normalizeEmail(email)!).orderBy('created_at').execute();
+      return load(db, rows.map((r) => r.user_id));
+    },
+
+    /**
+     * Creates a user in a connection. For a database connection the e-mail must be unique in the connection;
+     * creations on one connection are serialised (row lock on PostgreSQL, SQLite's single writer) so two concurrent
+     * requests cannot both pass that check. Throws UserExistsError.
+     */
+    async create(connection: Connection, user: NewUser): Promise<User> {
+      const providerUserId = user.providerUserId ?? newUserId();
+      const email = normalizeEmail(user.attributes.email);
+      try {
+        const userId = await db.transaction().execute(async (trx) => {
+          if (isPg(db)) await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
+          if (connection.strategy === DATABASE_STRATEGY && email) {
+            const dup = await trx
+              .selectFrom('users')
+              .select('user_id')
+              .where('connection_id', '=', connection.id)
+              .where('email', '=', email)
+              .executeTakeFirst();
+            if (dup) throw new UserExistsError('The user already exists.');
+          }
+          return insert(trx, connection, user, providerUserId);
+        });
+        return (await repo.get(userId))!;
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new UserExistsError('The user already exists.');
+        throw err;
+      }
+    },
+
+    /**
+     * The user of this connection identity, created with `attributes` when missing (spec section 6.3,
+     * `creationBehavior: create_if_not_exists`). Atomic: concurrent calls for one new identity create one user and
+     * all return it; the losers of the insert race see a unique violation and read the winner's row.
+     */
+    async findOrCreateByIdentity(
+      connection: Connection,
+      providerUserId: string,
+      attributes: ProfileAttributes,
+    ): Promise<{ user: User; created: boolean }> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = await repo.getByIdentity(connection.id, providerUserId);
+        if (existing) return { user: existing, created: false };
+        try {
+          const userId = await db.transaction().execute((trx) => insert(trx, connection, { attributes }, providerUserId));
+          return { user: (await repo.get(userId))!, created: true };
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          // The winner has committed both rows by the time our insert fails; if its identity is not ours, the
+          // user id is taken by another identity and retrying cannot help.
+          const winner = await repo.getByIdentity(connection.id, providerUserId);
+          if (winner) return { user: winner, created: false };
+          if (await repo.get(userIdFor(connection, providerUserId))) {
+            throw new UserExistsError(`user id ${userIdFor(connection, providerUserId)} belongs to another identity`);
+          }
+        }
+      }
+      throw new Error('findOrCreateByIdentity: too much contention');
+    },
+
+    /**
+     * Applies profile, metadata (Auth0 top-level merge), blocked and password changes in one transaction.
+     * Returns undefined when the user does not exist.
+     */
+    async update(userId: string, u: UserUpdate): Promise<User | undefined> {
+      const found = await db.transaction().execute(async (trx) => {
+        let q = trx.selectFrom('users').select(['app_metadata', 'user_metadata']).where('user_id', '=', userId);
+        if (isPg(db)) q = q.forUpdate();
+        const current = await q.executeTakeFirst();
+        if (!current) return false;
+        const set: Partial<UsersTable> = { updated_at: nowIso() };
+        if (u.attributes || u.mode === 'replace') Object.assign(set, profileColumns(u.attributes ?? {}, u.mode === 'replace'));
+        if (u.app_metadata) set.app_metadata = toJson(mergeTopLevel(fromJson(current.app_metadata, {}), u.app_metadata));
+        if (u.user_metadata) set.user_metadata = toJson(mergeTopLevel(fromJson(current.user_metadata, {}), u.user_metadata));
+        if (u.blocked !== undefined) set.blocked = fromBool(u.blocked);
+        if (u.passwordHash !== undefined) set.password_hash = u.passwordHash;
+        await trx.updateTable('users').set(set).where('user_id', '=', userId).execute();
+        return true;
+      });
+      return found ? repo.get(userId) : undefined;
+    },
+
+    updateProfile(userId: string, attributes: ProfileAttributes, mode: 'merge' | 'replace' = 'merge') {
+      return repo.update(userId, { attributes, mode });
+    },
+
+    mergeMetadata(userId: string, patch: { app_metadata?: Metadata; user_metadata?: Metadata }) {
+      return repo.update(userId, patch);
+    },
+
+    setBlocked(userId: string, blocked: boolean) {
+      return repo.update(userId, { blocked });
+    },
+
+    /** Counts a login (spec section 6.3: `logins_count` is incremented); atomic increment, no lost updates. */
+    async recordLogin(userId: string, ip: string | null): Promise<boolean> {
+      const now = nowIso();
+      const r = await db
+        .updateTable('users')
+        .set((eb) => ({ logins_count: eb('logins_count', '+', 1), last_login: now, last_ip: ip, updated_at: now }))
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** The stored password hash (never part of the user object). */
+    async passwordHash(userId: string): Promise<string | null | undefined> {
+      const r = await db.selectFrom('users').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
+      return r?.password_hash;
+    },
+
+    async list(opts: UserListOptions): Promise<{ users: User[]; total: number }> {
+      let q = db.selectFrom('users');
+      if (opts.email !== undefined) q = q.where('email', '=', normalizeEmail(opts.email)!);
+      if (opts.emailPrefix !== undefined) {
+        // substr, not LIKE: no wildcard escaping to get right on two dialects.
+        const prefix = normalizeEmail(opts.emailPrefix)!;
+        q = q.where((eb) => eb(eb.fn('substr', ['email', eb.lit(1), eb.lit(prefix.length)]), '=', prefix));
+      }
+      if (opts.connection !== undefined) {
+        q = q.where('connection_id', 'in', db.selectFrom('connections').select('id').where('name', '=', opts.connection));
+      }
+      const [rows, total] = await Promise.all([
+        q.select('user_id').orderBy('created_at').orderBy('user_id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { users: await load(db, rows.map((r) => r.user_id)), total: Number(total.n) };
+    },
+
+    async delete(userId: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('organization_members').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('user_identities').where('user_id', '=', userId).execute();
+        const r = await trx.deleteFrom('users').where('user_id', '=', userId).executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      });
+    },
+  };
+  return repo;
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;
