@@ -1,9 +1,11 @@
 /**
  * client_credentials (RFC 6749 section 4.4), authorized by client grants as in Auth0: the client needs a grant for
  * the audience; the token carries the requested scopes that the grant allows, or all of them when none are asked.
+ * Only confidential clients may use it (RFC 6749 section 4.4: "MUST only be used by confidential clients"): a
+ * public client (`token_endpoint_auth_method: none`) gets 403 `unauthorized_client`, whatever its grant_types say.
  */
 import type { Grant } from './types.js';
-import { accessDenied } from '../errors.js';
+import { accessDenied, unauthorizedClient } from '../errors.js';
 import { resolveAudience, splitScope } from './audience.js';
 import { mintAccessToken } from '../../tokens/access-token.js';
 
@@ -11,6 +13,11 @@ export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   parameters: ['audience', 'scope'],
   async handle(ctx, { params, client }) {
+    if (client.token_endpoint_auth_method === 'none') {
+      throw unauthorizedClient(
+        "Grant type 'client_credentials' requires a confidential client; this client is public (token_endpoint_auth_method: none).",
+      );
+    }
     const api = await resolveAudience(ctx, params.audience);
     const clientGrant = await ctx.repos.clientGrants.find(client.client_id, api.identifier);
     if (!clientGrant) {

@@ -123,11 +123,28 @@ export function clientsRepository(db: Db) {
       ]);
       return { clients: rows.map(fromRow), total: Number(total.n) };
     },
-    async update(clientId: string, patch: ClientPatch): Promise<Client | undefined> {
+    /**
+     * Partial update. `credentials`, when given, replaces the client's private_key_jwt keys in the same
+     * transaction (an empty array removes them all).
+     */
+    async update(
+      clientId: string,
+      patch: ClientPatch,
+      credentials?: Omit<ClientCredential, 'client_id'>[],
+    ): Promise<Client | undefined> {
       const set = { ...toRow(patch), updated_at: nowIso() };
-      const r = await db.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) return undefined;
-      return this.get(clientId);
+      const updated = await db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) return false;
+        if (credentials) {
+          await trx.deleteFrom('client_credentials').where('client_id', '=', clientId).execute();
+          for (const cred of credentials) {
+            await trx.insertInto('client_credentials').values({ ...cred, client_id: clientId }).execute();
+          }
+        }
+        return true;
+      });
+      return updated ? this.get(clientId) : undefined;
     },
     async delete(clientId: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
