@@ -7,6 +7,8 @@ import type { AppContext } from '../context.js';
 import { OAuthError } from './errors.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { discoveryRoutes } from './discovery.js';
+import { revocationEndpoint } from './revocation.js';
+import { userinfoEndpoint } from './userinfo.js';
 
 export function oauthPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -27,5 +29,7 @@ export function oauthPlugin(ctx: AppContext) {
     });
     await discoveryRoutes(app, ctx);
     await tokenEndpoint(app, ctx);
+    await revocationEndpoint(app, ctx);
+    await userinfoEndpoint(app, ctx);
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { invalidRequest, unsupportedGrantType, unauthorizedClient } from './errors.js';
+import { OAuthError, invalidRequest, unsupportedGrantType, unauthorizedClient } from './errors.js';
 import { authenticateClient } from './client-auth/index.js';
 import { findGrant } from './grants/index.js';
 import type { Grant, TokenParams } from './grants/types.js';
@@ -45,7 +45,13 @@ export async function tokenEndpoint(app: FastifyInstance, ctx: AppContext): Prom
   app.post('/oauth/token', async (request: FastifyRequest, reply) => {
     const params = parseParams(request.body);
     const grant = resolveGrant(params);
-    const client = await authenticateClient(ctx, request, params);
+    let client: Client;
+    try {
+      client = await authenticateClient(ctx, request, params);
+    } catch (err) {
+      if (err instanceof OAuthError) grant.onClientAuthFailed?.(ctx, request, params, err);
+      throw err;
+    }
     checkClientMayUseGrant(client, grant);
     const result = await grant.handle(ctx, {
       params,

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
+import type { OAuthError } from '../errors.js';
 
 export type TokenParams = Record<string, string>;
 
@@ -32,4 +33,6 @@ export interface Grant {
   /** Parameters this grant reads (for documentation and the duplicate-parameter check). */
   parameters: readonly string[];
   handle(ctx: AppContext, req: TokenRequest): Promise<TokenResponse>;
+  /** Called when client authentication fails for a request of this grant (audit logs). */
+  onClientAuthFailed?(ctx: AppContext, http: FastifyRequest, params: TokenParams, error: OAuthError): void;
 }

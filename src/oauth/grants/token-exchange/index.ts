@@ -1,0 +1,161 @@
+/**
+ * The Custom Token Exchange grant (RFC 8693 on Auth0's CTE, spec section 1.2), as named steps:
+ * parse parameters → client policy → audience and consent → IP throttling → profile → request organization →
+ * actor ID token → Action → apply its commands → scopes → post-login → persist user changes → mint → log.
+ * Decide first, mint last: a denial, a thrown Action or a timeout leaves no token, no refresh token and no
+ * metadata written (a user created by setUserByConnection stays, as with any federated first login).
+ */
+import type { AppContext } from '../../../context.js';
+import type { Grant, TokenRequest, TokenResponse } from '../types.js';
+import { OAuthError, invalidRequest, serverError } from '../../errors.js';
+import { resolveAudience } from '../audience.js';
+import { issueTokens } from '../../../tokens/issue.js';
+import { OIDC_SCOPES } from '../../../tokens/user-claims.js';
+import { findProfileByType } from '../../../token-exchange/profiles.js';
+import { parseExchangeParams, redactedBody, TOKEN_EXCHANGE_GRANT, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
+import { checkClientMayExchange } from './client-policy.js';
+import { validateActorIdToken } from './actor-token.js';
+import { runExchangeAction } from './run-action.js';
+import { applyExchangeCommands } from './apply-commands.js';
+import { resolveRequestOrganization } from './organization.js';
+import { runPostLogin } from '../post-login.js';
+import { logFailure, logSuccess } from './audit.js';
+import type { ExchangeTransaction } from './transaction.js';
+
+export const TOO_MANY_ATTEMPTS =
+  'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+
+export const CONSENT_REQUIRED =
+  "Consent required: enable 'Allow Skipping User Consent' (skip_consent_for_verifiable_first_party_clients) on the API";
+
+/** Spec 9.6: CTE is non-interactive, so the API must let first-party clients skip consent. */
+function checkConsent(tx: ExchangeTransaction): void {
+  if (!tx.api!.skip_consent_for_verifiable_first_party_clients) {
+    throw invalidRequest(CONSENT_REQUIRED, `API ${tx.api!.identifier} does not allow skipping consent`);
+  }
+}
+
+async function checkThrottle(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
+  if (await ctx.throttle.isBlocked(tx.ip)) {
+    throw new OAuthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS, `IP ${tx.ip} is blocked by suspicious IP throttling`);
+  }
+}
+
+async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
+  const profile = await findProfileByType(ctx, tx.params.subjectTokenType);
+  if (!profile) throw invalidRequest(NO_HANDLER, `no token exchange profile for subject_token_type ${tx.params.subjectTokenType}`);
+  tx.profile = profile;
+}
+
+/**
+ * Scope ceiling (DESIGN section 8): OIDC scopes, plus the API's own scopes; when the client holds a client grant
+ * for the API, only the scopes it lists. An exchanged token can only narrow.
+ */
+async function scopeFilter(ctx: AppContext, tx: ExchangeTransaction): Promise<(s: string) => boolean> {
+  const defined = new Set(tx.api!.scopes.map((s) => s.value));
+  const grant = await ctx.repos.clientGrants.find(tx.client.client_id, tx.api!.identifier);
+  return (s) => (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
+}
+
+async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<TokenResponse> {
+  checkClientMayExchange(tx.client);
+  tx.api = await resolveAudience(ctx, tx.params.audience);
+  checkConsent(tx);
+  await checkThrottle(ctx, tx);
+  await resolveProfile(ctx, tx);
+  await resolveRequestOrganization(ctx, tx);
+  tx.actorTokenUser = await validateActorIdToken(ctx, tx.params);
+  const commands = await runExchangeAction(ctx, tx);
+  await applyExchangeCommands(ctx, tx, commands);
+
+  const allowed = await scopeFilter(ctx, tx);
+  const post = await runPostLogin(ctx, {
+    protocol: 'oauth2-token-exchange',
+    client: tx.client,
+    api: tx.api,
+    user: tx.user!,
+    connection: tx.connection,
+    org: tx.org,
+    scopes: tx.params.scopes.filter(allowed),
+    requestedScopes: tx.params.scopes,
+    body: tx.body,
+    ip: tx.ip,
+    userAgent: tx.userAgent,
+    hostname: tx.hostname,
+    subjectTokenType: tx.params.subjectTokenType,
+    actorTokenType: tx.params.actorTokenType,
+    actor: tx.actor,
+  });
+
+  const appMetadata = { ...tx.appMetadata, ...post.appMetadata };
+  const userMetadata = { ...tx.userMetadata, ...post.userMetadata };
+  if (Object.keys(appMetadata).length || Object.keys(userMetadata).length) {
+    tx.user = (await ctx.repos.users.mergeMetadata(tx.user!.user_id, { app_metadata: appMetadata, user_metadata: userMetadata })) ?? tx.user;
+  }
+  await ctx.repos.users.recordLogin(tx.user!.user_id, tx.ip);
+
+  const issued = await issueTokens(ctx, {
+    client: tx.client,
+    api: tx.api,
+    user: tx.user!,
+    scopes: post.scopes.filter(allowed),
+    org: tx.org ? { id: tx.org.id, name: tx.org.name } : undefined,
+    actor: tx.actor,
+    noRefreshToken: tx.params.actorToken !== undefined,
+    accessTokenClaims: post.accessTokenClaims,
+    idTokenClaims: post.idTokenClaims,
+    issuedTokenType: ACCESS_TOKEN_TYPE,
+    subjectTokenType: tx.params.subjectTokenType,
+  });
+  logSuccess(ctx, tx, issued.grantedScopes, issued.accessTokenJti);
+  return issued.response;
+}
+
+function newTransaction(req: TokenRequest, params: ExchangeParams): ExchangeTransaction {
+  const lang = req.http.headers['accept-language'];
+  return {
+    client: req.client,
+    params,
+    body: redactedBody(req.params),
+    ip: req.ip,
+    userAgent: req.userAgent,
+    hostname: req.http.hostname,
+    language: typeof lang === 'string' ? lang.split(',')[0]?.split(';')[0]?.trim() : undefined,
+    appMetadata: {},
+    userMetadata: {},
+  };
+}
+
+/** Parameters as far as they parse, for logging a request that failed its parameter checks. */
+function rawParams(req: TokenRequest): ExchangeParams {
+  return {
+    subjectToken: '',
+    subjectTokenType: req.params.subject_token_type ?? '',
+    requestedTokenType: req.params.requested_token_type ?? ACCESS_TOKEN_TYPE,
+    audience: req.params.audience,
+    scopes: (req.params.scope ?? '').split(' ').filter(Boolean),
+  };
+}
+
+export const tokenExchangeGrant: Grant = {
+  grantType: TOKEN_EXCHANGE_GRANT,
+  parameters: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'audience', 'scope', 'organization'],
+  async handle(ctx, req) {
+    let tx = newTransaction(req, rawParams(req));
+    try {
+      tx = { ...tx, params: parseExchangeParams(req.params) };
+      return await exchange(ctx, tx);
+    } catch (err) {
+      const error = err instanceof OAuthError ? err : serverError(`unexpected error: ${(err as Error).message}`);
+      if (!(err instanceof OAuthError)) req.http.log.error({ err }, 'token exchange failed unexpectedly');
+      logFailure(ctx, tx, error);
+      throw error;
+    }
+  },
+  onClientAuthFailed(ctx, http, params, error) {
+    // E1: the failure is logged with the client_id the request claimed (spec 11.3: may be any value).
+    const claimed = { client_id: params.client_id ?? '', name: '' } as TokenRequest['client'];
+    const req: TokenRequest = { params, client: claimed, ip: http.ip, userAgent: http.headers['user-agent'], http };
+    logFailure(ctx, newTransaction(req, rawParams(req)), error);
+  },
+};

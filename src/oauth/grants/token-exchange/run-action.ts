@@ -1,0 +1,106 @@
+/**
+ * Steps 8 and 9 of spec 1.2: run the profile's deployed Action with the full event (spec 5.2), then read its
+ * outcome. Only a run that ended well has its commands applied; `deny` and `rejectInvalidSubjectToken` map as
+ * spec 6.7, 6.8 and DESIGN D9, D10 say.
+ */
+import type { AppContext } from '../../../context.js';
+import type { ActionCommand, RunResult } from '../../../actions/contract.js';
+import { OAuthError, serverError, invalidRequest } from '../../errors.js';
+import { getDeployedVersion } from '../../../actions/service.js';
+import type { ExchangeTransaction } from './transaction.js';
+import { publicUser } from './user-view.js';
+
+export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction, secrets: Record<string, string>) {
+  const p = tx.params;
+  const transaction: Record<string, unknown> = {
+    subject_token: p.subjectToken,
+    subject_token_type: p.subjectTokenType,
+    requested_scopes: p.scopes,
+    requested_token_type: p.requestedTokenType,
+  };
+  if (p.actorToken !== undefined) transaction.actor_token = p.actorToken;
+  if (p.actorTokenType !== undefined) transaction.actor_token_type = p.actorTokenType;
+  if (tx.actorTokenUser) transaction.actor_token_user = publicUser(tx.actorTokenUser);
+  const event: Record<string, unknown> = {
+    secrets,
+    client: { client_id: tx.client.client_id, name: tx.client.name, metadata: tx.client.client_metadata },
+    request: {
+      body: tx.body,
+      geoip: {},
+      hostname: tx.hostname,
+      ip: tx.ip,
+      ...(tx.language ? { language: tx.language } : {}),
+      method: 'POST',
+      ...(tx.userAgent ? { user_agent: tx.userAgent } : {}),
+    },
+    resource_server: { identifier: tx.api!.identifier },
+    tenant: { id: ctx.config.tenant },
+    transaction,
+  };
+  if (tx.requestOrg) {
+    event.organization = {
+      id: tx.requestOrg.id,
+      name: tx.requestOrg.name,
+      display_name: tx.requestOrg.display_name ?? tx.requestOrg.name,
+      metadata: tx.requestOrg.metadata,
+    };
+  }
+  return event;
+}
+
+/** Why a run failed, for the fecte log (the client only sees the generic 500 text). */
+function failureDetail(result: RunResult): string {
+  switch (result.kind) {
+    case 'thrown':
+      return `Action threw ${result.name}: ${result.message}`;
+    case 'timeout':
+      return `Action exceeded its ${result.limit === 'cpu' ? 'CPU budget' : 'wall-clock limit'}`;
+    case 'memory':
+      return 'Action exceeded its memory limit';
+    case 'invalid_command':
+      return `Action called ${result.command} and broke a rule: ${result.rule}`;
+    default:
+      return 'Action failed';
+  }
+}
+
+/** `deny` / `rejectInvalidSubjectToken`, if the Action called one: the first one recorded wins (spec 6.7). */
+function denial(commands: ActionCommand[]): { kind: 'deny' | 'reject'; error: OAuthError } | undefined {
+  for (const c of commands) {
+    if (c.name === 'access.deny') {
+      const code = String(c.args[0] ?? 'invalid_request');
+      const reason = String(c.args[1] ?? '');
+      // D9: any code; server_error is 500, every other code 400.
+      return { kind: 'deny', error: new OAuthError(code === 'server_error' ? 500 : 400, code, reason, `Action denied: ${code}: ${reason}`) };
+    }
+    if (c.name === 'access.rejectInvalidSubjectToken') {
+      const reason = String(c.args[0] ?? 'Invalid subject token');
+      return { kind: 'reject', error: invalidRequest(reason, `Action rejected the subject token: ${reason}`) };
+    }
+  }
+  return undefined;
+}
+
+/** Runs the Action; returns its commands when it succeeded, else throws the mapped OAuthError. */
+export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction): Promise<ActionCommand[]> {
+  const version = await getDeployedVersion(ctx, tx.profile!.action_id);
+  if (!version) throw serverError(`the Action ${tx.profile!.action_id} of profile ${tx.profile!.id} is not deployed`);
+  const result = await ctx.actions.run({
+    versionId: version.versionId,
+    code: version.code,
+    trigger: 'custom-token-exchange',
+    event: buildExchangeEvent(ctx, tx, version.secrets),
+    secrets: version.secrets,
+  });
+  tx.commands = result.commands;
+  const denied = denial(result.commands);
+  if (denied) {
+    if (denied.kind === 'reject') await ctx.throttle.recordInvalidSubjectToken(tx.ip);
+    throw denied.error;
+  }
+  if (result.kind === 'invalid_command' && /^authentication\.setUserBy/.test(result.command)) {
+    throw invalidRequest(result.rule, failureDetail(result));
+  }
+  if (result.kind !== 'ok') throw serverError(failureDetail(result));
+  return result.commands;
+}

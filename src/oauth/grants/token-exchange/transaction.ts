@@ -1,0 +1,33 @@
+/** The state one token exchange accumulates as it moves through its steps. */
+import type { Client } from '../../../storage/repositories/clients.js';
+import type { ResourceServer } from '../../../storage/repositories/resource-servers.js';
+import type { ExchangeParams } from './parameters.js';
+import type { ActorClaim } from '../../../tokens/actor.js';
+import type { ActionCommand } from '../../../actions/contract.js';
+import type { User } from '../../../storage/repositories/users.js';
+import type { Organization } from '../../../storage/repositories/organizations.js';
+
+export interface ExchangeTransaction {
+  client: Client;
+  params: ExchangeParams;
+  /** The parsed form, client credentials removed (D8). */
+  body: Record<string, string>;
+  ip: string;
+  userAgent: string | undefined;
+  hostname: string;
+  language: string | undefined;
+  api?: ResourceServer;
+  profile?: { id: string; action_id: string; subject_token_type: string };
+  /** Organization named by the request (`organization` parameter), resolved before the Action. */
+  requestOrg?: Organization | undefined;
+  actorTokenUser?: User | undefined;
+  commands?: ActionCommand[];
+  user?: User;
+  /** The connection the user was selected through (setUserByConnection) or the user's primary one. */
+  connection?: { id: string; name: string; strategy: string };
+  identityUserId?: string;
+  org?: Organization | undefined;
+  actor?: ActorClaim | undefined;
+  appMetadata: Record<string, unknown>;
+  userMetadata: Record<string, unknown>;
+}

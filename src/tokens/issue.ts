@@ -1,0 +1,128 @@
+/**
+ * issueTokens: the one place user tokens are minted (STYLE practice 3: decide, run hooks, then mint).
+ * Access token for the API; ID token when `openid` was granted; refresh token only with `offline_access`, an API
+ * that allows offline access, a client allowed the refresh_token grant, and no actor (spec 9.4, DESIGN D1).
+ */
+import type { JWTPayload } from 'jose';
+import type { AppContext } from '../context.js';
+import { DEFAULT_ID_TOKEN_LIFETIME } from '../context.js';
+import type { Client } from '../storage/repositories/clients.js';
+import type { ResourceServer } from '../storage/repositories/resource-servers.js';
+import { isSigningAlg } from '../keys/key-set.js';
+import { mintAccessToken } from './access-token.js';
+import { scopedUserClaims, allowedCustomClaims, type ClaimsUser } from './user-claims.js';
+import { newJti, newRefreshToken, randomAlnum } from '../storage/ids.js';
+import type { TokenResponse } from '../oauth/grants/types.js';
+import type { ActorClaim } from './actor.js';
+
+export interface IssueInput {
+  client: Client;
+  api: ResourceServer;
+  user: ClaimsUser;
+  /** Granted scopes, already limited to what the API and client allow. */
+  scopes: string[];
+  org?: { id: string; name: string } | undefined;
+  actor?: ActorClaim | undefined;
+  /** Suppresses the refresh token (an actor token was presented, DESIGN D1). */
+  noRefreshToken?: boolean;
+  accessTokenClaims?: Record<string, unknown>;
+  idTokenClaims?: Record<string, unknown>;
+  /** RFC 8693 section 2.2.1: present on token exchange responses. */
+  issuedTokenType?: string;
+  /** Stored with a new refresh token, so the refresh grant can re-mint. */
+  subjectTokenType?: string;
+}
+
+export interface Issued {
+  response: TokenResponse;
+  accessTokenJti: string;
+  grantedScopes: string[];
+}
+
+export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<Issued> {
+  const { client, api, user, org, actor } = input;
+  const wantsRefresh =
+    input.scopes.includes('offline_access') &&
+    !actor &&
+    !input.noRefreshToken &&
+    api.allow_offline_access &&
+    client.grant_types.includes('refresh_token');
+  // offline_access leaves the granted scope when no refresh token is issued (spec 9.4).
+  const scopes = wantsRefresh ? input.scopes : input.scopes.filter((s) => s !== 'offline_access');
+  const openid = scopes.includes('openid');
+  const userinfoAudience = `${ctx.config.issuer}userinfo`;
+  const aud = openid && api.identifier !== userinfoAudience ? [api.identifier, userinfoAudience] : api.identifier;
+
+  const orgClaims = org ? { org_id: org.id, org_name: org.name } : {};
+  const access = await mintAccessToken(ctx, api, {
+    ...allowedCustomClaims(input.accessTokenClaims ?? {}),
+    sub: user.user_id,
+    aud,
+    azp: client.client_id,
+    scope: scopes.join(' '),
+    ...orgClaims,
+    ...(actor ? { act: actor } : {}),
+  });
+
+  const response: TokenResponse = {
+    access_token: access.token,
+    ...(input.issuedTokenType ? { issued_token_type: input.issuedTokenType } : {}),
+    token_type: 'Bearer',
+    expires_in: access.expiresIn,
+    scope: scopes.join(' '),
+  };
+  if (!response.scope) delete response.scope;
+
+  if (openid) response.id_token = await mintIdToken(ctx, client, user, scopes, { ...orgClaims, ...(actor ? { act: actor } : {}) }, input.idTokenClaims);
+
+  if (wantsRefresh) {
+    const token = newRefreshToken();
+    await ctx.repos.refreshTokens.create(
+      {
+        id: `rt_${randomAlnum(20)}`,
+        client_id: client.client_id,
+        user_id: user.user_id,
+        audience: api.identifier,
+        scope: scopes.join(' '),
+        org_id: org?.id ?? null,
+        data: { scopes, audience: api.identifier, org, subject_token_type: input.subjectTokenType },
+        expires_at_epoch: refreshExpiry(client),
+      },
+      token,
+    );
+    response.refresh_token = token;
+  }
+  return { response, accessTokenJti: access.jti, grantedScopes: scopes };
+}
+
+/** Auth0 `refresh_token.infinite_token_lifetime` / `token_lifetime` (seconds) on the client; default 30 days. */
+function refreshExpiry(client: Client): number | null {
+  const cfg = (client.refresh_token ?? {}) as { infinite_token_lifetime?: boolean; token_lifetime?: number };
+  if (cfg.infinite_token_lifetime) return null;
+  return Math.floor(Date.now() / 1000) + (cfg.token_lifetime ?? 2592000);
+}
+
+async function mintIdToken(
+  ctx: AppContext,
+  client: Client,
+  user: ClaimsUser,
+  scopes: string[],
+  extra: Record<string, unknown>,
+  custom: Record<string, unknown> = {},
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  const lifetime = client.jwt_configuration.lifetime_in_seconds ?? DEFAULT_ID_TOKEN_LIFETIME;
+  const alg = isSigningAlg(client.jwt_configuration.alg) ? client.jwt_configuration.alg : 'RS256';
+  const payload: JWTPayload = {
+    ...allowedCustomClaims(custom),
+    ...scopedUserClaims(user, scopes),
+    iss: ctx.config.issuer,
+    sub: user.user_id,
+    aud: client.client_id,
+    iat,
+    exp: iat + lifetime,
+    jti: newJti(),
+    ...extra,
+  };
+  return ctx.tokens.sign(payload, alg);
+}
