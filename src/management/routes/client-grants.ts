@@ -11,7 +11,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from '../../storage/database.js';
 
 const scopeArray = { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 280 } } as const;
 

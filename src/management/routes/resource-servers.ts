@@ -12,7 +12,7 @@ import { SIGNING_ALGS, isSigningAlg } from '../../keys/key-set.js';
 import { newResourceServerId } from '../../storage/ids.js';
 import type { ResourceServer, ResourceServerPatch, ResourceServerScope } from '../../storage/repositories/resource-servers.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from '../../storage/database.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
