@@ -11,6 +11,7 @@ import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.j
 import { KeySet } from './keys/key-set.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
+import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle } from './attack-protection/throttle.js';
 
 export interface AppContext {
   config: Config;
@@ -21,6 +22,8 @@ export interface AppContext {
   tokens: TokenSigner;
   /** Tenant log writer (spec section 11): batched, off the request path, flushed on close. */
   logs: LogWriter;
+  /** Suspicious IP Throttling for CTE (spec section 12): buckets in memory, or in Redis with BATON_REDIS_URL. */
+  throttle: SuspiciousIpThrottle;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -45,6 +48,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
   );
   await keys.init();
+  const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl });
   const ctx: AppContext = {
     config,
     storage,
@@ -53,6 +57,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     keys,
     tokens: createTokenSigner(keys, config.issuer),
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
+    throttle,
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
     close: async () => {
@@ -61,5 +66,8 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   };
   // Registered after the database closer, so it runs before it: buffered log entries reach the database.
   ctx.onClose(() => ctx.logs.close());
+  // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1); Redis closes on shutdown.
+  throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
+  ctx.onClose(() => throttle.close());
   return ctx;
 }

@@ -1,9 +1,12 @@
 /** Every Management API resource, each in its own file with its route schemas. */
 import type { RouteRegistrar } from '../plugin.js';
 import { keyRoutes } from './keys.js';
+import { tokenExchangeProfileRoutes } from './token-exchange-profiles.js';
+import { attackProtectionRoutes } from './attack-protection.js';
 import { clientRoutes } from './clients.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { actionRoutes } from './actions.js';
 
 export const managementRoutes: RouteRegistrar[] = [keyRoutes, clientRoutes, clientGrantRoutes, resourceServerRoutes, actionRoutes];
+managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);

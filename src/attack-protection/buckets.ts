@@ -1,0 +1,134 @@
+/**
+ * Token buckets per IP (spec section 12.1: bucket size `max_attempts`, one attempt back every `rate` ms), kept in
+ * rate-limiter-flexible's stores: RateLimiterMemory for one process, RateLimiterRedis for several nodes.
+ *
+ * rate-limiter-flexible's own counters are fixed windows (all points come back at once when the window ends), which
+ * would let an attacker spend `max_attempts` every `rate` ms instead of one attempt per `rate`. So the bucket is kept
+ * as GCRA: a key's remaining time to live is its "debt", the time until the bucket is full again. Attempts used =
+ * ceil(debt / rate); taking one adds `rate` to the debt; the bucket is empty when the debt exceeds
+ * (max_attempts - 1) * rate. On Redis this runs as one Lua script (atomic across nodes, through the library's
+ * customIncrTtlLuaScript); in memory, takes on the same key are serialised.
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+
+export interface BucketStore {
+  /**
+   * Takes one attempt from the key's bucket. Returns the attempts used afterwards; `maxAttempts + 1` means the
+   * bucket was already empty (nothing was taken).
+   */
+  take(key: string, maxAttempts: number, rateMs: number): Promise<number>;
+  /** Attempts used now, 0 (full bucket) to maxAttempts (empty). */
+  used(key: string, rateMs: number): Promise<number>;
+  /** Refills the bucket at once (unblock). */
+  clear(key: string): Promise<void>;
+}
+
+const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs) / rateMs);
+
+export class MemoryBuckets implements BucketStore {
+  // points/duration are unused: only get/set/delete of the store are, with our own TTL arithmetic.
+  private readonly store: RateLimiterMemory;
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(keyPrefix: string) {
+    this.store = new RateLimiterMemory({ keyPrefix, points: 1, duration: 1 });
+  }
+
+  /** Runs `fn` after any earlier take on the same key, so two concurrent takes cannot both read the old debt. */
+  private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.tails.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.then(() => undefined, () => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return run;
+  }
+
+  take(key: string, maxAttempts: number, rateMs: number): Promise<number> {
+    return this.serialise(key, async () => {
+      const current = await this.store.get(key);
+      const debt = Math.max(0, current?.msBeforeNext ?? 0);
+      const used = usedFor(debt, rateMs);
+      if (used >= maxAttempts) return maxAttempts + 1;
+      const next = debt + rateMs;
+      await this.store.set(key, used + 1, next / 1000);
+      return usedFor(next, rateMs);
+    });
+  }
+
+  async used(key: string, rateMs: number): Promise<number> {
+    const current = await this.store.get(key);
+    return current ? usedFor(current.msBeforeNext, rateMs) : 0;
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.store.delete(key);
+  }
+}
+
+/**
+ * GCRA take as the library's increment script. ARGV: [points to take, duration in whole seconds, points (the
+ * bucket size), duration in seconds (the rate, possibly fractional)]. Returns {used after, debt in ms}.
+ */
+const GCRA_TAKE_LUA = `
+local rate = math.floor(tonumber(ARGV[4]) * 1000 + 0.5)
+local max = tonumber(ARGV[3])
+local debt = redis.call('pttl', KEYS[1])
+if debt < 0 then debt = 0 end
+local used = math.ceil(debt / rate)
+if used >= max then return {max + 1, debt} end
+debt = debt + rate * tonumber(ARGV[1])
+used = math.ceil(debt / rate)
+redis.call('set', KEYS[1], used, 'PX', debt)
+return {used, debt}
+`;
+
+export class RedisBuckets implements BucketStore {
+  private readonly limiters = new Map<string, RateLimiterRedis>();
+
+  constructor(
+    private readonly client: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  /** One limiter per (bucket size, rate): the script reads both from the limiter's own options. */
+  private limiter(maxAttempts: number, rateMs: number): RateLimiterRedis {
+    const id = `${maxAttempts}:${rateMs}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: this.client,
+        keyPrefix: this.keyPrefix,
+        points: maxAttempts,
+        duration: rateMs / 1000,
+        customIncrTtlLuaScript: GCRA_TAKE_LUA,
+        // Fail fast instead of queueing while Redis is away; the throttle then fails open (see throttle.ts).
+        rejectIfRedisNotReady: true,
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  async take(key: string, maxAttempts: number, rateMs: number): Promise<number> {
+    try {
+      const res = await this.limiter(maxAttempts, rateMs).consume(key, 1);
+      return res.consumedPoints;
+    } catch (err) {
+      // The library rejects with a RateLimiterRes when more than `points` are used: the bucket was empty.
+      if (err instanceof RateLimiterRes) return err.consumedPoints;
+      throw err;
+    }
+  }
+
+  async used(key: string, rateMs: number): Promise<number> {
+    const res = await this.limiter(1, rateMs).get(key);
+    return res ? usedFor(res.msBeforeNext, rateMs) : 0;
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.limiter(1, 1000).delete(key);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Suspicious IP Throttling for Custom Token Exchange (spec section 12): stage `pre-custom-token-exchange`, a token
+ * bucket per IP that only `api.access.rejectInvalidSubjectToken()` drains (`recordInvalidSubjectToken`); while an IP's
+ * bucket is empty, every CTE request from it is refused with 429 `too_many_attempts` before the Action runs
+ * (`isBlocked`, called by the pipeline), unless the IP is allowlisted, the feature is disabled, or the `block` shield
+ * is off (monitoring mode: the `limit_mu` event is still emitted).
+ *
+ * Buckets live in memory, or in Redis when BATON_REDIS_URL is set so that every node sees the same counts
+ * (DESIGN section 7). If Redis is unreachable the throttle fails open (requests are served, not blocked) and reports
+ * the error: an outage of the shared store must not take the token endpoint down with it.
+ *
+ * Settings are read from the settings table and cached in process; `update` refreshes this node's cache at once,
+ * other nodes within SETTINGS_TTL_MS (or at once through `reload()` when cluster invalidation calls it).
+ */
+import { Redis } from 'ioredis';
+import { OAuthError } from '../oauth/errors.js';
+import type { AppContext } from '../context.js';
+import { MemoryBuckets, RedisBuckets, type BucketStore } from './buckets.js';
+import { buildAllowlist, isAllowlisted, normalizeIp } from './ip.js';
+import {
+  CTE_STAGE,
+  SETTINGS_KEY,
+  loadSettings,
+  type Shield,
+  type SuspiciousIpThrottlingSettings,
+} from './settings.js';
+
+/** Spec section 4.4 / 10 E5: the exact text Auth0 returns. */
+export const TOO_MANY_ATTEMPTS_DESCRIPTION =
+  'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+
+/** The 429 the token endpoint returns for a throttled IP. */
+export function tooManyAttempts(ip: string): OAuthError {
+  return new OAuthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS_DESCRIPTION, `IP ${ip} is blocked by suspicious IP throttling (${CTE_STAGE})`);
+}
+
+export const SETTINGS_TTL_MS = 10_000;
+
+/** Emitted once when an IP's bucket becomes empty (the `limit_mu` moment). */
+export interface IpBlockedEvent {
+  ip: string;
+  stage: typeof CTE_STAGE;
+  max_attempts: number;
+  rate: number;
+  shields: Shield[];
+  /** True when the `block` shield is on, i.e. requests are now refused; false in monitoring mode. */
+  enforced: boolean;
+  date: string;
+}
+
+export interface SuspiciousIpThrottle {
+  /** The current settings (cached). */
+  settings(): Promise<SuspiciousIpThrottlingSettings>;
+  /** Stores already-validated settings (see settingsProblem) and applies them at once on this node. */
+  save(settings: SuspiciousIpThrottlingSettings): Promise<void>;
+  /** Drops the cached settings (another node changed them). */
+  reload(): void;
+  /** True when a CTE request from `ip` must get 429 now. */
+  isBlocked(ip: string): Promise<boolean>;
+  /** Same as isBlocked: the pipeline's check before the Action. */
+  check(ip: string): Promise<boolean>;
+  /** One `rejectInvalidSubjectToken` from `ip`; returns whether the IP's bucket is now empty. */
+  recordInvalidSubjectToken(ip: string): Promise<{ empty: boolean }>;
+  /** Refills the IP's bucket (DELETE /anomaly/blocks/ips/{ip}). */
+  unblock(ip: string): Promise<void>;
+  /** Subscribes to "bucket became empty"; returns the unsubscribe function. */
+  onBlocked(listener: (event: IpBlockedEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface ThrottleOptions {
+  settings: AppContext['repos']['settings'];
+  /** Shared buckets in Redis; memory when absent. */
+  redisUrl?: string | undefined;
+  /** Redis key prefix (tests isolate themselves with their own). */
+  keyPrefix?: string;
+  /** Store or listener failures; defaults to a process warning at most every 30 s. */
+  onError?: (err: unknown) => void;
+  settingsTtlMs?: number;
+}
+
+function warnEvery(ms: number): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < ms) return;
+    last = Date.now();
+    process.emitWarning(`suspicious IP throttling: ${(err as Error)?.message ?? String(err)}`);
+  };
+}
+
+async function connectRedis(url: string, onError: (err: unknown) => void): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis for suspicious IP throttling: ${(err as Error).message}`);
+  }
+  return client;
+}
+
+export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise<SuspiciousIpThrottle> {
+  const onError = opts.onError ?? warnEvery(30_000);
+  const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
+  const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
+  const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, onError) : undefined;
+  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
+  const listeners = new Set<(event: IpBlockedEvent) => void>();
+
+  let cached: { at: number; value: Promise<{ s: SuspiciousIpThrottlingSettings; allow: ReturnType<typeof buildAllowlist> }> } | undefined;
+  const current = () => {
+    if (!cached || Date.now() - cached.at > ttl) {
+      const value = loadSettings(opts.settings).then((s) => ({ s, allow: buildAllowlist(s.allowlist) }));
+      const entry = { at: Date.now(), value };
+      cached = entry;
+      value.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+  const keyOf = (ip: string) => normalizeIp(ip) ?? ip;
+
+  const isBlocked = async (ip: string): Promise<boolean> => {
+    const { s, allow } = await current();
+    if (!s.enabled || !s.shields.includes('block')) return false;
+    const key = keyOf(ip);
+    if (isAllowlisted(allow, key)) return false;
+    const stage = s.stage[CTE_STAGE];
+    try {
+      return (await buckets.used(key, stage.rate)) >= stage.max_attempts;
+    } catch (err) {
+      onError(err);
+      return false;
+    }
+  };
+
+  return {
+    settings: async () => (await current()).s,
+    async save(settings) {
+      await opts.settings.set(SETTINGS_KEY, settings);
+      cached = { at: Date.now(), value: Promise.resolve({ s: settings, allow: buildAllowlist(settings.allowlist) }) };
+    },
+    reload() {
+      cached = undefined;
+    },
+    isBlocked,
+    check: isBlocked,
+    async recordInvalidSubjectToken(ip) {
+      const { s, allow } = await current();
+      const key = keyOf(ip);
+      if (!s.enabled || isAllowlisted(allow, key)) return { empty: false };
+      const stage = s.stage[CTE_STAGE];
+      let used: number;
+      try {
+        used = await buckets.take(key, stage.max_attempts, stage.rate);
+      } catch (err) {
+        onError(err);
+        return { empty: false };
+      }
+      // Exactly the take that emptied the bucket reports it; later ones (used > max) found it empty already.
+      if (used === stage.max_attempts) {
+        const event: IpBlockedEvent = {
+          ip: key,
+          stage: CTE_STAGE,
+          max_attempts: stage.max_attempts,
+          rate: stage.rate,
+          shields: s.shields,
+          enforced: s.shields.includes('block'),
+          date: new Date().toISOString(),
+        };
+        for (const listener of listeners) {
+          try {
+            listener(event);
+          } catch (err) {
+            onError(err);
+          }
+        }
+      }
+      return { empty: used >= stage.max_attempts };
+    },
+    async unblock(ip) {
+      await buckets.clear(keyOf(ip));
+    },
+    onBlocked(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** The tenant log entry for an IP that Suspicious IP Throttling now blocks (spec section 11.1, `limit_mu`). */
+export function limitMuLogEntry(event: IpBlockedEvent): {
+  type: 'limit_mu';
+  date: string;
+  ip: string;
+  description: string;
+  details: Record<string, unknown>;
+} {
+  return {
+    type: 'limit_mu',
+    date: event.date,
+    ip: event.ip,
+    description: event.enforced
+      ? 'Blocked IP address: too many invalid subject tokens in Custom Token Exchange'
+      : 'IP address would be blocked (monitoring mode): too many invalid subject tokens in Custom Token Exchange',
+    details: {
+      flow: 'custom-token-exchange',
+      stage: event.stage,
+      max_attempts: event.max_attempts,
+      rate: event.rate,
+      shields: event.shields,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Custom Token Exchange Profiles (spec section 3.1): the routing key `subject_token_type` → one Action.
+ * `subject_token_type` is unique per tenant (a unique column), `action_id` references `actions.id`.
+ */
+import type { Db } from '../database.js';
+import type { TokenExchangeProfilesTable } from '../schema.js';
+import { nowIso } from '../codec.js';
+
+export type TokenExchangeProfile = TokenExchangeProfilesTable;
+export type NewTokenExchangeProfile = Omit<TokenExchangeProfile, 'created_at' | 'updated_at'>;
+/** Only `name` and `subject_token_type` are mutable (spec section 3.1). */
+export type TokenExchangeProfilePatch = Partial<Pick<TokenExchangeProfile, 'name' | 'subject_token_type'>>;
+
+/** Position of the last row of a page, for checkpoint paging: profiles are ordered by (created_at, id). */
+export interface ProfileCheckpoint {
+  created_at: string;
+  id: string;
+}
+
+export function tokenExchangeProfilesRepository(db: Db) {
+  return {
+    async create(profile: NewTokenExchangeProfile): Promise<TokenExchangeProfile> {
+      const now = nowIso();
+      const row = { ...profile, created_at: now, updated_at: now };
+      await db.insertInto('token_exchange_profiles').values(row).execute();
+      return row;
+    },
+    async get(id: string): Promise<TokenExchangeProfile | undefined> {
+      return db.selectFrom('token_exchange_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async all(): Promise<TokenExchangeProfile[]> {
+      return db.selectFrom('token_exchange_profiles').selectAll().orderBy('created_at').orderBy('id').execute();
+    },
+    /** One page after `after` (exclusive); `take + 1` rows are read so the caller knows whether more follow. */
+    async page(opts: { take: number; after?: ProfileCheckpoint }): Promise<{ profiles: TokenExchangeProfile[]; more: boolean }> {
+      let q = db.selectFrom('token_exchange_profiles').selectAll();
+      const after = opts.after;
+      if (after) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '>', after.created_at),
+            eb.and([eb('created_at', '=', after.created_at), eb('id', '>', after.id)]),
+          ]),
+        );
+      }
+      const rows = await q.orderBy('created_at').orderBy('id').limit(opts.take + 1).execute();
+      return { profiles: rows.slice(0, opts.take), more: rows.length > opts.take };
+    },
+    async update(id: string, patch: TokenExchangeProfilePatch): Promise<boolean> {
+      const set: Partial<TokenExchangeProfilesTable> = { updated_at: nowIso() };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.subject_token_type !== undefined) set.subject_token_type = patch.subject_token_type;
+      const r = await db.updateTable('token_exchange_profiles').set(set).where('id', '=', id).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async delete(id: string): Promise<boolean> {
+      const r = await db.deleteFrom('token_exchange_profiles').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+    async count(): Promise<number> {
+      const r = await db
+        .selectFrom('token_exchange_profiles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+    /** Profiles that point at an Action (the Actions service refuses to delete such an Action, D12). */
+    async countByAction(actionId: string): Promise<number> {
+      const r = await db
+        .selectFrom('token_exchange_profiles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('action_id', '=', actionId)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}
+
+export type TokenExchangeProfilesRepository = ReturnType<typeof tokenExchangeProfilesRepository>;
