@@ -1,6 +1,7 @@
 /** CLI commands that call the Management API. Each resource adds its commands here. */
 import type { Command } from 'commander';
 import { apiClientFromEnv, type ApiClient } from './api-client.js';
+import { registerActionCommands } from './actions.js';
 
 export function withApi(cmd: Command): Command {
   return cmd
@@ -17,4 +18,5 @@ export const print = (value: unknown) => process.stdout.write(JSON.stringify(val
 
 export function registerApiCommands(_program: Command): void {
   // Resource commands are registered by their modules (clients, apis, users, actions, profiles, logs).
+  registerActionCommands(_program);
 }

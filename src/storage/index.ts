@@ -6,6 +6,7 @@ import { resourceServersRepository } from './repositories/resource-servers.js';
 import { signingKeysRepository } from './repositories/signing-keys.js';
 import { settingsRepository } from './repositories/settings.js';
 import { usedJtisRepository } from './repositories/used-jtis.js';
+import { actionsRepository } from './repositories/actions.js';
 import { tokenExchangeProfilesRepository } from './repositories/token-exchange-profiles.js';
 import { connectionsRepository } from './repositories/connections.js';
 import { usersRepository } from './repositories/users.js';
@@ -20,6 +21,7 @@ export function createRepositories(db: Db) {
     signingKeys: signingKeysRepository(db),
     settings: settingsRepository(db),
     usedJtis: usedJtisRepository(db),
+    actions: actionsRepository(db),
     profiles: tokenExchangeProfilesRepository(db),
     connections: connectionsRepository(db),
     users: usersRepository(db),

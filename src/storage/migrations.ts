@@ -225,6 +225,7 @@ const m0001: Migration = {
       .addColumn('secret_names', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('deployed_version_id', 'text')
+      .addColumn('all_changes_deployed', 'integer', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
@@ -238,6 +239,7 @@ const m0001: Migration = {
       .addColumn('runtime', 'text', (c) => c.notNull())
       .addColumn('dependencies', 'text', (c) => c.notNull())
       .addColumn('secrets_enc', 'text', (c) => c.notNull())
+      .addColumn('secret_names', 'text', (c) => c.notNull())
       .addColumn('deployed', 'integer', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
@@ -253,6 +255,7 @@ const m0001: Migration = {
       .addColumn('action_id', 'text', (c) => c.notNull().references('actions.id'))
       .addColumn('display_name', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('trigger_bindings_position', ['trigger_id', 'position'])
       .execute();
 
     await db.schema

@@ -208,6 +208,8 @@ export interface ActionsTable {
   secret_names: string;
   status: string;
   deployed_version_id: string | null;
+  /** 1 when the draft (code, dependencies, runtime, secrets) equals the deployed version. */
+  all_changes_deployed: number;
   created_at: string;
   updated_at: string;
 }
@@ -220,6 +222,8 @@ export interface ActionVersionsTable {
   runtime: string;
   dependencies: string;
   secrets_enc: string;
+  /** json [{name, updated_at}], names only, for responses. */
+  secret_names: string;
   deployed: number;
   status: string;
   created_at: string;
