@@ -2,7 +2,7 @@
  * Schema migrations, written once with Kysely's schema builder and run on SQLite and PostgreSQL.
  * Run at every start (idempotent) and by `baton migrate`. Never edit a shipped migration: add a new one.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 type Db = Kysely<any>;
 
@@ -290,7 +290,13 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'baton_migrations', migrationLockTableName: 'baton_migrations_lock' });
+  // Kysely looks for its migration tables in every schema unless told which one: pin it to the current schema, or
+  // a second database sharing the PostgreSQL server (another schema) would be taken as already migrated.
+  const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({
+    db, provider, migrationTableName: 'baton_migrations', migrationLockTableName: 'baton_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
