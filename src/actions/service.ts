@@ -271,7 +271,7 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
 export async function deployAction(ctx: AppContext, id: string): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
   const action = await getAction(ctx, id);
   await compileOrThrow(ctx, action.code, action.trigger_id);
-  const version = await ctx.repos.actions.deploy(id, randomUUID(), action, { draftDeployed: true });
+  const version = await ctx.repos.actions.deploy(id, randomUUID(), 'draft', { draftDeployed: true });
   if (!version) throw notFound('The action does not exist.');
   forgetAction(ctx, id);
   return { action: (await ctx.repos.actions.get(id)) ?? action, version };
@@ -374,7 +374,8 @@ export interface TestRunPayload {
   kind: RunResult['kind'];
   commands: RunResult['commands'];
   logs: RunResult['logs'];
-  error: { name: string; message: string } | null;
+  /** Why the run failed; `rule` names the broken `api` rule of an invalid_command. */
+  error: { name: string; message: string; rule?: string } | null;
   duration_ms: number;
 }
 
@@ -389,7 +390,7 @@ function runError(r: RunResult): TestRunPayload['error'] {
     case 'memory':
       return { name: 'MemoryError', message: 'The action exceeded its memory limit.' };
     case 'invalid_command':
-      return { name: 'InvalidCommandError', message: `${r.command}: ${r.rule}` };
+      return { name: 'InvalidCommandError', message: `${r.command}: ${r.message}`, rule: r.rule };
   }
 }
 
@@ -398,7 +399,14 @@ export async function testAction(ctx: AppContext, id: string, event: Record<stri
   const action = await getAction(ctx, id);
   const secrets = secretsRecord(await openSecrets(ctx, action.secrets_enc));
   const codeHash = createHash('sha256').update(action.code).digest('base64url');
-  const result = await ctx.actions.run({ versionId: `draft:${action.id}:${codeHash}`, code: action.code, trigger: action.trigger_id, event, secrets });
+  // The Action's own secrets win over any `secrets` in the given event, as in a real run.
+  const result = await ctx.actions.run({
+    versionId: `draft:${action.id}:${codeHash}`,
+    code: action.code,
+    trigger: action.trigger_id,
+    event: { ...event, secrets },
+    secrets,
+  });
   return { kind: result.kind, commands: result.commands, logs: result.logs, error: runError(result), duration_ms: result.durationMs };
 }
 

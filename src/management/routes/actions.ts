@@ -328,7 +328,7 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
                   kind: { type: 'string' },
                   commands: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, args: { type: 'array' } } } },
                   logs: { type: 'array', items: { type: 'object', properties: { level: { type: 'string' }, message: { type: 'string' } } } },
-                  error: { type: ['object', 'null'], properties: { name: { type: 'string' }, message: { type: 'string' } } },
+                  error: { type: ['object', 'null'], properties: { name: { type: 'string' }, message: { type: 'string' }, rule: { type: 'string' } } },
                   duration_ms: { type: 'number' },
                 },
               },

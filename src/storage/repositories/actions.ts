@@ -183,25 +183,28 @@ export function actionsRepository(db: Db) {
     async deploy(
       actionId: string,
       versionId: string,
-      snapshot: VersionSnapshot,
+      source: VersionSnapshot | 'draft',
       opts: { draftDeployed: boolean; draftUpdate?: boolean },
     ): Promise<ActionVersionRecord | undefined> {
       return db.transaction().execute(async (trx) => {
         const now = nowIso();
-        // Touch the Action row first: on PostgreSQL this row lock serialises concurrent deploys of one Action.
+        // Touch the Action row first: on PostgreSQL this row lock serialises concurrent deploys and PATCHes of it.
         const draft: Partial<ActionsTable> = { all_changes_deployed: fromBool(opts.draftDeployed) };
-        if (opts.draftUpdate) {
+        if (opts.draftUpdate && source !== 'draft') {
           Object.assign(draft, {
-            code: snapshot.code,
-            runtime: snapshot.runtime,
-            dependencies: toJson(snapshot.dependencies),
-            secrets_enc: snapshot.secrets_enc,
-            secret_names: toJson(snapshot.secret_names),
+            code: source.code,
+            runtime: source.runtime,
+            dependencies: toJson(source.dependencies),
+            secrets_enc: source.secrets_enc,
+            secret_names: toJson(source.secret_names),
             updated_at: now,
           });
         }
         const touched = await trx.updateTable('actions').set(draft).where('id', '=', actionId).executeTakeFirst();
         if (Number(touched.numUpdatedRows) === 0) return undefined;
+        // The draft is read under that lock, so a racing PATCH is either wholly in the version or not at all.
+        const snapshot: VersionSnapshot =
+          source === 'draft' ? fromRow(await trx.selectFrom('actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow()) : source;
         const last = await trx
           .selectFrom('action_versions')
           .select((eb) => eb.fn.max('number').as('n'))
@@ -288,7 +291,14 @@ export function actionsRepository(db: Db) {
     /** Replaces a trigger's whole flow with the given ordered bindings. */
     async replaceBindings(triggerId: string, bindings: Array<Pick<BindingRecord, 'id' | 'action_id' | 'display_name'>>): Promise<BindingRecord[]> {
       const now = nowIso();
-      const rows: TriggerBindingsTable[] = bindings.map((b, i) => ({ ...b, trigger_id: triggerId, position: i, created_at: now }));
+      const rows: TriggerBindingsTable[] = bindings.map((b, i) => ({
+        id: b.id,
+        trigger_id: triggerId,
+        position: i,
+        action_id: b.action_id,
+        display_name: b.display_name,
+        created_at: now,
+      }));
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('trigger_bindings').where('trigger_id', '=', triggerId).execute();
         if (rows.length) await trx.insertInto('trigger_bindings').values(rows).execute();
