@@ -5,6 +5,7 @@ import { loadConfig, ConfigError } from '../config/index.js';
 import { serve } from '../server.js';
 import { createContext } from '../context.js';
 import { registerApiCommands } from './api-commands.js';
+import { registerQuickstartCommand } from './quickstart.js';
 
 const program = new Command();
 program.name('baton').description('Baton: self-hosted authorization server with Custom Token Exchange').showHelpAfterError();
@@ -37,6 +38,7 @@ keys
   });
 
 registerApiCommands(program);
+registerQuickstartCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`baton: ${err.message}\n`);
