@@ -11,6 +11,8 @@ export const TRIGGERS: Record<TriggerId, { version: string; entryPoint: string }
 
 /** Modules Action code may `require` (DESIGN section 4); anything else is refused at create/update/deploy. */
 export const PROVIDED_MODULES = ['jose', 'crypto'] as const;
+/** `node:`-prefixed aliases of PROVIDED_MODULES that Node code commonly uses. */
+export const MODULE_ALIASES: Record<string, (typeof PROVIDED_MODULES)[number]> = { 'node:crypto': 'crypto' };
 
 /** One recorded `api.*` call, applied by the pipeline after a successful run. */
 export interface ActionCommand {
@@ -38,7 +40,7 @@ export type RunResult =
   | { kind: 'timeout'; limit: 'cpu' | 'wall'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   | { kind: 'memory'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   /** An `api` call broke a rule (bad arguments); `rule` names it. */
-  | { kind: 'invalid_command'; command: string; rule: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number };
+  | { kind: 'invalid_command'; command: string; rule: string; message: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number };
 
 export interface CompileError {
   message: string;

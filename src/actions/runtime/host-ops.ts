@@ -1,0 +1,215 @@
+/**
+ * Host functions behind the guest shims (prelude.ts). Input and output are JSON strings: `{v: value}` on success,
+ * `{e: {kind, name, message, code}}` on failure; the guest turns `e` into an error object created in the guest,
+ * so no host object (and no host prototype chain) ever reaches Action code.
+ */
+import * as jose from 'jose';
+import nodeCrypto from 'node:crypto';
+import type { ActionCommand, ConsoleLine } from '../contract.js';
+import type { CacheSession } from '../cache/session.js';
+import { FetchError, guardedFetch, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
+
+export interface GuestErrorDescription {
+  kind: 'jose' | 'type' | 'range' | 'error';
+  name?: string;
+  message: string;
+  code?: string;
+  claim?: string;
+  reason?: string;
+  payload?: unknown;
+}
+
+/** What host functions need from the run in progress. */
+export interface RunHooks {
+  commands: ActionCommand[];
+  logs: ConsoleLine[];
+  cache: CacheSession;
+  onViolation(v: { command: string; rule: string; message: string }): void;
+}
+
+/** Per-context table of host keys and key sets the guest holds opaque handles to. */
+export class KeyTable {
+  private next = 1;
+  private readonly items = new Map<number, unknown>();
+  static readonly MAX = 10_000;
+
+  add(item: unknown): number {
+    if (this.items.size >= KeyTable.MAX) throw new TypeError(`too many live keys (at most ${KeyTable.MAX})`);
+    const id = this.next++;
+    this.items.set(id, item);
+    return id;
+  }
+  get(id: unknown): unknown {
+    const item = typeof id === 'number' ? this.items.get(id) : undefined;
+    if (item === undefined) throw new TypeError('invalid key handle');
+    return item;
+  }
+  release(id: unknown): void {
+    if (typeof id === 'number') this.items.delete(id);
+  }
+  get size(): number {
+    return this.items.size;
+  }
+}
+
+export const MAX_LOG_LINES = 200;
+export const MAX_LOG_CHARS = 2048;
+const HASHES = new Set(nodeCrypto.getHashes());
+
+export function describeError(err: unknown): GuestErrorDescription {
+  if (err instanceof jose.errors.JOSEError) {
+    const e = err as jose.errors.JOSEError & { claim?: string; reason?: string; payload?: unknown };
+    return { kind: 'jose', code: e.code, message: e.message, claim: e.claim, reason: e.reason, payload: e.payload };
+  }
+  if (err instanceof FetchError) return { kind: err.name === 'TypeError' ? 'type' : 'error', name: err.name, message: err.message };
+  if (err instanceof TypeError) return { kind: 'type', message: err.message };
+  if (err instanceof RangeError) return { kind: 'range', message: err.message };
+  if (err instanceof Error) return { kind: 'error', name: 'Error', message: err.message };
+  return { kind: 'error', message: 'host call failed' };
+}
+
+const ok = (v: unknown): string => JSON.stringify({ v: v === undefined ? null : v });
+const fail = (err: unknown): string => JSON.stringify({ e: describeError(err) });
+
+function describeKey(table: KeyTable, key: unknown): Record<string, unknown> {
+  if (key instanceof Uint8Array) return { secret: Buffer.from(key).toString('base64') };
+  const k = key as CryptoKey;
+  const alg = k.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
+  const algorithm: Record<string, unknown> = { name: alg.name };
+  if (alg.namedCurve) algorithm.namedCurve = alg.namedCurve;
+  if (alg.hash) algorithm.hash = { name: alg.hash.name };
+  if (alg.modulusLength) algorithm.modulusLength = alg.modulusLength;
+  return { id: table.add(k), type: k.type, algorithm, usages: [...k.usages] };
+}
+
+function resolveKey(table: KeyTable, ref: Record<string, unknown>): unknown {
+  if (ref.h !== undefined) return table.get(ref.h);
+  if (ref.jwks !== undefined) return table.get(ref.jwks);
+  if (typeof ref.secret === 'string') return new Uint8Array(Buffer.from(ref.secret, 'base64'));
+  if (ref.jwk && typeof ref.jwk === 'object') return ref.jwk;
+  throw new TypeError('invalid key');
+}
+
+const bytes = (b64: unknown): Buffer => Buffer.from(String(b64 ?? ''), 'base64');
+
+export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTable, policy: FetchPolicy): string {
+  try {
+    const p = JSON.parse(payload) as any;
+    switch (op) {
+      case 'console': {
+        if (run.logs.length < MAX_LOG_LINES) run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
+        return ok(null);
+      }
+      case 'command':
+        run.commands.push({ name: String(p.name), args: p.args });
+        return ok(null);
+      case 'violation':
+        run.onViolation({ command: String(p.command), rule: String(p.rule), message: String(p.message) });
+        return ok(null);
+      case 'cache.get':
+        return ok(run.cache.get(p.key) ?? null);
+      case 'cache.set':
+        return ok(run.cache.set(p.key, p.value, p.options ?? undefined));
+      case 'cache.delete':
+        return ok(run.cache.delete(p.key));
+      case 'url.parse':
+        return ok(urlParts(p.base === undefined || p.base === null ? new URL(p.input) : new URL(p.input, p.base)));
+      case 'url.set': {
+        const u = new URL(p.href);
+        (u as unknown as Record<string, string>)[p.prop] = p.value;
+        return ok(urlParts(u));
+      }
+      case 'jose.decodeJwt':
+        return ok(jose.decodeJwt(p));
+      case 'jose.decodeProtectedHeader':
+        return ok(jose.decodeProtectedHeader(p));
+      case 'jose.createLocalJWKSet':
+        return ok(keys.add(jose.createLocalJWKSet(p)));
+      case 'jose.createRemoteJWKSet': {
+        const url = checkUrl(String(p.url), policy);
+        const o = (p.options ?? {}) as Record<string, unknown>;
+        const timeoutDuration = Math.min(typeof o.timeoutDuration === 'number' ? o.timeoutDuration : 5000, policy.timeoutMs);
+        const options: jose.RemoteJWKSetOptions = { timeoutDuration, [jose.customFetch]: joseFetch(policy) };
+        if (typeof o.cooldownDuration === 'number') options.cooldownDuration = o.cooldownDuration;
+        if (typeof o.cacheMaxAge === 'number') options.cacheMaxAge = o.cacheMaxAge;
+        if (o.headers && typeof o.headers === 'object') options.headers = o.headers as Record<string, string>;
+        return ok(keys.add(jose.createRemoteJWKSet(url, options)));
+      }
+      case 'jose.release':
+        keys.release(p);
+        return ok(null);
+      case 'crypto.checkHash':
+        if (!HASHES.has(String(p).toLowerCase())) throw new Error(`Digest method not supported: ${String(p)}`);
+        return ok(null);
+      case 'crypto.hash':
+        return ok(nodeCrypto.createHash(p.alg).update(bytes(p.data)).digest('base64'));
+      case 'crypto.hmac':
+        return ok(nodeCrypto.createHmac(p.alg, bytes(p.key)).update(bytes(p.data)).digest('base64'));
+      case 'crypto.timingSafeEqual': {
+        const a = bytes(p.a);
+        const b = bytes(p.b);
+        if (a.length !== b.length) throw new RangeError('Input buffers must have the same byte length');
+        return ok(nodeCrypto.timingSafeEqual(a, b));
+      }
+      case 'crypto.randomUUID':
+        return ok(nodeCrypto.randomUUID());
+      case 'crypto.randomBytes': {
+        if (!Number.isInteger(p) || p < 0 || p > 65536) throw new RangeError('The value of "size" is out of range (0 to 65536)');
+        return ok(nodeCrypto.randomBytes(p).toString('base64'));
+      }
+      default:
+        throw new Error(`unknown host call ${op}`);
+    }
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+export async function hostAsync(op: string, payload: string, keys: KeyTable, policy: FetchPolicy): Promise<string> {
+  try {
+    const p = JSON.parse(payload) as any;
+    switch (op) {
+      case 'sleep':
+        await new Promise((r) => setTimeout(r, Math.min(Number(p) || 0, 2_147_483_647)));
+        return ok(null);
+      case 'fetch': {
+        const r = await guardedFetch(p, policy);
+        const type = r.headers.find(([k]) => k === 'content-type')?.[1] ?? '';
+        const textual = type === '' || /json|text|xml|javascript|x-www-form-urlencoded/i.test(type);
+        const base = { status: r.status, statusText: r.statusText, url: r.url, redirected: r.redirected, headers: r.headers };
+        return ok(textual ? { ...base, text: new TextDecoder().decode(r.bytes) } : { ...base, b64: Buffer.from(r.bytes).toString('base64') });
+      }
+      case 'jose.jwtVerify': {
+        const key = resolveKey(keys, p.key ?? {});
+        const options = { ...(p.options ?? {}) } as jose.JWTVerifyOptions & { currentDate?: unknown };
+        if (typeof options.currentDate === 'number') options.currentDate = new Date(options.currentDate);
+        const r = await jose.jwtVerify(String(p.jwt), key as Parameters<typeof jose.jwtVerify>[1], options as jose.JWTVerifyOptions);
+        return ok({ payload: r.payload, protectedHeader: r.protectedHeader });
+      }
+      case 'jose.jwksResolve': {
+        const jwks = keys.get(p.id) as (h: unknown) => Promise<unknown>;
+        return ok(describeKey(keys, await jwks(p.protectedHeader ?? {})));
+      }
+      case 'jose.import': {
+        const opts = p.options ?? undefined;
+        const key =
+          p.kind === 'spki' ? await jose.importSPKI(String(p.data), String(p.alg), opts)
+          : p.kind === 'pkcs8' ? await jose.importPKCS8(String(p.data), String(p.alg), opts)
+          : p.kind === 'x509' ? await jose.importX509(String(p.data), String(p.alg), opts)
+          : await jose.importJWK(p.data, p.alg === undefined || p.alg === null ? undefined : String(p.alg), opts);
+        return ok(describeKey(keys, key));
+      }
+      default:
+        throw new Error(`unknown host call ${op}`);
+    }
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+function urlParts(u: URL): Record<string, string> {
+  return {
+    href: u.href, origin: u.origin, protocol: u.protocol, username: u.username, password: u.password, host: u.host,
+    hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The Actions runtime: runs operators' JavaScript (Auth0 Action code, unchanged) in QuickJS compiled to WASM,
+ * in a small pool of worker threads (DESIGN section 4, docs/actions-sandbox.md).
+ *
+ * THREAT MODEL
+ * - Assets: the server process (its memory, `process`, environment, file system, network position, signing keys,
+ *   database handles), other tenants' requests running at the same time, and other Actions' secrets.
+ * - Adversary: whoever can deploy Action code (a Management API client with `create:actions`), or a bug in such
+ *   code. Action code is assumed hostile: it may loop forever, allocate without bound, recurse, never settle a
+ *   promise, call host functions with crafted arguments, and walk any prototype or constructor chain it can reach.
+ * - Boundary: guest code only ever runs in a QuickJS interpreter inside a WASM instance; it never runs in the
+ *   host's V8 (no node:vm, no eval, no Function). The guest's global object holds only QuickJS built-ins and the
+ *   shims the prelude builds inside the guest. The only host functions are two closures passed to the prelude as
+ *   arguments (never globals), which take and return JSON strings. Errors are described as plain JSON and
+ *   re-created inside the guest, so `err.constructor.constructor('return process')()` evaluates in the guest and
+ *   finds no `process`. Keys are opaque numeric handles into a per-context host table.
+ * - Limits per run (RunLimits): a guest CPU budget enforced by the QuickJS interrupt handler, re-armed with the
+ *   remaining budget each time the guest resumes after an await; a wall-clock limit that includes time awaiting
+ *   host calls (`fetch`, jose, timers); a memory limit and a stack limit on the QuickJS runtime. A runtime that hit
+ *   a limit is discarded. Behind them, the pool terminates a worker that does not answer by the wall-clock limit
+ *   plus a grace period, so even a stuck host call fails only its own run.
+ * - Isolation: each Action version has its own QuickJS runtime and context; runs of one version share module
+ *   state (as on Auth0) but never see another version's. `event.secrets` is the only place secrets go; they are
+ *   not logged, not kept after the run except in the guest heap of that version's own context.
+ * - Network: `fetch` and remote JWKS go through the host with a timeout and a response size cap; every host is
+ *   reachable by default (as on Auth0), and `BATON_ACTION_EGRESS_ALLOW` narrows egress, checked on every
+ *   redirect hop. Operators who need to keep Actions away from internal services must set it.
+ * - Out of scope: side channels (timing, Spectre) between tenants sharing a machine; the guest can observe time.
+ */
+import os from 'node:os';
+import type { Config } from '../../config/index.js';
+import { TRIGGERS, type ActionExecutor, type CompileError, type RunLimits, type RunRequest, type RunResult, type TriggerId } from '../contract.js';
+import { MemoryCacheStore } from '../cache/memory-store.js';
+import type { ActionCacheStore, CacheEntry } from '../cache/types.js';
+import type { SandboxRunOutput } from './sandbox.js';
+import { WorkerPool } from './pool.js';
+import { findRequires, isProvidedModule } from './require-scan.js';
+
+/** Spec section 5.1: Action source at most 100 kB. */
+export const MAX_CODE_BYTES = 100 * 1024;
+export const DEFAULT_STACK_BYTES = 512 * 1024;
+/** Module top-level code at compile time gets this much (it runs again, for real, on first use). */
+const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
+
+export interface ActionExecutorOptions {
+  /** `api.cache` backing store; defaults to an in-process store. */
+  cache?: ActionCacheStore;
+  /** Number of sandbox workers (concurrent runs); default 2 to 4 depending on the machine. */
+  poolSize?: number;
+  stackBytes?: number;
+}
+
+export function createActionExecutor(config: Config['actions'], options: ActionExecutorOptions = {}): ActionExecutor {
+  const cache = options.cache ?? new MemoryCacheStore();
+  const size = options.poolSize ?? Math.max(2, Math.min(4, os.availableParallelism()));
+  const pool = new WorkerPool(size, { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow });
+  const defaults: RunLimits = {
+    wallMs: config.timeoutMs,
+    cpuMs: config.cpuMs,
+    memoryBytes: config.memoryMb * 1024 * 1024,
+    stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES,
+  };
+
+  return {
+    async compile(code: string, trigger: TriggerId): Promise<CompileError | null> {
+      if (!(trigger in TRIGGERS)) return { message: `unknown trigger ${String(trigger)}` };
+      if (Buffer.byteLength(code, 'utf8') > MAX_CODE_BYTES) return { message: `Action code exceeds ${MAX_CODE_BYTES / 1024} kB` };
+      for (const r of findRequires(code)) {
+        if (!isProvidedModule(r.name)) {
+          return { message: `Cannot find module '${r.name}': Baton provides only ${['jose', 'crypto'].join(', ')}`, line: r.line, column: r.column };
+        }
+      }
+      const limits = { ...defaults, ...COMPILE_LIMITS };
+      const r = await pool.submit({ type: 'compile', code, trigger, limits }, limits.wallMs);
+      if (r.failure) return { message: 'Action module code did not finish loading within the limits' };
+      return r.output as CompileError | null;
+    },
+
+    async run(req: RunRequest): Promise<RunResult> {
+      const started = performance.now();
+      const limits: RunLimits = { ...defaults, ...req.limits };
+      let snapshot: CacheEntry[] = [];
+      try {
+        snapshot = await cache.load(req.trigger);
+      } catch {
+        // spec 6.11: the cache is best effort; an unavailable store reads as empty.
+      }
+      const eventJson = JSON.stringify({ ...req.event, secrets: { ...req.secrets } });
+      const r = await pool.submit(
+        { type: 'run', input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot } },
+        limits.wallMs,
+      );
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (r.failure === 'unresponsive') return { kind: 'timeout', limit: 'wall', commands: [], logs: [], durationMs };
+      if (r.failure) return { kind: 'thrown', name: 'Error', message: 'the Action runtime failed', commands: [], logs: [], durationMs };
+      const out = r.output as SandboxRunOutput;
+      if (out.cacheOps.length) await cache.apply(req.trigger, out.cacheOps).catch(() => undefined);
+      return out.result;
+    },
+
+    async close(): Promise<void> {
+      await pool.close();
+      if (!options.cache) await cache.close();
+    },
+  };
+}
+
+export type { ActionExecutor, RunResult, RunRequest, CompileError } from '../contract.js';

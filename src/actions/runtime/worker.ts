@@ -1,0 +1,25 @@
+/**
+ * A pool worker: one QuickJS WASM module (sandbox.ts), one run at a time. Guest code runs here, off the server's
+ * event loop, so a spinning Action cannot hold up other requests (DESIGN section 4).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Sandbox, type SandboxRunInput } from './sandbox.js';
+import type { RunLimits, TriggerId } from '../contract.js';
+import type { FetchPolicy } from './fetch.js';
+
+export type WorkerRequest =
+  | { id: number; type: 'run'; input: SandboxRunInput }
+  | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits };
+
+const port = parentPort!;
+const sandbox = Sandbox.create((workerData as { policy: FetchPolicy }).policy);
+
+port.on('message', async (msg: WorkerRequest) => {
+  const s = await sandbox;
+  try {
+    if (msg.type === 'run') port.postMessage({ id: msg.id, output: await s.run(msg.input) });
+    else port.postMessage({ id: msg.id, output: await s.compile(msg.code, msg.trigger, msg.limits) });
+  } catch (err) {
+    port.postMessage({ id: msg.id, crash: err instanceof Error ? err.message : 'sandbox failure' });
+  }
+});
