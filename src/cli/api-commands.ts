@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { apiClientFromEnv, type ApiClient } from './api-client.js';
 import { registerActionCommands } from './actions.js';
 import { registerProfileCommands } from './profiles.js';
-import { registerProfileCommands } from './profiles.js';
 import { registerClientCommands } from './clients.js';
 import { registerApiResourceCommands } from './apis.js';
 
@@ -23,7 +22,6 @@ export const print = (value: unknown) => process.stdout.write(JSON.stringify(val
 export function registerApiCommands(_program: Command): void {
   // Resource commands are registered by their modules (clients, apis, users, actions, profiles, logs).
   registerActionCommands(_program);
-  registerProfileCommands(_program);
   registerProfileCommands(_program);
   registerClientCommands(_program);
   registerApiResourceCommands(_program);
