@@ -12,6 +12,9 @@ import { KeySet } from './keys/key-set.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
 import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle } from './attack-protection/throttle.js';
+import type { ActionExecutor } from './actions/contract.js';
+import { createActionExecutor } from './actions/runtime/index.js';
+import { createActionCacheStore } from './actions/cache/index.js';
 
 export interface AppContext {
   config: Config;
@@ -24,6 +27,8 @@ export interface AppContext {
   logs: LogWriter;
   /** Suspicious IP Throttling for CTE (spec section 12): buckets in memory, or in Redis with BATON_REDIS_URL. */
   throttle: SuspiciousIpThrottle;
+  /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
+  actions: ActionExecutor;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -58,6 +63,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     tokens: createTokenSigner(keys, config.issuer),
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
     throttle,
+    actions: createActionExecutor(config.actions, { cache: createActionCacheStore(config.redisUrl) }),
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
     close: async () => {
@@ -69,5 +75,6 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1); Redis closes on shutdown.
   throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
   ctx.onClose(() => throttle.close());
+  ctx.onClose(() => ctx.actions.close());
   return ctx;
 }
