@@ -7,6 +7,11 @@ import { clientRoutes } from './clients.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { actionRoutes } from './actions.js';
+import { connectionRoutes } from './connections.js';
+import { userRoutes } from './users.js';
+import { organizationRoutes } from './organizations.js';
+import { logRoutes } from './logs.js';
 
 export const managementRoutes: RouteRegistrar[] = [keyRoutes, clientRoutes, clientGrantRoutes, resourceServerRoutes, actionRoutes];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
+managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, logRoutes);

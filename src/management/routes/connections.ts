@@ -1,0 +1,221 @@
+/**
+ * /api/v2/connections: where users come from (DESIGN section 2). Strategy `auth0` is a database connection; any
+ * other strategy (`oidc`, `samlp`, `google-oauth2`, `custom`, ...) is a named connection whose users arrive through
+ * `setUserByConnection` (spec section 6.3). Clients are enabled through `enabled_clients` or
+ * `PATCH /connections/{id}/clients` with Auth0's body `[{client_id, status}]`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { requireScope } from '../plugin.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { newConnectionId } from '../../storage/ids.js';
+import { isUniqueViolation } from '../../storage/database.js';
+import type { Connection } from '../../storage/repositories/connections.js';
+import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { openOptions, sealOptions } from './connection-secrets.js';
+
+/** Auth0: alphanumerics and single dashes, starting and ending with an alphanumeric, at most 128 characters. */
+export const CONNECTION_NAME_PATTERN = '^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$';
+
+const metadataSchema = {
+  type: 'object',
+  maxProperties: 10,
+  additionalProperties: { type: 'string', maxLength: 255 },
+  propertyNames: { maxLength: 255 },
+} as const;
+
+const mutable = {
+  display_name: { type: 'string', minLength: 1, maxLength: 128 },
+  options: { type: 'object', additionalProperties: true },
+  enabled_clients: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 64 } },
+  metadata: metadataSchema,
+} as const;
+
+const createBody = {
+  type: 'object',
+  required: ['name', 'strategy'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 128, pattern: CONNECTION_NAME_PATTERN },
+    // Any strategy name, but never a `|`: it is part of user ids.
+    strategy: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_-]+$' },
+    ...mutable,
+  },
+} as const;
+
+const patchBody = { type: 'object', additionalProperties: false, properties: mutable } as const;
+
+const connectionSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    display_name: { type: 'string' },
+    strategy: { type: 'string' },
+    options: { type: 'object', additionalProperties: true },
+    enabled_clients: { type: 'array', items: { type: 'string' } },
+    realms: { type: 'array', items: { type: 'string' } },
+    is_domain_connection: { type: 'boolean' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+interface ConnectionBody {
+  name?: string;
+  strategy?: string;
+  display_name?: string;
+  options?: Record<string, unknown>;
+  enabled_clients?: string[];
+  metadata?: Record<string, string>;
+}
+
+async function present(ctx: AppContext, c: Connection) {
+  return {
+    id: c.id,
+    name: c.name,
+    ...(c.display_name !== null ? { display_name: c.display_name } : {}),
+    strategy: c.strategy,
+    options: await openOptions(ctx.sealer, c.options),
+    enabled_clients: c.enabled_clients,
+    realms: [c.name],
+    is_domain_connection: false,
+    metadata: c.metadata,
+  };
+}
+
+export async function findConnection(ctx: AppContext, id: string): Promise<Connection> {
+  const c = await ctx.repos.connections.get(id);
+  if (!c) throw notFound('The connection does not exist', 'inexistent_connection');
+  return c;
+}
+
+/** Enabled clients must name clients that exist. */
+async function checkClients(ctx: AppContext, clientIds: string[] | undefined): Promise<void> {
+  if (!clientIds) return;
+  const unknown: string[] = [];
+  for (const id of new Set(clientIds)) if (!(await ctx.repos.clients.get(id))) unknown.push(id);
+  if (unknown.length) throw badRequest(`The client does not exist: ${unknown.join(', ')}`, 'inexistent_client');
+}
+
+const nameConflict = () => conflict('A connection with the same name already exists', 'connection_conflict');
+
+export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post<{ Body: ConnectionBody & { name: string; strategy: string } }>('/connections', {
+    preHandler: requireScope('create:connections'),
+    schema: { body: createBody, response: { 201: connectionSchema } },
+  }, async (request, reply) => {
+    const b = request.body;
+    await checkClients(ctx, b.enabled_clients);
+    if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
+    try {
+      const c = await ctx.repos.connections.create({
+        id: newConnectionId(),
+        name: b.name,
+        strategy: b.strategy,
+        display_name: b.display_name ?? null,
+        options: await sealOptions(ctx.sealer, b.options ?? {}),
+        enabled_clients: b.enabled_clients ?? [],
+        metadata: b.metadata ?? {},
+      });
+      return reply.status(201).send(await present(ctx, c));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw nameConflict();
+      throw err;
+    }
+  });
+
+  app.get<{ Querystring: PagingQuery & { strategy?: string[]; name?: string } }>('/connections', {
+    preHandler: requireScope('read:connections'),
+    schema: {
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...pagingQueryProperties,
+          strategy: { type: 'array', items: { type: 'string' } },
+          name: { type: 'string' },
+        },
+      },
+      response: { 200: listResponseSchema('connections', connectionSchema) },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const { connections, total } = await ctx.repos.connections.list({
+      page: q.page,
+      perPage: q.per_page,
+      ...(q.strategy ? { strategy: q.strategy } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
+    });
+    const presented = await Promise.all(connections.map((c) => present(ctx, c)));
+    return pagedResult('connections', presented, total, q);
+  });
+
+  app.get<{ Params: { id: string } }>('/connections/:id', {
+    preHandler: requireScope('read:connections'),
+    schema: { params: idParams, response: { 200: connectionSchema } },
+  }, async (request) => present(ctx, await findConnection(ctx, request.params.id)));
+
+  app.patch<{ Params: { id: string }; Body: ConnectionBody }>('/connections/:id', {
+    preHandler: requireScope('update:connections'),
+    schema: { params: idParams, body: patchBody, response: { 200: connectionSchema } },
+  }, async (request) => {
+    await findConnection(ctx, request.params.id);
+    const b = request.body ?? {};
+    await checkClients(ctx, b.enabled_clients);
+    // Auth0 replaces `options` and `metadata` as a whole.
+    const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, b.options) } : b;
+    const updated = await ctx.repos.connections.update(request.params.id, patch);
+    if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
+    return present(ctx, updated);
+  });
+
+  app.delete<{ Params: { id: string } }>('/connections/:id', {
+    preHandler: requireScope('delete:connections'),
+    schema: { params: idParams },
+  }, async (request, reply) => {
+    if (!(await ctx.repos.connections.delete(request.params.id))) throw notFound('The connection does not exist', 'inexistent_connection');
+    return reply.status(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/connections/:id/clients', {
+    preHandler: requireScope('read:connections'),
+    schema: {
+      params: idParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: { clients: { type: 'array', items: { type: 'object', properties: { client_id: { type: 'string' } } } } },
+        },
+      },
+    },
+  }, async (request) => {
+    const c = await findConnection(ctx, request.params.id);
+    return { clients: c.enabled_clients.map((client_id) => ({ client_id })) };
+  });
+
+  app.patch<{ Params: { id: string }; Body: Array<{ client_id: string; status: boolean }> }>('/connections/:id/clients', {
+    preHandler: requireScope('update:connections'),
+    schema: {
+      params: idParams,
+      body: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 50,
+        items: {
+          type: 'object',
+          required: ['client_id', 'status'],
+          additionalProperties: false,
+          properties: { client_id: { type: 'string', minLength: 1, maxLength: 64 }, status: { type: 'boolean' } },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    await findConnection(ctx, request.params.id);
+    await checkClients(ctx, request.body.filter((c) => c.status).map((c) => c.client_id));
+    const updated = await ctx.repos.connections.setClientStatus(request.params.id, request.body);
+    if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
+    return reply.status(204).send();
+  });
+}
