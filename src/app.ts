@@ -24,6 +24,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     bodyLimit: 1024 * 1024,
+    // API identifiers are URLs and appear URL-encoded in paths (GET /resource-servers/{identifier}).
+    routerOptions: { maxParamLength: 2048 },
   });
   const metrics = createMetrics();
   app.decorate('metrics', metrics);
