@@ -351,6 +351,24 @@ for (const dialect of DIALECTS) {
       assert.equal(versions.length, 0);
     });
 
+    test('at most 50 versions are kept (spec 5.1): the oldest undeployed one makes room', async () => {
+      const a = (await create({ name: 'many-versions' })).json();
+      for (let i = 1; i <= 51; i++) assert.equal((await t.api('POST', `/actions/actions/${a.id}/deploy`)).statusCode, 202);
+      const page = (await t.api('GET', `/actions/actions/${a.id}/versions?per_page=100`)).json();
+      assert.equal(page.total, 50);
+      assert.equal(page.versions[0].number, 51);
+      assert.equal(page.versions[0].deployed, true);
+      assert.equal(page.versions[49].number, 2);
+    });
+
+    test('at most 100 Actions per tenant (spec 5.1): the 101st is a 403', async () => {
+      const total = (await t.api('GET', '/actions/actions?per_page=1')).json().total as number;
+      for (let i = total; i < 100; i++) assert.equal((await create({ name: `fill-${i}` })).statusCode, 201);
+      const res = await create({ name: 'one-too-many' });
+      assert.equal(res.statusCode, 403);
+      assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: 'You reached the limit of entities of this type for this tenant.', errorCode: 'too_many_entities' });
+    });
+
     test('401 without or with a bad token; 403 without the scope', async () => {
       const none = await t.app.inject({ method: 'GET', url: '/api/v2/actions/actions' });
       assert.equal(none.statusCode, 401);
