@@ -154,6 +154,27 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await t.api('GET', '/token-exchange-profiles')).json(), { token_exchange_profiles: [] }, 'nothing was written');
     });
 
+    test('POST also accepts form-urlencoded (spec 3.2); a non-object JSON body is a 400', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/token-exchange-profiles',
+        headers: { authorization: `Bearer ${await t.mgmtToken()}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ name: 'Form made', subject_token_type: 'urn:acme:form-token', action_id: 'act_cte', type: 'custom_authentication' }).toString(),
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(res.json().subject_token_type, 'urn:acme:form-token');
+      const extra = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/token-exchange-profiles',
+        headers: { authorization: `Bearer ${await t.mgmtToken()}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'name=Form+made&subject_token_type=urn:acme:form-2&action_id=act_cte&type=custom_authentication&x=1',
+      });
+      assert.deepEqual(extra.json(), bad("Payload validation error: 'Additional properties not allowed: x'."));
+      const arr = await t.api('POST', '/token-exchange-profiles', [body()]);
+      assert.deepEqual(arr.json(), bad("Payload validation error: 'must be object'."));
+      assert.equal((await t.api('DELETE', `/token-exchange-profiles/${res.json().id}`)).statusCode, 204);
+    });
+
     test('reserved subject_token_type namespaces are refused on create and update', async () => {
       for (const v of ['urn:ietf:params:oauth:token-type:jwt', 'URN:IETF:params:oauth:token-type:access_token', 'https://auth0.com/token', 'HTTP://Okta.com/token', 'urn:auth0:token', 'urn:okta:token']) {
         const res = await t.api('POST', '/token-exchange-profiles', body({ subject_token_type: v }));

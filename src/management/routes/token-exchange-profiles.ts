@@ -127,7 +127,19 @@ async function assertUsableAction(ctx: AppContext, actionId: string): Promise<vo
   }
 }
 
-export async function tokenExchangeProfileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** Spec section 3.2: POST also takes form-urlencoded. Scoped to these routes (an encapsulated child context). */
+function parseForm(_request: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  done(null, Object.fromEntries(new URLSearchParams(body)));
+}
+
+export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: AppContext): Promise<void> {
+  await parent.register(async (app) => {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
+    profileRoutes(app, ctx);
+  });
+}
+
+function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Querystring: { from?: string; take: number } }>('/token-exchange-profiles', {
     preHandler: requireScope('read:token_exchange_profiles'),
     schema: {
