@@ -62,7 +62,7 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
     clientSecret: fx.clientSecret,
     fetch: (url: RequestInfo | URL, init?: RequestInit) => fetch(String(url).replace(/^https:/, 'http:'), init),
   });
-  const { data } = await auth.tokenExchange.exchangeToken({
+  const data = await auth.tokenExchange.exchangeToken({
     subject_token_type: TOKEN_TYPE,
     subject_token: 'legacy:alice',
     audience: API_ID,

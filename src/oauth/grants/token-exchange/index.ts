@@ -21,6 +21,7 @@ import { resolveRequestOrganization } from './organization.js';
 import { runPostLogin } from '../post-login.js';
 import { logFailure, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
+import { mergeTopLevel } from '../../../storage/repositories/users.js';
 
 export const TOO_MANY_ATTEMPTS =
   'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
@@ -73,7 +74,12 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
     protocol: 'oauth2-token-exchange',
     client: tx.client,
     api: tx.api,
-    user: tx.user!,
+    // Post-login sees the metadata the exchange Action set; it is persisted only once post-login passed too.
+    user: {
+      ...tx.user!,
+      app_metadata: mergeTopLevel(tx.user!.app_metadata, tx.appMetadata),
+      user_metadata: mergeTopLevel(tx.user!.user_metadata, tx.userMetadata),
+    },
     connection: tx.connection,
     org: tx.org,
     scopes: tx.params.scopes.filter(allowed),
