@@ -4,7 +4,10 @@
  */
 import { MODULE_ALIASES, PROVIDED_MODULES } from '../contract.js';
 
-/** Replaces comments by spaces, keeping string and template literals (so `'https://x'` survives). */
+/**
+ * Blanks comments and the contents of string literals (so `'https://x'` and `"require('y')"` are not read as
+ * code), keeping the literal that directly follows `require(`.
+ */
 export function stripComments(code: string): string {
   let out = '';
   let i = 0;
@@ -21,7 +24,8 @@ export function stripComments(code: string): string {
     } else if (c === '"' || c === "'" || c === '`') {
       let j = i + 1;
       while (j < code.length && code[j] !== c) j += code[j] === '\\' ? 2 : 1;
-      out += code.slice(i, j + 1);
+      const literal = code.slice(i, j + 1);
+      out += /require\s*\(\s*$/.test(out.slice(-64)) ? literal : c + literal.slice(1, -1).replace(/[^\n]/g, ' ') + (j < code.length ? c : '');
       i = j + 1;
     } else {
       out += c;

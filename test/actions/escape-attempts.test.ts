@@ -1,0 +1,93 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { executor, run } from './helpers.js';
+import type { RunResult } from '../../src/actions/contract.js';
+
+const ex = executor();
+after(() => ex.close());
+
+/** Each probe logs what it found; "nothing" means the escape found no host object. */
+async function probe(body: string): Promise<RunResult> {
+  return run(ex, `
+const seen = (f) => { try { const v = f(); return v === undefined ? 'nothing' : typeof v === 'object' && v && typeof v.exit === 'function' ? 'PROCESS' : typeof v; } catch (e) { return 'threw ' + e.name; } };
+${body}
+api.authentication.setUserById('auth0|1');`);
+}
+
+const messages = (r: RunResult) => r.logs.map((l) => l.message);
+
+test("this.constructor.constructor('return process')() finds nothing", async () => {
+  const r = await probe(`console.log(seen(() => this.constructor.constructor('return process')()));
+console.log(seen(() => this.constructor.constructor('return typeof process')()));
+console.log(seen(() => Function('return globalThis.process')()));`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), ['threw ReferenceError', 'string', 'nothing']);
+  const r2 = await probe("console.log(this.constructor.constructor('return typeof process')());");
+  assert.deepEqual(messages(r2), ['undefined']);
+});
+
+test('globalThis has no process, Buffer, require, host functions or Node built-ins', async () => {
+  const r = await probe(`console.log(typeof globalThis.process, typeof process, typeof Buffer, typeof global, typeof hostCall, typeof hostAsync, typeof __hostCall, typeof module.constructor._load);
+console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|Buffer|global|require|module|exports|hostCall|hostAsync|std|os|Deno|Bun|importScripts|postMessage|WebAssembly)$/.test(n))));`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), ['undefined undefined undefined undefined undefined undefined undefined undefined', '[]']);
+});
+
+test("require('fs') and require('child_process') are refused at compile time and fail at run time", async () => {
+  for (const m of ['fs', 'child_process']) {
+    const c = await ex.compile(`const x = require('${m}');\nexports.onExecuteCustomTokenExchange = async () => {};`, 'custom-token-exchange');
+    assert.deepEqual(c, { message: `Cannot find module '${m}': Baton provides only jose, crypto`, line: 1, column: 11 });
+  }
+  const r = await probe(`for (const m of ['fs', 'child_process', 'node:fs', 'module', 'worker_threads']) { const name = m; try { require(name); console.log('LOADED ' + m); } catch (e) { console.log(e.code + ' ' + e.message); } }`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), [
+    "MODULE_NOT_FOUND Cannot find module 'fs'",
+    "MODULE_NOT_FOUND Cannot find module 'child_process'",
+    "MODULE_NOT_FOUND Cannot find module 'node:fs'",
+    "MODULE_NOT_FOUND Cannot find module 'module'",
+    "MODULE_NOT_FOUND Cannot find module 'worker_threads'",
+  ]);
+});
+
+test('an error thrown by a host function is a guest object whose constructor chain finds nothing', async () => {
+  const r = await probe(`
+for (const f of [() => new URL('not a url'), () => require('crypto').createHash('nope'), () => require('jose').decodeJwt('x.y'), () => require('crypto').timingSafeEqual(new Uint8Array(1), new Uint8Array(2))]) {
+  try { f(); console.log('no error'); } catch (e) {
+    console.log(e instanceof Error, e.constructor.name, seen(() => e.constructor.constructor('return process')()), seen(() => Object.getPrototypeOf(e).constructor.constructor('return this')().process));
+  }
+}`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), [
+    'true TypeError threw ReferenceError nothing',
+    'true Error threw ReferenceError nothing',
+    'true JWTInvalid threw ReferenceError nothing',
+    'true RangeError threw ReferenceError nothing',
+  ]);
+});
+
+test('a rejected host promise carries a guest error whose constructor chain finds nothing', async () => {
+  const r = await probe(`
+const jose = require('jose');
+const attempts = [() => jose.jwtVerify('a.b.c', new Uint8Array(32)), () => fetch('http://127.0.0.1:1/'), () => jose.importSPKI('not a pem', 'RS256')];
+for (const a of attempts) {
+  try { await a(); console.log('resolved'); } catch (e) {
+    console.log(e instanceof Error, seen(() => e.constructor.constructor('return process')()), seen(() => e.__proto__.__proto__.constructor.constructor('return process')()));
+  }
+}`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), [
+    'true threw ReferenceError threw ReferenceError',
+    'true threw ReferenceError threw ReferenceError',
+    'true threw ReferenceError threw ReferenceError',
+  ]);
+});
+
+test('a key handle is an opaque frozen guest object', async () => {
+  const r = await probe(`
+const key = await require('jose').importJWK({ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMy' }, 'HS256');
+console.log(key instanceof Uint8Array);
+const { publicKey } = { publicKey: await require('jose').importJWK({ kty: 'EC', crv: 'P-256', x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4', y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM' }, 'ES256') };
+console.log(Object.isFrozen(publicKey), JSON.stringify(Object.keys(publicKey)), seen(() => publicKey.constructor.constructor('return process')()));`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), ['true', 'true ["type","algorithm","extractable","usages"] threw ReferenceError']);
+});
