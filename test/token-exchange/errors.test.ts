@@ -133,7 +133,7 @@ describe('Action outcomes', () => {
     await expectError({ subject_token: 'spin' }, 500, 'server_error', 'The server encountered an internal error.', /CPU budget|wall-clock/);
   });
   test('E11: no user set, or two → 500', async () => {
-    await expectError({ subject_token: 'no-user' }, 500, 'server_error', 'The server encountered an internal error.', /did not set a user/);
+    await expectError({ subject_token: 'no-user' }, 500, 'server_error', 'The server encountered an internal error.', /set no user/);
     await expectError({ subject_token: 'two-users' }, 500, 'server_error', 'The server encountered an internal error.');
   });
   test('E12: setUserById with an unknown user → 400, a blocked user → 403', async () => {

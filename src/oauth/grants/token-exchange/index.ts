@@ -21,10 +21,8 @@ import { resolveRequestOrganization } from './organization.js';
 import { runPostLogin } from '../post-login.js';
 import { logFailure, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
+import { tooManyAttempts } from '../../../attack-protection/throttle.js';
 import { mergeTopLevel } from '../../../storage/repositories/users.js';
-
-export const TOO_MANY_ATTEMPTS =
-  'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 
 export const CONSENT_REQUIRED =
   "Consent required: enable 'Allow Skipping User Consent' (skip_consent_for_verifiable_first_party_clients) on the API";
@@ -37,9 +35,7 @@ function checkConsent(tx: ExchangeTransaction): void {
 }
 
 async function checkThrottle(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
-  if (await ctx.throttle.isBlocked(tx.ip)) {
-    throw new OAuthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS, `IP ${tx.ip} is blocked by suspicious IP throttling`);
-  }
+  if (await ctx.throttle.isBlocked(tx.ip)) throw tooManyAttempts(tx.ip);
 }
 
 async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {

@@ -7,6 +7,7 @@ import type { AppContext } from '../../../context.js';
 import type { ActionCommand, RunResult } from '../../../actions/contract.js';
 import { OAuthError, serverError, invalidRequest } from '../../errors.js';
 import { getDeployedVersion } from '../../../actions/service.js';
+import { RULES } from '../../../actions/triggers/commands.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { publicUser } from './user-view.js';
 
@@ -48,6 +49,8 @@ export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction, sec
   return event;
 }
 
+const CLIENT_VISIBLE_RULES = new Set<string>([RULES.userId, RULES.connectionName, RULES.userAttributes, RULES.connectionOptions]);
+
 /** Why a run failed, for the fecte log (the client only sees the generic 500 text). */
 function failureDetail(result: RunResult): string {
   switch (result.kind) {
@@ -58,7 +61,7 @@ function failureDetail(result: RunResult): string {
     case 'memory':
       return 'Action exceeded its memory limit';
     case 'invalid_command':
-      return `Action called ${result.command} and broke a rule: ${result.rule}`;
+      return `Action called ${result.command} and broke the rule ${result.rule}: ${result.message}`;
     default:
       return 'Action failed';
   }
@@ -98,8 +101,10 @@ export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction
     if (denied.kind === 'reject') await ctx.throttle.recordInvalidSubjectToken(tx.ip);
     throw denied.error;
   }
-  if (result.kind === 'invalid_command' && /^authentication\.setUserBy/.test(result.command)) {
-    throw invalidRequest(result.rule, failureDetail(result));
+  // D10: a broken setUserById/setUserByConnection argument rule is the caller's 400; every other broken rule
+  // (no user, two users, a bad setActor shape) is the Action's fault: 500.
+  if (result.kind === 'invalid_command' && CLIENT_VISIBLE_RULES.has(result.rule)) {
+    throw invalidRequest(result.message, failureDetail(result));
   }
   if (result.kind !== 'ok') throw serverError(failureDetail(result));
   return result.commands;
