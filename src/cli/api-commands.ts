@@ -5,6 +5,8 @@ import { registerActionCommands } from './actions.js';
 import { registerProfileCommands } from './profiles.js';
 import { registerClientCommands } from './clients.js';
 import { registerApiResourceCommands } from './apis.js';
+import { registerUserCommands } from './users.js';
+import { registerLogCommands } from './logs.js';
 
 export function withApi(cmd: Command): Command {
   return cmd
@@ -25,4 +27,6 @@ export function registerApiCommands(_program: Command): void {
   registerProfileCommands(_program);
   registerClientCommands(_program);
   registerApiResourceCommands(_program);
+  registerUserCommands(_program);
+  registerLogCommands(_program);
 }
