@@ -1,0 +1,217 @@
+/** The bench's output: a console table, bench/results/latest.json and docs/benchmarks.md (regenerated whole). */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadResult } from './load.js';
+import type { OverheadResult } from './action-overhead.js';
+
+export interface Side {
+  runs: LoadResult[];
+  rps: number;
+  p50: number;
+  p99: number;
+  peakRssMb: number;
+}
+
+export interface AlgResult {
+  alg: 'RS256' | 'ES256';
+  floor: Side;
+  baton: Side;
+  /** Baton rps / floor rps (means of the alternated runs). */
+  ratio: number;
+  halfPeak: LoadResult & { rate: number };
+}
+
+export interface PassResult {
+  storage: string;
+  algs: AlgResult[];
+  batonPeakRssMb: number;
+  /** JWKS fetches by the Action during the pass (one per sandbox worker when cached). */
+  jwksFetches: number;
+  /** Failed exchanges during the pass (`fecte` log entries, newest 100), by reason. */
+  failures: Record<string, number>;
+}
+
+export interface ScaleResult {
+  alg: 'RS256' | 'ES256';
+  users: number;
+  clients: number;
+  profiles: number;
+  empty: Side;
+  scaled: Side;
+  /** scaled rps / empty rps. */
+  ratio: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: string;
+  pass: boolean;
+}
+
+export interface BenchReport {
+  command: string;
+  date: string;
+  machine: { cpu: string; cores: number; memoryGb: number; node: string; os: string };
+  settings: { durationS: number; connections: number; subjectUsers: number };
+  passes: PassResult[];
+  skipped: string[];
+  actionOverhead: OverheadResult;
+  scale: ScaleResult | undefined;
+  targets: TargetCheck[];
+}
+
+export function machine(): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Alternated runs of one side: mean rps and p50, worst p99. */
+export function side(runs: LoadResult[], peakRssMb: number): Side {
+  return { runs, rps: r1(mean(runs.map((r) => r.rps))), p50: r1(mean(runs.map((r) => r.p50))), p99: Math.max(...runs.map((r) => r.p99)), peakRssMb };
+}
+
+export function ratio(a: number, b: number): number {
+  return b > 0 ? r2(a / b) : 0;
+}
+
+export function checkTargets(r: Omit<BenchReport, 'targets'>): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const pass of r.passes) {
+    for (const a of pass.algs) {
+      const min = a.alg === 'RS256' ? 1.0 : 0.7;
+      out.push({ name: `${pass.storage}: ${a.alg} throughput vs floor`, target: `≥ ${min.toFixed(1)}×`, value: `${a.ratio.toFixed(2)}×`, pass: a.ratio >= min });
+      out.push({ name: `${pass.storage}: ${a.alg} p99 at half of peak`, target: '≤ 10 ms', value: `${a.halfPeak.p99} ms`, pass: a.halfPeak.p99 <= 10 });
+    }
+    out.push({ name: `${pass.storage}: Baton peak RSS`, target: '≤ 250 MB', value: `${pass.batonPeakRssMb} MB`, pass: pass.batonPeakRssMb <= 250 });
+  }
+  out.push({ name: 'warm trivial Action overhead, median', target: '≤ 0.3 ms', value: `${r.actionOverhead.medianMs} ms`, pass: r.actionOverhead.medianMs <= 0.3 });
+  if (r.scale) {
+    const cost = Math.round((1 - r.scale.ratio) * 1000) / 10;
+    out.push({
+      name: `cost of ${r.scale.users.toLocaleString('en')} users, ${r.scale.clients.toLocaleString('en')} clients, ${r.scale.profiles} profiles`,
+      target: '≤ 10 % of throughput',
+      value: `${cost} %`,
+      pass: cost <= 10,
+    });
+  }
+  return out;
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function resultsTable(r: BenchReport): string {
+  const rows: Array<Array<string | number>> = [];
+  for (const pass of r.passes) {
+    for (const a of pass.algs) {
+      rows.push([pass.storage, a.alg, 'floor', a.floor.rps, a.floor.p50, a.floor.p99, a.floor.peakRssMb, '1.00×', '']);
+      rows.push([pass.storage, a.alg, 'Baton', a.baton.rps, a.baton.p50, a.baton.p99, a.baton.peakRssMb, `${a.ratio.toFixed(2)}×`, `${a.halfPeak.p99} ms at ${a.halfPeak.rate}/s (p50 ${a.halfPeak.p50} ms)`]);
+    }
+  }
+  return table(['storage', 'access token', 'server', 'exchanges/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'Baton / floor', 'Baton p99 at half peak'], rows);
+}
+
+export function printReport(r: BenchReport): void {
+  const lines = [
+    '',
+    resultsTable(r),
+    '',
+    `Action overhead (warm, trivial, ${r.actionOverhead.runs} runs): median ${r.actionOverhead.medianMs} ms, p99 ${r.actionOverhead.p99Ms} ms (empty handler: median ${r.actionOverhead.emptyMedianMs} ms, p99 ${r.actionOverhead.emptyP99Ms} ms)`,
+  ];
+  if (r.scale) {
+    lines.push(`Scale (${r.scale.alg}): empty ${r.scale.empty.rps}/s, populated ${r.scale.scaled.rps}/s, ratio ${r.scale.ratio.toFixed(2)}×`);
+  }
+  for (const p of r.passes) {
+    lines.push(`${p.storage}: JWKS fetched ${p.jwksFetches} times by the Action during the pass`);
+    if (Object.keys(p.failures).length) lines.push(`${p.storage}: failed exchanges: ${JSON.stringify(p.failures)}`);
+  }
+  for (const s of r.skipped) lines.push(`skipped: ${s}`);
+  lines.push('', table(['target', 'goal', 'measured', 'result'], r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : 'MISS'])), '');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function writeResults(root: string, r: BenchReport): void {
+  fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench/results/latest.json'), JSON.stringify(r, null, 2) + '\n');
+  fs.writeFileSync(path.join(root, 'docs/benchmarks.md'), markdown(r));
+}
+
+function markdown(r: BenchReport): string {
+  const m = r.machine;
+  const scale = r.scale
+    ? table(
+        ['tenant', 'exchanges/s', 'p50 ms', 'p99 ms'],
+        [
+          ['empty', r.scale.empty.rps, r.scale.empty.p50, r.scale.empty.p99],
+          [`${r.scale.users.toLocaleString('en')} users, ${r.scale.clients.toLocaleString('en')} clients, ${r.scale.profiles} profiles`, r.scale.scaled.rps, r.scale.scaled.p50, r.scale.scaled.p99],
+        ],
+      ) + `\n\nRatio populated / empty: ${r.scale.ratio.toFixed(2)}× (${r.scale.alg} access tokens, SQLite).`
+    : '_Not measured in this run._';
+  return `# Benchmarks
+
+Generated by \`${r.command}\` on ${r.date}. Do not edit by hand: the next run rewrites this file
+(the raw figures are in \`bench/results/latest.json\`).
+
+## What is measured
+
+- **Floor**: one process, bare \`node:http\`, synchronous \`node:crypto\`: parse the form, check the client secret
+  and parameters, verify the subject JWT (ES256) against a key imported once, sign an access token. No storage, no
+  Action, no logs. It is what any token exchange must cost (\`bench/floor.ts\`).
+- **Baton**: \`node --import tsx src/cli/index.ts serve\` as a child process, seeded over the Management API with
+  an API, a CTE client, the \`legacy-idp\` connection and a profile whose deployed Action verifies the subject JWT
+  with the \`jose\` shim against the bench IdP's JWKS (\`createRemoteJWKSet\`, created once per Action context) and
+  calls \`setUserByConnection\` (\`create_if_not_exists\`); the \`secte\` tenant log is written as usual. First on
+  SQLite, then on PostgreSQL + Redis when they answer.
+- Load: autocannon on loopback, ${r.settings.connections} connections, ${r.settings.durationS} s per run,
+  subject tokens of ${r.settings.subjectUsers} distinct users in rotation (a warm-up exchanges each one once, so
+  the measured runs are steady-state lookups). Runs alternate floor, Baton, floor, Baton for each access token
+  algorithm; the table gives the mean exchanges/s and p50 and the worst p99 of the two runs. "p99 at half peak"
+  is a further Baton run with autocannon's \`overallRate\` at half of Baton's measured rate.
+- Peak RSS is each process's \`VmHWM\` (\`/proc/<pid>/status\`), Action worker threads included.
+- The Action overhead is \`ActionExecutor.run\` timed from the caller for a warm Action with one \`api\` call
+  (\`bench/action-overhead.ts\`).
+- The load generator shares the machine with the server under test; both servers pay that equally.
+
+## Machine
+
+- CPU: ${m.cpu} × ${m.cores}
+- Memory: ${m.memoryGb} GB
+- Node: ${m.node}
+- OS: ${m.os}
+
+## Results
+
+${resultsTable(r)}
+${r.skipped.length ? `\nSkipped: ${r.skipped.join('; ')}.\n` : ''}
+${r.passes.filter((p) => Object.keys(p.failures).length).map((p) => `Failed exchanges on ${p.storage} (from the \`fecte\` log): ${JSON.stringify(p.failures)}.\n`).join('')}
+JWKS fetches by the Action: ${r.passes.map((p) => `${p.storage} ${p.jwksFetches}`).join(', ')} (a cached remote JWKS is fetched about once per sandbox worker).
+
+### Action overhead
+
+Warm trivial Action, ${r.actionOverhead.runs} sequential runs: median **${r.actionOverhead.medianMs} ms**, p99
+${r.actionOverhead.p99Ms} ms. Empty handler: median ${r.actionOverhead.emptyMedianMs} ms, p99 ${r.actionOverhead.emptyP99Ms} ms.
+
+### Cost of scale
+
+${scale}
+
+## Targets
+
+${table(['target', 'goal', 'measured', 'result'], r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : '**miss**']))}
+
+Timings are never asserted in tests; this file is the record.
+`;
+}
