@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-readme-'));
   port = await freePort();
-  const env = { ...process.env, PORT: String(port), BATON_DATA_DIR: dataDir, BATON_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), BATON_DATA_DIR: dataDir, BATON_LOG_LEVEL: 'warn' };
   for (const k of ['BATON_ADMIN_CLIENT_ID', 'BATON_ADMIN_CLIENT_SECRET', 'BATON_DATABASE_URL', 'BATON_REDIS_URL', 'BATON_SECRET_KEY', 'BATON_ISSUER']) delete env[k];
   server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: root, env });
   server.stdout!.on('data', (c) => (output += String(c)));
