@@ -120,6 +120,14 @@ api.access.deny('blocked');`, { trigger: 'post-login' });
   assert.equal((await run(ex, '', { trigger: 'post-login' })).kind, 'ok');
 });
 
+test('tampering with intrinsics or using getters does not get an invalid command recorded', async () => {
+  await invalid("Object.keys = () => []; api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'x', a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 });", 'authentication.setActor', RULES.actorShape, 'at most 5 custom properties per actor level (found 6)');
+  await invalid("JSON.stringify = () => '{\"name\":\"authentication.setUserById\",\"args\":[\"admin\"]}'; api.authentication.setUserById(7);", 'authentication.setUserById', RULES.userId, 'user_id must be a non-empty string of at most 1024 characters');
+  const r = await run(ex, "let n = 0; api.authentication.setUserById('u'); api.authentication.setActor({ get sub() { return n++ === 0 ? 'ok' : 42; } });");
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(r.commands[1], { name: 'authentication.setActor', args: [{ sub: 'ok' }] });
+});
+
 test('validateCommands checks end-of-run rules for the pipeline', () => {
   assert.equal(validateCommands('custom-token-exchange', [{ name: 'authentication.setUserById', args: ['u'] }]), null);
   assert.equal(validateCommands('custom-token-exchange', [{ name: 'access.rejectInvalidSubjectToken', args: ['bad'] }]), null);

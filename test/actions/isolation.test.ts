@@ -32,7 +32,9 @@ test("the server's event loop stays responsive while an Action spins", async () 
   const s = await spinner;
   clearInterval(timer);
   assert.equal(s.kind, 'timeout');
-  assert.ok(maxGap < 200, `event loop stalled for ${maxGap} ms`);
+  // The spinner burns 2000 ms of CPU in its worker; the main thread never waits for it (the bound leaves room
+  // for a loaded 2-core machine running other suites).
+  assert.ok(maxGap < 500, `event loop stalled for ${maxGap} ms`);
 });
 
 test("one version's module state is invisible to another version", async () => {

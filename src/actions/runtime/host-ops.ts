@@ -5,7 +5,8 @@
  */
 import * as jose from 'jose';
 import nodeCrypto from 'node:crypto';
-import type { ActionCommand, ConsoleLine } from '../contract.js';
+import type { ActionCommand, ConsoleLine, TriggerId } from '../contract.js';
+import { checkCommand } from '../triggers/commands.js';
 import type { CacheSession } from '../cache/session.js';
 import { FetchError, guardedFetch, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
 
@@ -21,6 +22,7 @@ export interface GuestErrorDescription {
 
 /** What host functions need from the run in progress. */
 export interface RunHooks {
+  trigger: TriggerId;
   commands: ActionCommand[];
   logs: ConsoleLine[];
   cache: CacheSession;
@@ -100,9 +102,16 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
         if (run.logs.length < MAX_LOG_LINES) run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
         return ok(null);
       }
-      case 'command':
-        run.commands.push({ name: String(p.name), args: p.args });
+      case 'command': {
+        const command: ActionCommand = { name: String(p.name), args: p.args };
+        const violation = checkCommand(run.trigger, command);
+        if (violation) {
+          run.onViolation(violation);
+          throw new Error(`api.${violation.command}: ${violation.message} [${violation.rule}]`);
+        }
+        run.commands.push(command);
         return ok(null);
+      }
       case 'violation':
         run.onViolation({ command: String(p.command), rule: String(p.rule), message: String(p.message) });
         return ok(null);

@@ -53,7 +53,10 @@ export interface ActionExecutorOptions {
 export function createActionExecutor(config: Config['actions'], options: ActionExecutorOptions = {}): ActionExecutor {
   const cache = options.cache ?? new MemoryCacheStore();
   const size = options.poolSize ?? Math.max(2, Math.min(4, os.availableParallelism()));
-  const pool = new WorkerPool(size, { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow });
+  const pool = new WorkerPool(size, {
+    policy: { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow },
+    moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
+  });
   const defaults: RunLimits = {
     wallMs: config.timeoutMs,
     cpuMs: config.cpuMs,

@@ -23,16 +23,22 @@ interface Slot {
 
 const GRACE_MS = 2000;
 
-function spawn(policy: FetchPolicy): Worker {
+export interface WorkerInit {
+  policy: FetchPolicy;
+  /** Hard maximum of each worker's WASM memory (sandbox.ts explains why). */
+  moduleMemoryBytes: number;
+}
+
+function spawn(init: WorkerInit): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Tests and `tsx` runs: workers do not inherit tsx's loader hooks, so register them first.
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', here).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: { policy } });
+    return new Worker(boot, { eval: true, workerData: init });
   }
-  return new Worker(new URL('./worker.js', here), { workerData: { policy } });
+  return new Worker(new URL('./worker.js', here), { workerData: init });
 }
 
 export class WorkerPool {
@@ -41,7 +47,7 @@ export class WorkerPool {
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly size: number, private readonly policy: FetchPolicy) {
+  constructor(private readonly size: number, private readonly init: WorkerInit) {
     for (let i = 0; i < size; i++) this.slots.push(this.newSlot());
   }
 
@@ -64,7 +70,7 @@ export class WorkerPool {
   }
 
   private newSlot(): Slot {
-    const slot: Slot = { worker: spawn(this.policy), job: null, timer: null };
+    const slot: Slot = { worker: spawn(this.init), job: null, timer: null };
     slot.worker.unref();
     slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string }) => {
       const job = slot.job;

@@ -11,6 +11,9 @@ export const PRELUDE_SOURCE = String.raw`(function (hostCall, hostAsync) {
 'use strict';
 const G = globalThis;
 const O = Object;
+// Intrinsics captured before Action code runs: the Action may replace JSON.stringify, Object.keys or Promise later,
+// but the shims and the api recorders keep using the originals.
+const stringify = JSON.stringify, parse = JSON.parse, keysOf = Object.keys, isArray = Array.isArray, isFinite = Number.isFinite, P = Promise;
 
 // ---- errors built in the guest ----
 class JOSEError extends Error {
@@ -56,9 +59,9 @@ function makeError(d) {
   if (d.cause !== undefined) e.cause = d.cause;
   return e;
 }
-function unpack(s) { const r = JSON.parse(s); if (r.e) throw makeError(r.e); return r.v; }
-function call(op, payload) { return unpack(hostCall(op, JSON.stringify(payload === undefined ? null : payload))); }
-function callAsync(op, payload) { return hostAsync(op, JSON.stringify(payload === undefined ? null : payload)).then(unpack); }
+function unpack(s) { const r = parse(s); if (r.e) throw makeError(r.e); return r.v; }
+function call(op, payload) { return unpack(hostCall(op, stringify(payload === undefined ? null : payload))); }
+function callAsync(op, payload) { return hostAsync(op, stringify(payload === undefined ? null : payload)).then(unpack); }
 
 // ---- bytes, base64, hex, UTF-8 ----
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -220,7 +223,7 @@ function fmt(v) {
 }
 const console = {};
 for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
-  console[level] = (...args) => { hostCall('console', JSON.stringify({ level, message: args.map(fmt).join(' ') })); };
+  console[level] = (...args) => { hostCall('console', stringify({ level, message: args.map(fmt).join(' ') })); };
 }
 console.trace = console.debug;
 
@@ -380,14 +383,14 @@ return {
   hasEntry(name) { return typeof mod.exports[name] === 'function'; },
   /** One invocation: fresh event and api objects; returns the handler's promise. */
   start(eventJson, trigger, entry) {
-    const event = JSON.parse(eventJson);
+    const event = parse(eventJson);
     const api = makeApi(trigger);
-    return new Promise((resolve) => resolve(mod.exports[entry](event, api)));
+    return new P((resolve) => resolve(mod.exports[entry](event, api)));
   },
   describe(e) {
-    if (e instanceof Error) return JSON.stringify({ name: String(e.name), message: String(e.message) });
-    let m; try { m = typeof e === 'string' ? e : JSON.stringify(e); } catch { m = String(e); }
-    return JSON.stringify({ name: 'Error', message: String(m) });
+    if (e instanceof Error) return stringify({ name: String(e.name), message: String(e.message) });
+    let m; try { m = typeof e === 'string' ? e : stringify(e); } catch { m = String(e); }
+    return stringify({ name: 'Error', message: String(m) });
   },
 };
 })`;

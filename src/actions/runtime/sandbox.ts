@@ -4,7 +4,7 @@
  * context where the prelude and the Action's module code were evaluated once; a run calls the cached entry point
  * with a fresh `event` and `api` (DESIGN section 4: compiled versions cached and reused).
  */
-import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { TRIGGERS, type ActionCommand, type CompileError, type ConsoleLine, type RunLimits, type RunResult, type TriggerId } from '../contract.js';
 import { CacheSession } from '../cache/session.js';
@@ -22,6 +22,10 @@ const MAX_CACHED_VERSIONS = 16;
 const variant = variantImport as unknown as QuickJSSyncVariant;
 
 interface RunState extends RunHooks {
+  /** WASM heap size when the run started, and the growth allowed (see `memoryExceeded`). */
+  heapStart: number;
+  memoryLimit: number;
+  memoryExceeded: boolean;
   cpuLeft: number;
   wallDeadline: number;
   sliceDeadline: number;
@@ -52,16 +56,52 @@ export interface SandboxRunInput {
 
 export type SandboxRunOutput = { result: RunResult; cacheOps: CacheOp[] };
 
+const WASM_PAGE = 65536;
+
+/**
+ * Why the WASM memory is capped: in this QuickJS-ng build `malloc_usable_size` is unavailable, so the runtime's
+ * memory limit only refuses single allocations larger than the limit; many smaller ones are not counted. Two
+ * checks stand in: the run fails as `memory` when the module's heap grows by more than the run's limit (checked
+ * by the interrupt handler and between guest slices), and the module's WebAssembly.Memory has a hard maximum, so
+ * a bomb between two checks ends in a real allocation failure (QuickJS "out of memory") instead of growing the
+ * worker without bound. After a memory failure the module is replaced, which gives its heap back.
+ */
 export class Sandbox {
   private module!: QuickJSWASMModule;
+  private memory!: WebAssembly.Memory;
   private readonly entries = new Map<string, Entry>();
 
-  private constructor(private readonly policy: FetchPolicy) {}
+  private constructor(private readonly policy: FetchPolicy, private readonly moduleMemoryBytes: number) {}
 
-  static async create(policy: FetchPolicy): Promise<Sandbox> {
-    const s = new Sandbox(policy);
-    s.module = await newQuickJSWASMModuleFromVariant(variant);
+  static async create(policy: FetchPolicy, moduleMemoryBytes: number): Promise<Sandbox> {
+    const s = new Sandbox(policy, moduleMemoryBytes);
+    await s.newModule();
     return s;
+  }
+
+  private async newModule(): Promise<void> {
+    const maximum = Math.max(512, Math.min(32768, Math.floor(this.moduleMemoryBytes / WASM_PAGE)));
+    this.memory = new WebAssembly.Memory({ initial: 256, maximum });
+    this.module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: this.memory }));
+  }
+
+  private heapBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Drops every cached version and starts a fresh module (its heap starts small again). */
+  private async recycle(): Promise<void> {
+    for (const e of this.entries.values()) {
+      try {
+        e.baton.dispose();
+        e.ctx.dispose();
+        e.rt.dispose();
+      } catch {
+        break;
+      }
+    }
+    this.entries.clear();
+    await this.newModule();
   }
 
   /** Syntax check with line/column, then module evaluation under limits to find the entry point. */
@@ -69,7 +109,7 @@ export class Sandbox {
     const syntax = this.syntaxCheck(code);
     if (syntax) return syntax;
     const entry = this.newEntry();
-    const run = this.newRun(limits, new CacheSession([]));
+    const run = this.newRun(limits, new CacheSession([]), trigger);
     entry.run = run;
     try {
       const loadError = this.load(entry, code);
@@ -110,63 +150,75 @@ export class Sandbox {
   async run(input: SandboxRunInput): Promise<SandboxRunOutput> {
     const started = performance.now();
     const key = `${input.trigger}:${input.versionId}`;
-    let entry = this.entries.get(key);
     const cache = new CacheSession(input.cache);
-    const run = this.newRun(input.limits, cache);
-    let poisoned = false;
-    const finish = (r: DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'>): SandboxRunOutput => ({
-      result: { ...r, commands: run.commands, logs: run.logs, durationMs: Math.round((performance.now() - started) * 1000) / 1000 } as RunResult,
-      cacheOps: cache.ops(),
-    });
+    const run = this.newRun(input.limits, cache, input.trigger);
+    const state: { entry?: Entry; poisoned: boolean } = { poisoned: false };
+    let result: DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'>;
     try {
-      if (!entry) {
-        entry = this.newEntry();
-        this.remember(key, entry);
-      } else {
-        this.entries.delete(key);
-        this.entries.set(key, entry);
-      }
-      entry.rt.setMemoryLimit(input.limits.memoryBytes);
-      entry.rt.setMaxStackSize(input.limits.stackBytes);
-      entry.run = run;
-      if (!entry.loaded) {
-        const err = this.load(entry, input.code);
-        if (run.interrupted || err) {
-          poisoned = true;
-          return finish(this.failure(run, err ?? { name: 'InternalError', message: 'interrupted' }));
-        }
-      }
-      const started = this.callBaton(entry, 'start', [
-        entry.ctx.newString(input.eventJson),
-        entry.ctx.newString(input.trigger),
-        entry.ctx.newString(TRIGGERS[input.trigger].entryPoint),
-      ]);
-      if (started.error || !started.handle) {
-        poisoned = true;
-        return finish(this.failure(run, started.error ?? { name: 'Error', message: 'the Action did not start' }));
-      }
-      const outcome = await this.settle(entry, run, started.handle);
-      if (outcome.kind !== 'fulfilled' && outcome.kind !== 'rejected') poisoned = true;
-      if (run.violation) return finish({ kind: 'invalid_command', ...run.violation });
-      if (outcome.kind === 'rejected') {
-        const f = this.failure(run, outcome.error);
-        if (f.kind !== 'thrown') poisoned = true;
-        return finish(f);
-      }
-      if (outcome.kind === 'stalled') return finish({ kind: 'timeout', limit: 'wall' });
-      if (outcome.kind === 'interrupted') return finish(this.failure(run, outcome.error));
-      const v = validateCommands(input.trigger, run.commands);
-      if (v) return finish({ kind: 'invalid_command', ...v });
-      return finish({ kind: 'ok' });
+      result = await this.attempt(key, input, run, state);
     } finally {
-      if (entry) {
-        this.endRun(entry, run);
-        if (poisoned) {
+      if (state.entry) {
+        this.endRun(state.entry, run);
+        if (state.poisoned) {
           this.entries.delete(key);
-          await this.disposeEntry(entry);
+          await this.disposeEntry(state.entry);
         }
       }
     }
+    if (result.kind === 'memory' || this.heapBytes() > this.moduleMemoryBytes / 2) await this.recycle();
+    return {
+      result: { ...result, commands: run.commands, logs: run.logs, durationMs: Math.round((performance.now() - started) * 1000) / 1000 } as RunResult,
+      cacheOps: cache.ops(),
+    };
+  }
+
+  /** One run on the version's cached context; marks the context poisoned when a limit was hit. */
+  private async attempt(
+    key: string,
+    input: SandboxRunInput,
+    run: RunState,
+    state: { entry?: Entry; poisoned: boolean },
+  ): Promise<DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'>> {
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    } else {
+      entry = this.newEntry();
+      this.remember(key, entry);
+    }
+    state.entry = entry;
+    entry.rt.setMemoryLimit(input.limits.memoryBytes);
+    entry.rt.setMaxStackSize(input.limits.stackBytes);
+    run.heapStart = this.heapBytes();
+    entry.run = run;
+    if (!entry.loaded) {
+      const err = this.load(entry, input.code);
+      if (run.interrupted || run.memoryExceeded || err) {
+        state.poisoned = true;
+        return this.failure(run, err ?? { name: 'InternalError', message: 'interrupted' });
+      }
+    }
+    const started = this.callBaton(entry, 'start', [
+      entry.ctx.newString(input.eventJson),
+      entry.ctx.newString(input.trigger),
+      entry.ctx.newString(TRIGGERS[input.trigger].entryPoint),
+    ]);
+    if (started.error || !started.handle) {
+      state.poisoned = true;
+      return this.failure(run, started.error ?? { name: 'Error', message: 'the Action did not start' });
+    }
+    const outcome = await this.settle(entry, run, started.handle);
+    if (outcome.kind === 'interrupted' || outcome.kind === 'stalled') state.poisoned = true;
+    if (run.violation) return { kind: 'invalid_command', ...run.violation };
+    if (outcome.kind === 'stalled') return { kind: 'timeout', limit: 'wall' };
+    if (outcome.kind === 'rejected' || outcome.kind === 'interrupted') {
+      const f = this.failure(run, outcome.error);
+      if (f.kind !== 'thrown') state.poisoned = true;
+      return f;
+    }
+    const v = validateCommands(input.trigger, run.commands);
+    return v ? { kind: 'invalid_command', ...v } : { kind: 'ok' };
   }
 
   async close(): Promise<void> {
@@ -176,11 +228,14 @@ export class Sandbox {
 
   // ---- internals ----
 
-  private newRun(limits: RunLimits, cache: CacheSession): RunState {
+  private newRun(limits: RunLimits, cache: CacheSession, trigger: TriggerId): RunState {
     const commands: ActionCommand[] = [];
     const logs: ConsoleLine[] = [];
     const run: RunState = {
-      commands, logs, cache,
+      trigger, commands, logs, cache,
+      heapStart: this.heapBytes(),
+      memoryLimit: limits.memoryBytes,
+      memoryExceeded: false,
       cpuLeft: limits.cpuMs,
       wallDeadline: performance.now() + limits.wallMs,
       sliceDeadline: 0,
@@ -204,6 +259,10 @@ export class Sandbox {
     rt.setInterruptHandler(() => {
       const run = entry.run;
       if (!run) return false;
+      if (this.heapBytes() - run.heapStart > run.memoryLimit) {
+        run.memoryExceeded = true;
+        return true;
+      }
       const now = performance.now();
       if (now < run.sliceDeadline) return false;
       run.interrupted ??= now >= run.wallDeadline ? 'wall' : 'cpu';
@@ -287,6 +346,7 @@ export class Sandbox {
     } finally {
       run.cpuLeft -= performance.now() - start;
       run.sliceDeadline = 0;
+      if (this.heapBytes() - run.heapStart > run.memoryLimit) run.memoryExceeded = true;
     }
   }
 
@@ -304,9 +364,9 @@ export class Sandbox {
           const r = this.guest(entry, () => rt.executePendingJobs());
           if (r.error) {
             const error = this.describe(entry, r.error);
-            if (run.interrupted || isOutOfMemory(error)) return { kind: 'interrupted', error };
+            if (run.interrupted || run.memoryExceeded || isOutOfMemory(error)) return { kind: 'interrupted', error };
           }
-          if (run.interrupted) return { kind: 'interrupted', error: { name: 'InternalError', message: 'interrupted' } };
+          if (run.interrupted || run.memoryExceeded) return { kind: 'interrupted', error: { name: 'InternalError', message: 'interrupted' } };
         }
         const state = ctx.getPromiseState(promise);
         if (state.type === 'fulfilled') {
@@ -315,7 +375,7 @@ export class Sandbox {
         }
         if (state.type === 'rejected') {
           const error = this.describe(entry, state.error);
-          return run.interrupted ? { kind: 'interrupted', error } : { kind: 'rejected', error };
+          return run.interrupted || run.memoryExceeded ? { kind: 'interrupted', error } : { kind: 'rejected', error };
         }
         // Pending with nothing in flight: nothing can ever settle it; it would only reach the wall-clock limit.
         if (run.pending.size === 0) return { kind: 'stalled' };
@@ -342,7 +402,7 @@ export class Sandbox {
   private describe(entry: Entry, errHandle: QuickJSHandle): { name: string; message: string } {
     const { ctx } = entry;
     try {
-      if (entry.run?.interrupted) return { name: 'InternalError', message: 'interrupted' };
+      if (entry.run?.interrupted || entry.run?.memoryExceeded) return { name: 'InternalError', message: 'interrupted' };
       const fn = ctx.getProp(entry.baton, 'describe');
       try {
         const r = this.guest(entry, () => ctx.callFunction(fn, entry.baton, errHandle));
@@ -364,8 +424,8 @@ export class Sandbox {
   }
 
   private failure(run: RunState, error: { name: string; message: string }): DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'> {
+    if (run.memoryExceeded || isOutOfMemory(error)) return { kind: 'memory' };
     if (run.interrupted) return { kind: 'timeout', limit: run.interrupted };
-    if (isOutOfMemory(error)) return { kind: 'memory' };
     if (run.violation) return { kind: 'invalid_command', ...run.violation };
     return { kind: 'thrown', name: error.name, message: error.message };
   }
@@ -384,9 +444,8 @@ export class Sandbox {
       entry.ctx.dispose();
       entry.rt.dispose();
     } catch {
-      for (const e of this.entries.values()) if (e !== entry) e.loaded = false;
-      this.entries.clear();
-      this.module = await newQuickJSWASMModuleFromVariant(variant);
+      this.entries.delete([...this.entries].find(([, e]) => e === entry)?.[0] ?? '');
+      await this.recycle();
     }
   }
 }

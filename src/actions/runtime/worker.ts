@@ -12,7 +12,8 @@ export type WorkerRequest =
   | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits };
 
 const port = parentPort!;
-const sandbox = Sandbox.create((workerData as { policy: FetchPolicy }).policy);
+const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
+const sandbox = Sandbox.create(init.policy, init.moduleMemoryBytes);
 
 port.on('message', async (msg: WorkerRequest) => {
   const s = await sandbox;

@@ -3,26 +3,29 @@
  * Each method validates its arguments, then records an ActionCommand through the host; a broken rule is reported
  * to the host (the run ends as `invalid_command`, naming the rule of commands.ts RULES) and thrown in the guest.
  * Methods return the root `api` so calls chain, as in Auth0's other triggers (spec 6.1).
+ * Object arguments are copied (captured JSON intrinsics) before they are checked, so a getter cannot show the
+ * check one value and the recorder another; the host re-checks each command (commands.ts checkCommand).
  */
 export const API_GUEST_SOURCE = String.raw`function (hostCall) {
-const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v) => v !== null && typeof v === 'object' && !isArray(v);
 const isStr = (v, max) => typeof v === 'string' && v.length > 0 && (max === undefined || v.length <= max);
-const SCALAR = (v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const SCALAR = (v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && isFinite(v));
 function fail(command, rule, message) {
-  hostCall('violation', JSON.stringify({ command, rule, message }));
+  hostCall('violation', stringify({ command, rule, message }));
   throw new Error('api.' + command + ': ' + message + ' [' + rule + ']');
 }
-function record(name, args) { hostCall('command', JSON.stringify({ name, args })); }
+function copy(v) { if (v === undefined || typeof v === 'function') return v; try { return parse(stringify(v)); } catch { return v; } }
+function record(name, args) { const r = parse(hostCall('command', stringify({ name, args }))); if (r.e) throw new Error(r.e.message); }
 function jsonValue(v) {
   if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return false;
-  try { return JSON.stringify(v) !== undefined; } catch { return false; }
+  try { return stringify(v) !== undefined; } catch { return false; }
 }
 const ATTRS = { user_id: 'string', email: 'string', email_verified: 'boolean', username: 'string', phone_number: 'string', phone_verified: 'boolean', name: 'string', given_name: 'string', family_name: 'string', nickname: 'string', picture: 'string', verify_email: 'boolean' };
 
 function checkActor(a, depth) {
   if (!isObj(a)) return 'actor must be an object';
   if (typeof a.sub !== 'string' || a.sub.length === 0) return 'actor.sub is required and must be a non-empty string' + (depth ? ' (at act level ' + depth + ')' : '');
-  const custom = Object.keys(a).filter((k) => k !== 'sub' && k !== 'act');
+  const custom = keysOf(a).filter((k) => k !== 'sub' && k !== 'act');
   if (custom.length > 5) return 'at most 5 custom properties per actor level (found ' + custom.length + ')';
   for (const k of custom) if (!SCALAR(a[k])) return 'custom actor property "' + k + '" must be a string, number or boolean';
   if (a.act !== undefined) {
@@ -35,15 +38,15 @@ function metadata(name, api) {
   return function (key, value) {
     if (!isStr(key)) fail(name, 'user.metadata', 'key must be a non-empty string');
     if (value !== null && !jsonValue(value)) fail(name, 'user.metadata', 'value must be a JSON value (null deletes the key)');
-    if (value !== null && JSON.stringify(value).length > 32768) fail(name, 'user.metadata', 'value exceeds 32 kB');
-    record(name, [key, value === null ? null : JSON.parse(JSON.stringify(value))]);
+    if (value !== null && stringify(value).length > 32768) fail(name, 'user.metadata', 'value exceeds 32 kB');
+    record(name, [key, value === null ? null : parse(stringify(value))]);
     return api;
   };
 }
 const cache = {
-  get(key) { const r = JSON.parse(hostCall('cache.get', JSON.stringify({ key }))); return r.v === null ? undefined : r.v; },
-  set(key, value, options) { return JSON.parse(hostCall('cache.set', JSON.stringify({ key, value, options }))).v; },
-  delete(key) { return JSON.parse(hostCall('cache.delete', JSON.stringify({ key }))).v; },
+  get(key) { const r = parse(hostCall('cache.get', stringify({ key }))); return r.v === null ? undefined : r.v; },
+  set(key, value, options) { return parse(hostCall('cache.set', stringify({ key, value, options }))).v; },
+  delete(key) { return parse(hostCall('cache.delete', stringify({ key }))).v; },
 };
 
 function customTokenExchange() {
@@ -59,9 +62,11 @@ function customTokenExchange() {
     },
     setUserByConnection(connection_name, user_attributes, options) {
       const c = 'authentication.setUserByConnection';
+      user_attributes = copy(user_attributes);
+      options = copy(options);
       if (!isStr(connection_name, 512)) fail(c, 'setUserByConnection.connection_name', 'connection_name must be a non-empty string of at most 512 characters');
       if (!isObj(user_attributes)) fail(c, 'setUserByConnection.user_attributes', 'user_attributes must be an object');
-      const keys = Object.keys(user_attributes);
+      const keys = keysOf(user_attributes);
       if (keys.length > 24) fail(c, 'setUserByConnection.user_attributes', 'user_attributes may have at most 24 properties');
       for (const k of keys) {
         if (!ATTRS[k]) fail(c, 'setUserByConnection.user_attributes', 'unknown user attribute "' + k + '" (metadata is set with api.user.setAppMetadata/setUserMetadata)');
@@ -85,9 +90,10 @@ function customTokenExchange() {
       return api;
     },
     setActor(actor) {
+      actor = copy(actor);
       const problem = checkActor(actor, 0);
       if (problem) fail('authentication.setActor', 'setActor.shape', problem);
-      record('authentication.setActor', [JSON.parse(JSON.stringify(actor))]);
+      record('authentication.setActor', [parse(stringify(actor))]);
       return api;
     },
   });
@@ -114,7 +120,7 @@ function postLogin() {
   const claim = (name) => function (key, value) {
     if (!isStr(key)) fail(name, 'setCustomClaim.arguments', 'claim name must be a non-empty string');
     if (!jsonValue(value)) fail(name, 'setCustomClaim.arguments', 'claim value must be a JSON value');
-    record(name, [key, JSON.parse(JSON.stringify(value))]);
+    record(name, [key, parse(stringify(value))]);
     return api;
   };
   const scope = (name) => function (s) {
@@ -124,8 +130,8 @@ function postLogin() {
   };
   const factor = (name, many) => function (f, options) {
     const list = many ? f : [f];
-    if (!Array.isArray(list) || list.length === 0 || !list.every((x) => isObj(x) && isStr(x.type))) fail(name, 'authentication.factor', many ? 'factors must be a non-empty array of {type}' : 'factor must be an object with a type');
-    record(name, options === undefined ? [JSON.parse(JSON.stringify(f))] : [JSON.parse(JSON.stringify(f)), JSON.parse(JSON.stringify(options))]);
+    if (!isArray(list) || list.length === 0 || !list.every((x) => isObj(x) && isStr(x.type))) fail(name, 'authentication.factor', many ? 'factors must be a non-empty array of {type}' : 'factor must be an object with a type');
+    record(name, options === undefined ? [parse(stringify(f))] : [parse(stringify(f)), parse(stringify(options))]);
     return api;
   };
   api.accessToken = ({ setCustomClaim: claim('accessToken.setCustomClaim'), addScope: scope('accessToken.addScope'), removeScope: scope('accessToken.removeScope') });
@@ -141,7 +147,7 @@ function postLogin() {
     enable(provider, options) {
       if (!isStr(provider)) fail('multifactor.enable', 'multifactor.enable.arguments', 'provider must be a non-empty string');
       if (options !== undefined && !isObj(options)) fail('multifactor.enable', 'multifactor.enable.arguments', 'options must be an object');
-      record('multifactor.enable', options === undefined ? [provider] : [provider, JSON.parse(JSON.stringify(options))]);
+      record('multifactor.enable', options === undefined ? [provider] : [provider, parse(stringify(options))]);
       return api;
     },
   });

@@ -86,3 +86,71 @@ export function validateCommands(trigger: TriggerId, commands: ActionCommand[]):
   }
   return null;
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const nonEmpty = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const ATTRIBUTE_TYPES: Record<string, 'string' | 'boolean'> = {
+  user_id: 'string', email: 'string', email_verified: 'boolean', username: 'string', phone_number: 'string', phone_verified: 'boolean',
+  name: 'string', given_name: 'string', family_name: 'string', nickname: 'string', picture: 'string', verify_email: 'boolean',
+};
+
+/** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level. */
+export function actorProblem(actor: unknown, depth = 0): string | null {
+  if (!isPlainObject(actor)) return 'actor must be an object';
+  if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';
+  const custom = Object.keys(actor).filter((k) => k !== 'sub' && k !== 'act');
+  if (custom.length > 5) return 'at most 5 custom properties per actor level';
+  for (const k of custom) {
+    const v = actor[k];
+    if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return `custom actor property "${k}" must be a string, number or boolean`;
+  }
+  if (actor.act === undefined) return null;
+  if (depth + 1 >= 5) return 'at most 5 actors: the root actor and 4 nested act levels';
+  return actorProblem(actor.act, depth + 1);
+}
+
+/**
+ * Host-side check of one recorded command, behind the guest's own checks: the command exists for the trigger and
+ * the arguments the pipeline relies on have their documented types. The guest cannot bypass it by tampering with
+ * its own intrinsics.
+ */
+export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViolation | null {
+  const bad = (rule: RuleId, message: string): CommandViolation => ({ command: c.name, rule, message });
+  if (!COMMANDS[trigger].includes(c.name) || !Array.isArray(c.args)) return bad(RULES.denyArgs, `unknown api command ${c.name}`);
+  const [a, b, o] = c.args;
+  switch (c.name) {
+    case 'authentication.setUserById':
+      return nonEmpty(a, 1024) ? null : bad(RULES.userId, 'user_id must be a non-empty string of at most 1024 characters');
+    case 'authentication.setUserByConnection': {
+      if (!nonEmpty(a, 512)) return bad(RULES.connectionName, 'connection_name must be a non-empty string of at most 512 characters');
+      if (!isPlainObject(b) || !nonEmpty(b.user_id) || Object.keys(b).length > 24) return bad(RULES.userAttributes, 'user_attributes must be an object with a user_id');
+      for (const [k, v] of Object.entries(b)) if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${k}"`);
+      if (!isPlainObject(o) || !['create_if_not_exists', 'none'].includes(o.creationBehavior as string) || !['replace', 'none'].includes(o.updateBehavior as string)) {
+        return bad(RULES.connectionOptions, 'invalid creationBehavior or updateBehavior');
+      }
+      return null;
+    }
+    case 'authentication.setOrganization':
+      return nonEmpty(a, 256) ? null : bad(RULES.organization, 'organization must be a non-empty organization id or name');
+    case 'authentication.setActor': {
+      const p = actorProblem(a);
+      return p ? bad(RULES.actorShape, p) : null;
+    }
+    case 'access.deny':
+      if (trigger === 'post-login') return typeof a === 'string' ? null : bad(RULES.denyArgs, 'reason must be a string');
+      return nonEmpty(a, 256) && typeof b === 'string' ? null : bad(RULES.denyArgs, 'code must be a non-empty string and reason a string');
+    case 'access.rejectInvalidSubjectToken':
+      return typeof a === 'string' ? null : bad(RULES.rejectArgs, 'reason must be a string');
+    case 'user.setAppMetadata':
+    case 'user.setUserMetadata':
+      return nonEmpty(a) && b !== undefined ? null : bad(RULES.metadata, 'key must be a non-empty string and value a JSON value');
+    case 'accessToken.setCustomClaim':
+    case 'idToken.setCustomClaim':
+      return nonEmpty(a) && b !== undefined ? null : bad(RULES.customClaim, 'claim name must be a non-empty string');
+    case 'accessToken.addScope':
+    case 'accessToken.removeScope':
+      return nonEmpty(a) && !/\s/.test(a) ? null : bad(RULES.scope, 'scope must be one non-empty scope name without spaces');
+    default:
+      return null;
+  }
+}
