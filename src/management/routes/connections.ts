@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../../storage/database.js';
 import type { Connection } from '../../storage/repositories/connections.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { openOptions, sealOptions } from './connection-secrets.js';
+import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
 
 /** Auth0: alphanumerics and single dashes, starting and ending with an alphanumeric, at most 128 characters. */
 export const CONNECTION_NAME_PATTERN = '^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$';
@@ -71,7 +72,14 @@ interface ConnectionBody {
   metadata?: Record<string, string>;
 }
 
-async function present(ctx: AppContext, c: Connection) {
+/** Auth0's `fields` / `include_fields` projection. */
+function project(c: Record<string, unknown>, q: { fields?: string; include_fields?: boolean }): Record<string, unknown> {
+  if (!q.fields) return c;
+  const fields = new Set(q.fields.split(',').map((f) => f.trim()));
+  return Object.fromEntries(Object.entries(c).filter(([k]) => fields.has(k) === (q.include_fields !== false)));
+}
+
+async function present(ctx: AppContext, c: Connection): Promise<Record<string, unknown>> {
   return {
     id: c.id,
     name: c.name,
@@ -126,7 +134,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     }
   });
 
-  app.get<{ Querystring: PagingQuery & { strategy?: string[]; name?: string } }>('/connections', {
+  app.get<{ Querystring: PagingQuery & CheckpointQuery & { strategy?: string[]; name?: string; fields?: string; include_fields?: boolean } }>('/connections', {
     preHandler: requireScope('read:connections'),
     schema: {
       querystring: {
@@ -134,21 +142,30 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
         additionalProperties: false,
         properties: {
           ...pagingQueryProperties,
+          ...checkpointQueryProperties,
           strategy: { type: 'array', items: { type: 'string' } },
           name: { type: 'string' },
+          fields: { type: 'string' },
+          include_fields: { type: 'boolean', default: true },
         },
       },
-      response: { 200: listResponseSchema('connections', connectionSchema) },
+      response: { 200: { anyOf: [listResponseSchema('connections', connectionSchema), checkpointResponseSchema('connections', connectionSchema)] } },
     },
   }, async (request) => {
     const q = request.query;
+    const filters = { ...(q.strategy ? { strategy: q.strategy } : {}), ...(q.name !== undefined ? { name: q.name } : {}) };
+    if (isCheckpoint(q)) {
+      const { connections, next } = await ctx.repos.connections.listAfter({ ...filters, take: q.take ?? 50, ...(q.from !== undefined ? { from: q.from } : {}) });
+      const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
+      return { connections: presented, ...(next ? { next } : {}) };
+    }
     const { connections, total } = await ctx.repos.connections.list({
       page: q.page,
       perPage: q.per_page,
       ...(q.strategy ? { strategy: q.strategy } : {}),
       ...(q.name !== undefined ? { name: q.name } : {}),
     });
-    const presented = await Promise.all(connections.map((c) => present(ctx, c)));
+    const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
     return pagedResult('connections', presented, total, q);
   });
 
@@ -179,20 +196,20 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/connections/:id/clients', {
+  app.get<{ Params: { id: string }; Querystring: CheckpointQuery }>('/connections/:id/clients', {
     preHandler: requireScope('read:connections'),
     schema: {
       params: idParams,
-      response: {
-        200: {
-          type: 'object',
-          properties: { clients: { type: 'array', items: { type: 'object', properties: { client_id: { type: 'string' } } } } },
-        },
-      },
+      querystring: { type: 'object', additionalProperties: false, properties: checkpointQueryProperties },
+      response: { 200: checkpointResponseSchema('clients', { type: 'object', properties: { client_id: { type: 'string' } } }) },
     },
   }, async (request) => {
     const c = await findConnection(ctx, request.params.id);
-    return { clients: c.enabled_clients.map((client_id) => ({ client_id })) };
+    const ids = [...c.enabled_clients].sort();
+    const after = request.query.from !== undefined ? ids.filter((id) => id > request.query.from!) : ids;
+    const take = request.query.take ?? 50;
+    const page = after.slice(0, take);
+    return { clients: page.map((client_id) => ({ client_id })), ...(after.length > take ? { next: page[page.length - 1] } : {}) };
   });
 
   app.patch<{ Params: { id: string }; Body: Array<{ client_id: string; status: boolean }> }>('/connections/:id/clients', {

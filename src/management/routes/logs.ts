@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { badQuery, notFound } from '../errors.js';
-import type { LogFilter } from '../../storage/repositories/logs.js';
+import type { LogEntry, LogFilter } from '../../storage/repositories/logs.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { parseSearchQuery } from './search-query.js';
 
@@ -55,7 +55,7 @@ function filterFrom(q: string | undefined): LogFilter {
 }
 
 export async function logRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Querystring: PagingQuery & { q?: string; from?: string; take?: number } }>('/logs', {
+  app.get<{ Querystring: PagingQuery & { q?: string; search?: string; from?: string; take?: number; sort?: string; fields?: string; include_fields?: boolean } }>('/logs', {
     preHandler: requireScope('read:logs'),
     schema: {
       querystring: {
@@ -64,6 +64,11 @@ export async function logRoutes(app: FastifyInstance, ctx: AppContext): Promise<
         properties: {
           ...pagingQueryProperties,
           q: { type: 'string', maxLength: 2000 },
+          // The auth0 v7 SDK names the query `search`.
+          search: { type: 'string', maxLength: 2000 },
+          sort: { type: 'string', enum: ['date:1', 'date:-1'] },
+          fields: { type: 'string' },
+          include_fields: { type: 'boolean', default: true },
           from: { type: 'string', minLength: 1, maxLength: 128 },
           take: { type: 'integer', minimum: 1, maximum: 100 },
         },
@@ -72,14 +77,18 @@ export async function logRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     },
   }, async (request) => {
     const q = request.query;
-    const filter = filterFrom(q.q);
+    const filter = filterFrom(q.q ?? q.search);
+    const fields = q.fields ? new Set(q.fields.split(',').map((f) => f.trim())) : undefined;
+    const project = (entries: LogEntry[]) =>
+      fields ? entries.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => fields.has(k) === (q.include_fields !== false)))) : entries;
     if (q.from !== undefined) {
       const { logs } = await ctx.repos.logs.list({ from: q.from, take: q.take ?? 50, filter });
-      return logs;
+      return project(logs);
     }
     const perPage = q.take ?? q.per_page;
-    const { logs, total } = await ctx.repos.logs.list({ page: q.page, perPage, filter });
-    return pagedResult('logs', logs, total ?? logs.length, { ...q, per_page: perPage });
+    const order = q.sort === 'date:1' ? 'asc' : 'desc';
+    const { logs, total } = await ctx.repos.logs.list({ page: q.page, perPage, filter, order });
+    return pagedResult('logs', project(logs), total ?? logs.length, { ...q, per_page: perPage });
   });
 
   app.get<{ Params: { id: string } }>('/logs/:id', {

@@ -9,6 +9,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { newOrganizationId } from '../../storage/ids.js';
 import { OrganizationExistsError, type Organization, type OrganizationPatch } from '../../storage/repositories/organizations.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
 
 const mutable = {
   name: { type: 'string', minLength: 1, maxLength: 50, pattern: '^[a-z0-9_-]+$' },
@@ -135,14 +136,18 @@ export async function organizationRoutes(app: FastifyInstance, ctx: AppContext):
     }
   });
 
-  app.get<{ Querystring: PagingQuery }>('/organizations', {
+  app.get<{ Querystring: PagingQuery & CheckpointQuery }>('/organizations', {
     preHandler: requireScope('read:organizations'),
     schema: {
-      querystring: { type: 'object', additionalProperties: false, properties: pagingQueryProperties },
-      response: { 200: listResponseSchema('organizations', orgSchema) },
+      querystring: { type: 'object', additionalProperties: false, properties: { ...pagingQueryProperties, ...checkpointQueryProperties } },
+      response: { 200: { anyOf: [listResponseSchema('organizations', orgSchema), checkpointResponseSchema('organizations', orgSchema)] } },
     },
   }, async (request) => {
     const q = request.query;
+    if (isCheckpoint(q)) {
+      const { organizations, next } = await orgs.listAfter({ take: q.take ?? 50, ...(q.from !== undefined ? { from: q.from } : {}) });
+      return { organizations: organizations.map(present), ...(next ? { next } : {}) };
+    }
     const { organizations, total } = await orgs.list({ page: q.page, perPage: q.per_page });
     return pagedResult('organizations', organizations.map(present), total, q);
   });
@@ -185,16 +190,26 @@ export async function organizationRoutes(app: FastifyInstance, ctx: AppContext):
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { id: string }; Querystring: PagingQuery }>('/organizations/:id/members', {
+  app.get<{ Params: { id: string }; Querystring: PagingQuery & CheckpointQuery & { fields?: string; include_fields?: boolean } }>('/organizations/:id/members', {
     preHandler: requireScope('read:organization_members'),
     schema: {
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: pagingQueryProperties },
-      response: { 200: listResponseSchema('members', memberSchema) },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pagingQueryProperties, ...checkpointQueryProperties, fields: { type: 'string' }, include_fields: { type: 'boolean', default: true } },
+      },
+      response: { 200: { anyOf: [listResponseSchema('members', memberSchema), checkpointResponseSchema('members', memberSchema)] } },
     },
   }, async (request) => {
     await findOrg(ctx, request.params.id);
     const q = request.query;
+    if (isCheckpoint(q)) {
+      const { members, next } = await orgs.listMembers(request.params.id, { take: q.take ?? 50, ...(q.from !== undefined ? { from: q.from } : {}) });
+      const fields = q.fields ? new Set(q.fields.split(',').map((f) => f.trim())) : undefined;
+      const projected = fields ? members.map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => fields.has(k) === (q.include_fields !== false)))) : members;
+      return { members: projected, ...(next ? { next } : {}) };
+    }
     const { members, total } = await orgs.listMembers(request.params.id, { page: q.page, perPage: q.per_page });
     return pagedResult('members', members, total, q);
   });
@@ -218,12 +233,18 @@ export async function organizationRoutes(app: FastifyInstance, ctx: AppContext):
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/organizations/:id/enabled_connections', {
+  app.get<{ Params: { id: string }; Querystring: PagingQuery }>('/organizations/:id/enabled_connections', {
     preHandler: requireScope('read:organization_connections'),
-    schema: { params: idParams, response: { 200: { type: 'array', items: enabledConnectionSchema } } },
+    schema: {
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: pagingQueryProperties },
+      response: { 200: listResponseSchema('enabled_connections', enabledConnectionSchema) },
+    },
   }, async (request) => {
     await findOrg(ctx, request.params.id);
-    return orgs.enabledConnections(request.params.id);
+    const q = request.query;
+    const all = await orgs.enabledConnections(request.params.id);
+    return pagedResult('enabled_connections', all.slice(q.page * q.per_page, (q.page + 1) * q.per_page), all.length, q);
   });
 
   app.post<{ Params: { id: string }; Body: { connection_id: string; assign_membership_on_login?: boolean } }>('/organizations/:id/enabled_connections', {

@@ -97,6 +97,8 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
           q: { type: 'string', maxLength: 2000 },
           search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
           connection: { type: 'string' },
+          // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
+          primary_order: { type: 'boolean' },
         },
       },
       response: { 200: listResponseSchema('users', userSchema) },

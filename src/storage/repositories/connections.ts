@@ -75,6 +75,16 @@ export function connectionsRepository(db: Db) {
       ]);
       return { connections: rows.map(fromRow), total: Number(total.n) };
     },
+    /** Checkpoint pagination (Auth0 `from`/`take`): the `take` connections after id `from`, by id; `next` when more remain. */
+    async listAfter(opts: { from?: string; take: number; strategy?: string[]; name?: string }) {
+      let q = db.selectFrom('connections').selectAll();
+      if (opts.strategy?.length) q = q.where('strategy', 'in', opts.strategy);
+      if (opts.name !== undefined) q = q.where('name', '=', opts.name);
+      if (opts.from !== undefined) q = q.where('id', '>', opts.from);
+      const rows = await q.orderBy('id').limit(opts.take + 1).execute();
+      const page = rows.slice(0, opts.take).map(fromRow);
+      return { connections: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+    },
     async update(id: string, patch: ConnectionPatch): Promise<Connection | undefined> {
       const set: Partial<ConnectionsTable> = {};
       if (patch.display_name !== undefined) set.display_name = patch.display_name;

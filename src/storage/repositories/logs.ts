@@ -44,7 +44,7 @@ export interface LogFilter {
 }
 
 export type LogListOptions =
-  | { page: number; perPage: number; filter?: LogFilter }
+  | { page: number; perPage: number; filter?: LogFilter; order?: 'asc' | 'desc' }
   /** Checkpoint: the `take` entries after `from`, oldest first (Auth0's checkpoint pagination). */
   | { from: string; take: number; filter?: LogFilter };
 
@@ -93,7 +93,7 @@ export function logsRepository(db: Db) {
       const r = await db.selectFrom('logs').selectAll().where('log_id', '=', logId).executeTakeFirst();
       return r && fromRow(r);
     },
-    /** Newest first; with `from`, the entries after that log id, oldest first. Undefined `total` for checkpoints. */
+    /** Newest first (or `order: 'asc'`); with `from`, the entries after that log id, oldest first. No `total` for checkpoints. */
     async list(opts: LogListOptions): Promise<{ logs: LogEntry[]; total?: number }> {
       const q = filtered(opts.filter);
       if ('from' in opts) {
@@ -103,7 +103,7 @@ export function logsRepository(db: Db) {
         return { logs: rows.map(fromRow) };
       }
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('seq', 'desc').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q.selectAll().orderBy('seq', opts.order ?? 'desc').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { logs: rows.map(fromRow), total: Number(total.n) };

@@ -92,6 +92,14 @@ export function organizationsRepository(db: Db) {
       ]);
       return { organizations: rows.map(fromRow), total: Number(total.n) };
     },
+    /** Checkpoint pagination (Auth0 `from`/`take`), by id; `next` when more remain. */
+    async listAfter(opts: { from?: string; take: number }) {
+      let q = db.selectFrom('organizations').selectAll();
+      if (opts.from !== undefined) q = q.where('id', '>', opts.from);
+      const rows = await q.orderBy('id').limit(opts.take + 1).execute();
+      const page = rows.slice(0, opts.take).map(fromRow);
+      return { organizations: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+    },
     async update(id: string, patch: OrganizationPatch): Promise<Organization | undefined> {
       const set: Partial<OrganizationsTable> = { updated_at: nowIso() };
       if (patch.name !== undefined) set.name = patch.name;
@@ -150,19 +158,25 @@ export function organizationsRepository(db: Db) {
         .executeTakeFirst();
       return r !== undefined;
     },
-    async listMembers(orgId: string, opts: { page: number; perPage: number }) {
+    /**
+     * Members by user id: a page (`page`/`perPage`) or a checkpoint (`from`/`take`, Auth0's cursor, with `next`
+     * when more remain).
+     */
+    async listMembers(orgId: string, opts: { page: number; perPage: number } | { from?: string; take: number }) {
       const base = db.selectFrom('organization_members').where('org_id', '=', orgId);
-      const [rows, total] = await Promise.all([
-        base
-          .innerJoin('users', 'users.user_id', 'organization_members.user_id')
-          .select(['users.user_id', 'users.email', 'users.name', 'users.picture'])
-          .orderBy('organization_members.created_at')
-          .orderBy('users.user_id')
-          .limit(opts.perPage)
-          .offset(opts.page * opts.perPage)
-          .execute(),
+      const checkpoint = 'take' in opts;
+      let q = base
+        .innerJoin('users', 'users.user_id', 'organization_members.user_id')
+        .select(['users.user_id', 'users.email', 'users.name', 'users.picture'])
+        .orderBy('users.user_id');
+      if (checkpoint && opts.from !== undefined) q = q.where('users.user_id', '>', opts.from);
+      q = checkpoint ? q.limit(opts.take + 1) : q.limit(opts.perPage).offset(opts.page * opts.perPage);
+      const [all, total] = await Promise.all([
+        q.execute(),
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
+      const rows = checkpoint ? all.slice(0, opts.take) : all;
+      const next = checkpoint && all.length > opts.take ? rows[rows.length - 1]!.user_id : undefined;
       const members: OrganizationMember[] = rows.map((r) => {
         const m: OrganizationMember = { user_id: r.user_id };
         if (r.email !== null) m.email = r.email;
@@ -170,7 +184,7 @@ export function organizationsRepository(db: Db) {
         if (r.picture !== null) m.picture = r.picture;
         return m;
       });
-      return { members, total: Number(total.n) };
+      return { members, total: Number(total.n), ...(next !== undefined ? { next } : {}) };
     },
 
     /** Enables a connection (or updates its flag when already enabled). False when the connection does not exist. */
