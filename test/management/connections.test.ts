@@ -89,6 +89,24 @@ test('GET list with strategy and name filters, paging and include_totals', async
   assert.equal(bad.json().errorCode, 'invalid_query_string');
 });
 
+test('GET list by checkpoint: take/from with next while more remain; fields projection', async () => {
+  const first = await t.api('GET', '/connections?take=2');
+  assert.equal(first.statusCode, 200);
+  const body = first.json() as { connections: Array<{ id: string }>; next?: string };
+  assert.equal(body.connections.length, 2);
+  assert.equal(body.next, body.connections[1]!.id);
+  const second = (await t.api('GET', `/connections?take=2&from=${body.next}`)).json() as { connections: Array<{ id: string }>; next?: string };
+  assert.equal(second.connections.length, 1);
+  assert.equal(second.next, undefined);
+  const ids = [...body.connections, ...second.connections].map((c) => c.id);
+  assert.equal(new Set(ids).size, 3);
+  assert.deepEqual(ids, [...ids].sort());
+  const projected = (await t.api('GET', '/connections?fields=name,strategy&name=legacy')).json();
+  assert.deepEqual(projected, [{ name: 'legacy', strategy: 'custom' }]);
+  const tooMany = await t.api('GET', '/connections?take=101');
+  assert.deepEqual(tooMany.json(), err(400, "Query validation error: 'must be <= 100' on property take.", 'invalid_query_string'));
+});
+
 test('GET one, PATCH replaces options and sets display_name, name and strategy cannot change', async () => {
   const got = await t.api('GET', `/connections/${dbId}`);
   assert.equal(got.statusCode, 200);

@@ -77,6 +77,16 @@ test('paging with include_totals, and checkpoint from/take (oldest first after t
   assert.deepEqual(tooMany.json(), err(400, "Query validation error: 'must be <= 100' on property per_page.", 'invalid_query_string'));
 });
 
+test('sort=date:1 lists oldest first; fields projects', async () => {
+  const asc = (await t.api('GET', `/logs?sort=date:1&per_page=2&${MINE}`)).json() as Array<{ description: string }>;
+  assert.deepEqual(asc.map((l) => l.description), ['exchange 0', 'exchange 1']);
+  const fields = (await t.api('GET', `/logs?fields=type,description&per_page=1&${MINE}`)).json();
+  assert.deepEqual(fields, [{ type: 'limit_mu', description: 'blocked' }]);
+  const bad = await t.api('GET', '/logs?sort=user_id:1');
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().errorCode, 'invalid_query_string');
+});
+
 test('GET /logs/{id}; 404 for an unknown id', async () => {
   const first = (await t.api('GET', `/logs?per_page=1&${MINE}`)).json()[0];
   const res = await t.api('GET', `/logs/${first.log_id}`);
