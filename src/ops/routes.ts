@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import client from 'prom-client';
 import type { AppContext } from '../context.js';
+import { findGrant } from '../oauth/grants/index.js';
 
 export function createMetrics() {
   const registry = new client.Registry();
@@ -16,8 +17,8 @@ export function createMetrics() {
   });
   const tokenRequests = new client.Counter({
     name: 'baton_token_requests_total',
-    help: 'Token endpoint outcomes by grant type and result (success or the OAuth error code)',
-    labelNames: ['grant_type', 'result'] as const,
+    help: 'Token endpoint requests by grant type and HTTP status',
+    labelNames: ['grant_type', 'status'] as const,
     registers: [registry],
   });
   return { registry, httpRequests, tokenRequests };
@@ -44,5 +45,11 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: 
     metrics.httpRequests
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    if (request.routeOptions.url === '/oauth/token') {
+      const grantType = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
+      // Only registered grant types become label values: a client cannot blow up the series count.
+      const label = typeof grantType === 'string' && findGrant(grantType) ? grantType : 'other';
+      metrics.tokenRequests.labels(label, String(reply.statusCode)).inc();
+    }
   });
 }
