@@ -6,12 +6,13 @@ import { resourceServersRepository } from './repositories/resource-servers.js';
 import { signingKeysRepository } from './repositories/signing-keys.js';
 import { settingsRepository } from './repositories/settings.js';
 import { usedJtisRepository } from './repositories/used-jtis.js';
-import { actionsRepository } from './repositories/actions.js';
-import { tokenExchangeProfilesRepository } from './repositories/token-exchange-profiles.js';
 import { connectionsRepository } from './repositories/connections.js';
 import { usersRepository } from './repositories/users.js';
 import { organizationsRepository } from './repositories/organizations.js';
 import { logsRepository } from './repositories/logs.js';
+import { tokenExchangeProfilesRepository } from './repositories/token-exchange-profiles.js';
+import { actionsRepository } from './repositories/actions.js';
+import { refreshTokensRepository } from './repositories/refresh-tokens.js';
 
 export function createRepositories(db: Db) {
   return {
@@ -21,12 +22,13 @@ export function createRepositories(db: Db) {
     signingKeys: signingKeysRepository(db),
     settings: settingsRepository(db),
     usedJtis: usedJtisRepository(db),
-    actions: actionsRepository(db),
-    profiles: tokenExchangeProfilesRepository(db),
     connections: connectionsRepository(db),
     users: usersRepository(db),
     organizations: organizationsRepository(db),
     logs: logsRepository(db),
+    profiles: tokenExchangeProfilesRepository(db),
+    actions: actionsRepository(db),
+    refreshTokens: refreshTokensRepository(db),
   };
 }
 
