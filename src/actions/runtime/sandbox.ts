@@ -258,7 +258,8 @@ export class Sandbox {
     const entry = { rt, ctx, keys, run: null, loaded: false } as unknown as Entry;
     rt.setInterruptHandler(() => {
       const run = entry.run;
-      if (!run) return false;
+      // Outside a guest slice (sliceDeadline 0) only Baton's own calls run, e.g. settling a deferred.
+      if (!run || run.sliceDeadline === 0) return false;
       if (this.heapBytes() - run.heapStart > run.memoryLimit) {
         run.memoryExceeded = true;
         return true;
@@ -284,10 +285,16 @@ export class Sandbox {
       void hostAsync(ctx.getString(opH), ctx.getString(payH), keys, this.policy).then((json) => {
         if (run.finished || !run.pending.delete(deferred)) return;
         const s = ctx.newString(json);
-        deferred.resolve(s);
-        s.dispose();
-        deferred.dispose();
-        run.wake?.();
+        try {
+          // Settling only queues the guest's reactions; they run (and are budgeted) when settle() pumps jobs.
+          deferred.resolve(s);
+        } catch {
+          run.interrupted ??= 'cpu';
+        } finally {
+          s.dispose();
+          deferred.dispose();
+          run.wake?.();
+        }
       });
       return deferred.handle;
     });
