@@ -66,8 +66,14 @@ for (const dialect of DIALECTS) {
     test('the writer flushes when a batch is full, keeps order, and close() writes what is buffered', async () => {
       const w = createLogWriter(t.ctx.repos.logs, { intervalMs: 60_000, batchSize: 10 });
       for (let i = 0; i < 25; i++) w.write({ type: 'w', description: `n${i}` });
-      await sleep(50);
-      const mid = await t.ctx.repos.logs.list({ page: 0, perPage: 100, filter: { type: ['w'] } });
+      // The full batches are written without waiting for the (one minute) interval; poll, the machine may be busy.
+      let mid = await t.ctx.repos.logs.list({ page: 0, perPage: 100, filter: { type: ['w'] } });
+      for (let i = 0; i < 100 && mid.total! < 20; i++) {
+        await sleep(50);
+        mid = await t.ctx.repos.logs.list({ page: 0, perPage: 100, filter: { type: ['w'] } });
+      }
+      await sleep(100);
+      mid = await t.ctx.repos.logs.list({ page: 0, perPage: 100, filter: { type: ['w'] } });
       assert.equal(mid.total, 20, 'two full batches written, five still buffered');
       await w.close();
       const all = await t.ctx.repos.logs.list({ page: 0, perPage: 100, filter: { type: ['w'] } });
