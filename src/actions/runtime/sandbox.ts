@@ -57,6 +57,7 @@ export interface SandboxRunInput {
 export type SandboxRunOutput = { result: RunResult; cacheOps: CacheOp[] };
 
 const WASM_PAGE = 65536;
+export const DEFAULT_MODULE_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /**
  * Why the WASM memory is capped: in this QuickJS-ng build `malloc_usable_size` is unavailable, so the runtime's
@@ -73,7 +74,8 @@ export class Sandbox {
 
   private constructor(private readonly policy: FetchPolicy, private readonly moduleMemoryBytes: number) {}
 
-  static async create(policy: FetchPolicy, moduleMemoryBytes: number): Promise<Sandbox> {
+  /** `moduleMemoryBytes`: hard maximum of this module's WASM memory (default 256 MiB). */
+  static async create(policy: FetchPolicy, moduleMemoryBytes = DEFAULT_MODULE_MEMORY_BYTES): Promise<Sandbox> {
     const s = new Sandbox(policy, moduleMemoryBytes);
     await s.newModule();
     return s;
