@@ -16,8 +16,9 @@
  *   finds no `process`. Keys are opaque numeric handles into a per-context host table.
  * - Limits per run (RunLimits): a guest CPU budget enforced by the QuickJS interrupt handler, re-armed with the
  *   remaining budget each time the guest resumes after an await; a wall-clock limit that includes time awaiting
- *   host calls (`fetch`, jose, timers); a memory limit and a stack limit on the QuickJS runtime. A runtime that hit
- *   a limit is discarded. Behind them, the pool terminates a worker that does not answer by the wall-clock limit
+ *   host calls (`fetch`, jose, timers); a stack limit on the QuickJS runtime; a memory limit (QuickJS's own limit
+ *   undercounts in this build, so the WASM heap's growth during the run is checked too, and each worker's
+ *   WebAssembly.Memory has a hard maximum: see sandbox.ts). A runtime that hit a limit is discarded. Behind them, the pool terminates a worker that does not answer by the wall-clock limit
  *   plus a grace period, so even a stuck host call fails only its own run.
  * - Isolation: each Action version has its own QuickJS runtime and context; runs of one version share module
  *   state (as on Auth0) but never see another version's. `event.secrets` is the only place secrets go; they are
