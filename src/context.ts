@@ -15,6 +15,8 @@ import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle 
 import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
+import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
+import { invalidateProfiles } from './token-exchange/profiles.js';
 
 export interface AppContext {
   config: Config;
@@ -29,6 +31,8 @@ export interface AppContext {
   throttle: SuspiciousIpThrottle;
   /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
   actions: ActionExecutor;
+  /** Publishes cache invalidations to every node (DESIGN section 7). */
+  invalidation: InvalidationBus;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -54,6 +58,9 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   );
   await keys.init();
   const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl });
+  const invalidation = await createInvalidationBus(config.redisUrl, (err) =>
+    process.emitWarning(`cache invalidation: ${(err as Error).message}`),
+  );
   const ctx: AppContext = {
     config,
     storage,
@@ -64,6 +71,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
     throttle,
     actions: createActionExecutor(config.actions, { cache: createActionCacheStore(config.redisUrl) }),
+    invalidation,
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
     close: async () => {
@@ -76,5 +84,10 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
   ctx.onClose(() => throttle.close());
   ctx.onClose(() => ctx.actions.close());
+  // What one node writes, every node honours at once (DESIGN section 7).
+  invalidation.subscribe('keys', () => keys.reload());
+  invalidation.subscribe('profiles', () => invalidateProfiles(ctx));
+  invalidation.subscribe('throttle', () => throttle.reload());
+  ctx.onClose(() => invalidation.close());
   return ctx;
 }

@@ -97,6 +97,7 @@ export async function attackProtectionRoutes(app: FastifyInstance, ctx: AppConte
     const problem = settingsProblem(next);
     if (problem) throw badRequest(`Payload validation error: '${problem.message}' on property ${problem.property}.`);
     await ctx.throttle.save(next);
+    await ctx.invalidation.publish('throttle');
     return next;
   });
 

@@ -66,6 +66,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     schema: { response: { 201: { type: 'object', properties: { keys: { type: 'array', items: keySchema }, kid: { type: 'string' } } } } },
   }, async (_request, reply) => {
     const fresh = await ctx.keys.rotate();
+    await ctx.invalidation.publish('keys');
     const rs256 = fresh.find((k) => k.alg === 'RS256');
     return reply.status(201).send({ kid: rs256?.kid, keys: fresh.map(present) });
   });
@@ -78,7 +79,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     if (!key) throw notFound('Signing key not found');
     if (key.status === 'current') throw badRequest('The current signing key cannot be revoked; rotate first', 'invalid_operation');
     await ctx.repos.signingKeys.revoke(key.kid, new Date().toISOString());
-    await ctx.keys.reload();
+    await ctx.invalidation.publish('keys');
     return present(ctx.keys.list().find((k) => k.kid === key.kid)!);
   });
 }

@@ -9,7 +9,7 @@ import { badQuery, badRequest, conflict, forbidden, notFound } from '../errors.j
 import { isForeignKeyViolation, isUniqueViolation } from '../../storage/database.js';
 import { newProfileId } from '../../storage/ids.js';
 import type { ProfileCheckpoint, TokenExchangeProfile } from '../../storage/repositories/token-exchange-profiles.js';
-import { invalidateProfiles, reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
+import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
 export const MAX_PROFILES = 100;
@@ -190,7 +190,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (isForeignKeyViolation(err)) throw badRequest('Action not found', 'action_not_found');
       throw err;
     }
-    invalidateProfiles(ctx);
+    await ctx.invalidation.publish('profiles');
     return reply.status(201).send(present(created));
   });
 
@@ -221,7 +221,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
         throw err;
       }
       if (!updated) throw notFound('Token exchange profile not found.');
-      invalidateProfiles(ctx);
+      await ctx.invalidation.publish('profiles');
       // 200 with no body: the SDKs type the result as void (spec section 3.2).
       return reply.status(200).send();
     },
@@ -233,7 +233,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
   }, async (request, reply) => {
     // Deleting an unknown id is idempotent: no 404 is documented (spec section 3.2).
     await ctx.repos.profiles.delete(request.params.id);
-    invalidateProfiles(ctx);
+    await ctx.invalidation.publish('profiles');
     return reply.status(204).send();
   });
 }
