@@ -63,6 +63,7 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
     const seeded = await seedExchange(baton.base, idp.jwksUrl);
     const bodies = tokens.map((t) => exchangeBody(seeded, t));
     await checkExchange(baton.base, bodies[0]!);
+    const idleRssMb = baton.child.peakRssMb();
     log(`${label}: first exchange of each of ${bodies.length} users (user creation)`);
     await drive(baton.base, bodies, { connections: CONNECTIONS, amount: bodies.length });
     const algs: AlgResult[] = [];
@@ -91,7 +92,7 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
     }
     const failures = await failedExchanges(baton.base);
     if (Object.keys(failures).length) log(`${label}: failed exchanges (fecte): ${JSON.stringify(failures)}`);
-    return { storage: label, algs, batonPeakRssMb: baton.child.peakRssMb(), jwksFetches: idp.jwksHits() - jwksBefore, failures };
+    return { storage: label, algs, batonPeakRssMb: baton.child.peakRssMb(), batonIdleRssMb: idleRssMb, jwksFetches: idp.jwksHits() - jwksBefore, failures };
   } finally {
     await baton.stop();
     await db?.drop();

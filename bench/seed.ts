@@ -67,6 +67,28 @@ export interface Seeded {
   connectionId: string;
 }
 
+/**
+ * The Action, retried: on a busy machine the first compile can outlast its limit while the sandbox workers are
+ * still starting (Management API 400 "did not finish loading within the limits").
+ */
+async function createAction(m: Mgmt, jwksUrl: string): Promise<{ id: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await m.call('POST', '/actions/actions', {
+        name: 'bench-verify-subject',
+        supported_triggers: [{ id: 'custom-token-exchange', version: 'v1' }],
+        code: VERIFY_ACTION,
+        secrets: [{ name: 'JWKS_URL', value: jwksUrl }],
+        deploy: true,
+      });
+    } catch (err) {
+      if (attempt >= 4 || !/did not finish loading/.test((err as Error).message)) throw err;
+      process.stderr.write(`[bench] Action compile timed out while the sandbox started (attempt ${attempt}); retrying\n`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 export async function seedExchange(base: string, jwksUrl: string): Promise<Seeded> {
   const m = new Mgmt(base);
   await m.login();
@@ -86,13 +108,7 @@ export async function seedExchange(base: string, jwksUrl: string): Promise<Seede
     token_exchange: { allow_any_profile_of_type: ['custom_authentication'] },
   });
   const conn = await m.call('POST', '/connections', { name: CONNECTION, strategy: 'oidc', enabled_clients: [client.client_id] });
-  const action = await m.call('POST', '/actions/actions', {
-    name: 'bench-verify-subject',
-    supported_triggers: [{ id: 'custom-token-exchange', version: 'v1' }],
-    code: VERIFY_ACTION,
-    secrets: [{ name: 'JWKS_URL', value: jwksUrl }],
-    deploy: true,
-  });
+  const action = await createAction(m, jwksUrl);
   const current = await m.call('GET', `/actions/actions/${action.id}`);
   if (!current.deployed_version) await m.call('POST', `/actions/actions/${action.id}/deploy`);
   await m.call('POST', '/token-exchange-profiles', {
