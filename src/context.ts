@@ -58,6 +58,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   );
   await keys.init();
   const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl });
+  const actionCache = createActionCacheStore(config.redisUrl);
   const invalidation = await createInvalidationBus(config.redisUrl, (err) =>
     process.emitWarning(`cache invalidation: ${(err as Error).message}`),
   );
@@ -70,7 +71,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     tokens: createTokenSigner(keys, config.issuer),
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
     throttle,
-    actions: createActionExecutor(config.actions, { cache: createActionCacheStore(config.redisUrl) }),
+    actions: createActionExecutor(config.actions, { cache: actionCache }),
     invalidation,
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
@@ -84,6 +85,8 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
   ctx.onClose(() => throttle.close());
   ctx.onClose(() => ctx.actions.close());
+  // The executor closes only a cache store it created; this one is ours (its Redis connection, if any).
+  ctx.onClose(() => actionCache.close());
   // What one node writes, every node honours at once (DESIGN section 7).
   invalidation.subscribe('keys', () => keys.reload());
   invalidation.subscribe('profiles', () => invalidateProfiles(ctx));
