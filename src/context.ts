@@ -17,6 +17,7 @@ import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
 import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
 import { invalidateProfiles } from './token-exchange/profiles.js';
+import { ConfigCache } from './cluster/config-cache.js';
 
 export interface AppContext {
   config: Config;
@@ -33,6 +34,8 @@ export interface AppContext {
   actions: ActionExecutor;
   /** Publishes cache invalidations to every node (DESIGN section 7). */
   invalidation: InvalidationBus;
+  /** Hot-path configuration reads, cleared on every Management API write (cluster/config-cache.ts). */
+  configCache: ConfigCache;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -73,6 +76,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     throttle,
     actions: createActionExecutor(config.actions, { cache: actionCache }),
     invalidation,
+    configCache: new ConfigCache(),
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
     close: async () => {
@@ -91,6 +95,11 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   invalidation.subscribe('keys', () => keys.reload());
   invalidation.subscribe('profiles', () => invalidateProfiles(ctx));
   invalidation.subscribe('throttle', () => throttle.reload());
+  invalidation.subscribe('config', () => ctx.configCache.clear());
+  // `baton keys rotate` writes the database directly: other running nodes pick new keys up within a minute.
+  const keyReload = setInterval(() => void keys.reload().catch(() => undefined), 60_000);
+  keyReload.unref();
+  ctx.onClose(() => clearInterval(keyReload));
   ctx.onClose(() => invalidation.close());
   return ctx;
 }

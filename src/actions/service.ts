@@ -450,14 +450,14 @@ async function loadVersion(ctx: AppContext, pointer: { actionId: string; name: s
 
 /** The deployed version of an Action, or undefined when the Action does not exist or was never deployed. */
 export async function getDeployedVersion(ctx: AppContext, actionId: string): Promise<DeployedAction | undefined> {
-  const pointer = await ctx.repos.actions.deployedPointer(actionId);
+  const pointer = await ctx.configCache.get(`action-pointer:${actionId}`, () => ctx.repos.actions.deployedPointer(actionId));
   if (!pointer?.deployed_version_id) return undefined;
   return loadVersion(ctx, { actionId, name: pointer.name, trigger: pointer.trigger_id, versionId: pointer.deployed_version_id });
 }
 
 /** The post-login flow (spec 7.1): the bound Actions' deployed versions, in flow order. */
 export async function boundPostLoginActions(ctx: AppContext): Promise<DeployedAction[]> {
-  const rows = await ctx.repos.actions.boundDeployed('post-login');
+  const rows = await ctx.configCache.get('post-login-flow', () => ctx.repos.actions.boundDeployed('post-login'));
   const out: DeployedAction[] = [];
   for (const r of rows) {
     if (!r.deployed_version_id) continue;

@@ -65,6 +65,13 @@ function validationMessage(err: FastifyError): ApiError {
 export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
   return async (app: FastifyInstance) => {
     app.addHook('onRequest', async (request) => authenticate(ctx, request));
+    // A successful write may change configuration the token endpoint caches: clear it on every node before the
+    // caller sees the answer, so its next request runs on the new configuration.
+    app.addHook('onSend', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) {
+        await ctx.invalidation.publish('config');
+      }
+    });
     app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let apiError: ApiError;
       if (err instanceof ApiError) apiError = err;

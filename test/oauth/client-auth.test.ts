@@ -219,12 +219,14 @@ for (const dialect of DIALECTS) {
       assert.equal(missing.statusCode, 400);
       assert.deepEqual(missing.json(), { error: 'invalid_request', error_description: 'Missing required parameter: audience' });
       await t.ctx.repos.settings.set('tenant', { default_audience: API });
+      await t.ctx.invalidation.publish('config');
       try {
         const defaulted = await t.form('/oauth/token', withoutAudience);
         assert.equal(defaulted.statusCode, 200);
         assert.equal(decodeJwt(defaulted.json().access_token).aud, API);
       } finally {
         await t.ctx.repos.settings.set('tenant', {});
+        await t.ctx.invalidation.publish('config');
       }
     });
   });

@@ -47,6 +47,7 @@ describe('scopes and audience', () => {
     assert.equal(missing.statusCode, 400);
     assert.deepEqual(missing.json(), { error: 'invalid_request', error_description: 'Missing required parameter: audience' });
     await t.ctx.repos.settings.set('tenant', { default_audience: API_ID });
+    await t.ctx.invalidation.publish('config');
     const dflt = await fx.exchange({ audience: '' });
     assert.equal(dflt.statusCode, 200, dflt.body);
     assert.equal(decodeJwt(dflt.json().access_token).aud, API_ID);

@@ -83,7 +83,7 @@ export async function authenticateClient(ctx: AppContext, request: FastifyReques
     // The assertion names the client in iss/sub; client_id is optional (RFC 7523 section 3).
     clientId = await verifyClientAssertion.peekClientId(presented.assertion!, params.client_id);
   }
-  const client = await ctx.repos.clients.get(clientId);
+  const client = await ctx.configCache.get(`client:${clientId}`, () => ctx.repos.clients.get(clientId));
   if (!client) throw fail(`unknown client ${clientId}`);
   if (!methodAllowed(client.token_endpoint_auth_method, presented.method)) {
     throw fail(`method ${presented.method} not allowed for client (registered: ${client.token_endpoint_auth_method})`);

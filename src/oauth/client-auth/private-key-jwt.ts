@@ -25,7 +25,7 @@ export async function verifyClientAssertion(
   assertion: string,
   fail: (log: string) => OAuthError,
 ): Promise<void> {
-  const credentials = await ctx.repos.clients.credentials(client.client_id);
+  const credentials = await ctx.configCache.get(`credentials:${client.client_id}`, () => ctx.repos.clients.credentials(client.client_id));
   if (!credentials.length) throw fail('client has no registered credentials');
   const audience = [ctx.config.issuer, `${ctx.config.issuer}oauth/token`];
   let lastError = 'no credential verified the assertion';

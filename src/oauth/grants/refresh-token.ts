@@ -5,7 +5,7 @@
  */
 import type { Grant } from './types.js';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.js';
-import { splitScope } from './audience.js';
+import { splitScope, resourceServerByIdentifier } from './audience.js';
 import { issueTokens } from '../../tokens/issue.js';
 import { runPostLogin } from './post-login.js';
 
@@ -19,7 +19,7 @@ export const refreshTokenGrant: Grant = {
     const user = await ctx.repos.users.get(record.user_id);
     if (!user) throw invalidGrant('Unknown or invalid refresh token.', 'the user of the refresh token no longer exists');
     if (user.blocked) throw invalidGrant('user is blocked');
-    const api = await ctx.repos.resourceServers.getByIdentifier(record.audience);
+    const api = await resourceServerByIdentifier(ctx, record.audience);
     if (!api) throw invalidGrant('Unknown or invalid refresh token.', 'the API of the refresh token no longer exists');
 
     const requested = splitScope(params.scope);

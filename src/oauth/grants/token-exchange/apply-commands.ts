@@ -52,7 +52,7 @@ async function selectUserById(ctx: AppContext, tx: ExchangeTransaction, userId: 
   const user = await ctx.repos.users.get(userId);
   if (!user) throw invalidRequest('User not found', `setUserById: no user ${userId}`);
   ensureUsable(user);
-  const connection = await ctx.repos.connections.get(user.connection_id);
+  const connection = await ctx.configCache.get(`connection-id:${user.connection_id}`, () => ctx.repos.connections.get(user.connection_id));
   tx.user = user;
   if (connection) tx.connection = { id: connection.id, name: connection.name, strategy: connection.strategy };
   tx.identityUserId = user.identities[0]?.user_id;
@@ -63,7 +63,7 @@ async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, 
   const options = rawOptions ?? {};
   const creation = (options.creationBehavior as string | undefined) ?? 'none';
   const update = (options.updateBehavior as string | undefined) ?? 'none';
-  const connection = await ctx.repos.connections.getByName(connectionName);
+  const connection = await ctx.configCache.get(`connection:${connectionName}`, () => ctx.repos.connections.getByName(connectionName));
   if (!connection) throw invalidRequest(`setUserByConnection: connection ${connectionName} does not exist`);
   if (!connection.enabled_clients.includes(tx.client.client_id)) {
     throw invalidRequest(`setUserByConnection: connection ${connectionName} is not enabled for this client`);

@@ -8,7 +8,7 @@
 import type { AppContext } from '../../../context.js';
 import type { Grant, TokenRequest, TokenResponse } from '../types.js';
 import { OAuthError, invalidRequest, serverError } from '../../errors.js';
-import { resolveAudience } from '../audience.js';
+import { resolveAudience, clientGrantFor } from '../audience.js';
 import { issueTokens } from '../../../tokens/issue.js';
 import { OIDC_SCOPES } from '../../../tokens/user-claims.js';
 import { findProfileByType } from '../../../token-exchange/profiles.js';
@@ -50,7 +50,7 @@ async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise
  */
 async function scopeFilter(ctx: AppContext, tx: ExchangeTransaction): Promise<(s: string) => boolean> {
   const defined = new Set(tx.api!.scopes.map((s) => s.value));
-  const grant = await ctx.repos.clientGrants.find(tx.client.client_id, tx.api!.identifier);
+  const grant = await clientGrantFor(ctx, tx.client.client_id, tx.api!.identifier);
   return (s) => (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
 }
 

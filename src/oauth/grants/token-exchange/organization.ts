@@ -8,10 +8,11 @@ import type { AppContext } from '../../../context.js';
 import { accessDenied, invalidRequest } from '../../errors.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { Organization } from '../../../storage/repositories/organizations.js';
+import { tenantSettings } from '../audience.js';
 
 async function lookup(ctx: AppContext, idOrName: string): Promise<Organization | undefined> {
   if (idOrName.startsWith('org_')) return ctx.repos.organizations.get(idOrName);
-  const tenant = await ctx.repos.settings.get<{ allow_organization_name_in_authentication_api?: boolean }>('tenant');
+  const tenant = await tenantSettings(ctx);
   if (!tenant?.allow_organization_name_in_authentication_api) return undefined;
   return ctx.repos.organizations.getByName(idOrName);
 }
