@@ -34,7 +34,28 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+}
+
+/**
+ * Kysely prepares every query anew; preparing is a large share of an exchange's CPU on SQLite. Queries are built
+ * from a fixed set of shapes, so statements are cached by SQL text (bounded). better-sqlite3 runs synchronously,
+ * so one statement object is never used by two queries at once.
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = sqlite.prepare(sqlText);
+        if (statements.size >= 1000) statements.clear();
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** True when the error is a unique/primary-key violation, on either dialect. */
