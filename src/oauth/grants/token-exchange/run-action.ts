@@ -10,21 +10,23 @@ import { getDeployedVersion } from '../../../actions/service.js';
 import { RULES } from '../../../actions/triggers/commands.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { publicUser } from './user-view.js';
+import { buildCustomTokenExchangeEvent, type EventUser } from '../../../actions/triggers/custom-token-exchange.js';
 
-export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction, secrets: Record<string, string>) {
+/** The event of spec 5.2, through the trigger's typed builder; the runtime adds `secrets` itself. */
+export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction) {
   const p = tx.params;
-  const transaction: Record<string, unknown> = {
-    subject_token: p.subjectToken,
-    subject_token_type: p.subjectTokenType,
-    requested_scopes: p.scopes,
-    requested_token_type: p.requestedTokenType,
-  };
-  if (p.actorToken !== undefined) transaction.actor_token = p.actorToken;
-  if (p.actorTokenType !== undefined) transaction.actor_token_type = p.actorTokenType;
-  if (tx.actorTokenUser) transaction.actor_token_user = publicUser(tx.actorTokenUser);
-  const event: Record<string, unknown> = {
-    secrets,
+  return buildCustomTokenExchangeEvent({
     client: { client_id: tx.client.client_id, name: tx.client.name, metadata: tx.client.client_metadata },
+    ...(tx.requestOrg
+      ? {
+          organization: {
+            id: tx.requestOrg.id,
+            name: tx.requestOrg.name,
+            display_name: tx.requestOrg.display_name ?? tx.requestOrg.name,
+            metadata: tx.requestOrg.metadata,
+          },
+        }
+      : {}),
     request: {
       body: tx.body,
       geoip: {},
@@ -36,17 +38,16 @@ export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction, sec
     },
     resource_server: { identifier: tx.api!.identifier },
     tenant: { id: ctx.config.tenant },
-    transaction,
-  };
-  if (tx.requestOrg) {
-    event.organization = {
-      id: tx.requestOrg.id,
-      name: tx.requestOrg.name,
-      display_name: tx.requestOrg.display_name ?? tx.requestOrg.name,
-      metadata: tx.requestOrg.metadata,
-    };
-  }
-  return event;
+    transaction: {
+      subject_token: p.subjectToken,
+      subject_token_type: p.subjectTokenType,
+      requested_scopes: p.scopes,
+      requested_token_type: p.requestedTokenType,
+      ...(p.actorToken !== undefined ? { actor_token: p.actorToken } : {}),
+      ...(p.actorTokenType !== undefined ? { actor_token_type: p.actorTokenType } : {}),
+      ...(tx.actorTokenUser ? { actor_token_user: publicUser(tx.actorTokenUser) as unknown as EventUser } : {}),
+    },
+  }) as unknown as Record<string, unknown>;
 }
 
 const CLIENT_VISIBLE_RULES = new Set<string>([RULES.userId, RULES.connectionName, RULES.userAttributes, RULES.connectionOptions]);
@@ -92,7 +93,7 @@ export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction
     versionId: version.versionId,
     code: version.code,
     trigger: 'custom-token-exchange',
-    event: buildExchangeEvent(ctx, tx, version.secrets),
+    event: buildExchangeEvent(ctx, tx),
     secrets: version.secrets,
   });
   tx.commands = result.commands;
