@@ -230,6 +230,14 @@ async function presentBindings(ctx: AppContext, bindings: Array<BindingRecord & 
 // ---------------------------------------------------------------------------------------------------------------
 // Routes
 
+/** The Actions API's list envelope (Auth0): `{<key>: [...], total, page, per_page}`, unlike the other resources. */
+function actionsPage(key: string, item: object) {
+  return {
+    type: 'object',
+    properties: { [key]: { type: 'array', items: item }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
+  } as const;
+}
+
 export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: { triggerId?: string; actionName?: string; deployed?: boolean; installed?: boolean; page: number; per_page: number } }>(
     '/actions/actions',
@@ -247,10 +255,7 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
           },
         },
         response: {
-          200: {
-            type: 'object',
-            properties: { actions: { type: 'array', items: actionOut }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
-          },
+          200: actionsPage('actions', actionOut),
         },
       },
     },
@@ -348,10 +353,7 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
         params: { type: 'object', required: ['actionId'], properties: { actionId: { type: 'string', minLength: 1, maxLength: 64 } } },
         querystring: { type: 'object', properties: { ...paging } },
         response: {
-          200: {
-            type: 'object',
-            properties: { versions: { type: 'array', items: versionOut }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
-          },
+          200: actionsPage('versions', versionOut),
         },
       },
     },
@@ -403,10 +405,7 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
         params: triggerParams,
         querystring: { type: 'object', properties: { ...paging } },
         response: {
-          200: {
-            type: 'object',
-            properties: { bindings: { type: 'array', items: bindingOut }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
-          },
+          200: actionsPage('bindings', bindingOut),
         },
       },
     },
