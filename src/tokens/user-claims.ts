@@ -2,22 +2,13 @@
  * Standard OIDC claims of a user, released by scope (OIDC Core section 5.4): `profile`, `email`, `phone`.
  * Shared by the ID token and /userinfo. Claims an Action sets through custom claims cannot override these.
  */
+import type { User } from '../storage/repositories/users.js';
 
 /** The fields of an Auth0 user that claims are made from. */
-export interface ClaimsUser {
-  user_id: string;
-  email?: string | null;
-  email_verified?: boolean;
-  phone_number?: string | null;
-  phone_verified?: boolean;
-  name?: string | null;
-  given_name?: string | null;
-  family_name?: string | null;
-  nickname?: string | null;
-  picture?: string | null;
-  username?: string | null;
-  updated_at?: string;
-}
+export type ClaimsUser = Pick<
+  User,
+  'user_id' | 'email' | 'email_verified' | 'phone_number' | 'phone_verified' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'picture' | 'username' | 'updated_at'
+>;
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
 
