@@ -4,7 +4,7 @@
  * Rotation: new keys sign from then on; the retired ones stay in the JWKS until every token they signed has
  * expired (`publish_until_epoch`).
  */
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, createLocalJWKSet, type JWK, type CryptoKey } from 'jose';
 import type { Sealer } from './master-key.js';
 import type { signingKeysRepository, SigningKeyRow } from '../storage/repositories/signing-keys.js';
 import { nowEpoch, nowIso } from '../storage/codec.js';
@@ -37,6 +37,7 @@ export class KeySet {
   private current = new Map<SigningAlg, ActiveKey>();
   private jwks: { keys: JWK[] } = { keys: [] };
   private rows: SigningKeyRow[] = [];
+  private localJwks: ReturnType<typeof createLocalJWKSet> | undefined;
 
   constructor(
     private readonly repo: Repo,
@@ -70,6 +71,7 @@ export class KeySet {
     this.current = current;
     this.rows = rows;
     this.jwks = { keys: published.map((r) => JSON.parse(r.public_jwk) as JWK) };
+    this.localJwks = undefined;
   }
 
   signingKey(alg: SigningAlg): ActiveKey {
@@ -87,6 +89,15 @@ export class KeySet {
         .map((r) => r.kid),
     );
     return { keys: this.jwks.keys.filter((k) => visible.has(k.kid!)) };
+  }
+
+  /**
+   * The published keys as a jose key resolver, for verifying Baton's own tokens. Built once per reload (at most a
+   * minute old, see context.ts) instead of on every verification.
+   */
+  verificationKeys(): ReturnType<typeof createLocalJWKSet> {
+    this.localJwks ??= createLocalJWKSet(this.publicJwks());
+    return this.localJwks;
   }
 
   list(): PublicKeyView[] {

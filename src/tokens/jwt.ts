@@ -1,7 +1,7 @@
 /**
  * Signing and verifying Baton's own JWTs. Every JOSE operation goes through jose.
  */
-import { SignJWT, jwtVerify, createLocalJWKSet, type JWTPayload, type JWTVerifyResult } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
 import type { KeySet, SigningAlg } from '../keys/key-set.js';
 
 export interface TokenSigner {
@@ -19,8 +19,7 @@ export function createTokenSigner(keys: KeySet, issuer: string): TokenSigner {
       return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
     },
     async verify(token, opts) {
-      const jwks = createLocalJWKSet(keys.publicJwks());
-      return jwtVerify(token, jwks, {
+      return jwtVerify(token, keys.verificationKeys(), {
         issuer,
         audience: opts.audience,
         typ: opts.typ,
