@@ -1,6 +1,7 @@
 /**
- * Diagnostic: the SQL one steady-state exchange runs, counted at better-sqlite3's `prepare` (Kysely prepares every
- * query), over a real listening app on an in-memory database, seeded like the bench. `npx tsx bench/queries.ts`.
+ * Diagnostic: the SQL one steady-state exchange runs, counted at better-sqlite3's statement execution (`all`, `get`,
+ * `run`, `iterate`: statements are cached, so `prepare` alone would miss them), over a real listening app on an
+ * in-memory database, seeded like the bench. `npx tsx bench/queries.ts`.
  */
 import SQLite from 'better-sqlite3';
 import { startTestApp, ADMIN_ID, ADMIN_SECRET } from '../test/helpers/app.js';
@@ -10,12 +11,17 @@ import { seedExchange, exchangeBody } from './seed.js';
 import { ADMIN_ID as BENCH_ADMIN, ADMIN_SECRET as BENCH_SECRET } from './targets.js';
 
 const seen: string[] = [];
-const proto = SQLite.prototype as unknown as { prepare(sql: string): unknown };
-const prepare = proto.prepare;
-proto.prepare = function (this: unknown, sql: string) {
-  seen.push(sql);
-  return prepare.call(this, sql);
-};
+// better-sqlite3 does not export its Statement class; take its prototype from a statement.
+const probe = new SQLite(':memory:');
+const statementProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+probe.close();
+for (const method of ['all', 'get', 'run', 'iterate']) {
+  const original = statementProto[method]!;
+  statementProto[method] = function (this: { source: string }, ...args: unknown[]) {
+    seen.push(this.source);
+    return original.apply(this, args);
+  };
+}
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}/`;

@@ -12,7 +12,7 @@ import { startIdp, type Idp } from './idp.js';
 import { startBaton, startFloor, ROOT, type Target } from './targets.js';
 import { seedExchange, seedProfiles, setSigningAlg, exchangeBody, failedExchanges, API_ID, SUBJECT_TOKEN_TYPE, type Seeded } from './seed.js';
 import { seedVolume } from './scale.js';
-import { drive, checkExchange, type LoadResult } from './load.js';
+import { drive, pace, checkExchange, type LoadResult } from './load.js';
 import { measureActionOverhead } from './action-overhead.js';
 import { freshDatabase, redisAnswers, REDIS_URL } from './backends.js';
 import { side, ratio, checkTargets, machine, printReport, writeResults, type AlgResult, type PassResult, type ScaleResult, type BenchReport } from './report.js';
@@ -38,8 +38,8 @@ async function assertAlg(base: string, body: string, alg: string): Promise<void>
   if (header.alg !== alg) throw new Error(`${base} signed with ${header.alg}, expected ${alg}`);
 }
 
-async function run(target: Target, bodies: string[], label: string, extra: { overallRate?: number } = {}): Promise<LoadResult> {
-  const r = await drive(target.base, bodies, { connections: CONNECTIONS, duration: DURATION, ...extra });
+async function run(target: Target, bodies: string[], label: string): Promise<LoadResult> {
+  const r = await drive(target.base, bodies, { connections: CONNECTIONS, duration: DURATION });
   log(`${label}: ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms${r.non2xx || r.errors ? ` (status ${JSON.stringify(r.statusCodes)}, errors ${r.errors})` : ''}`);
   // A few failures are reported (rps counts successes only); many mean a misconfigured target, not a measurement.
   if (r.non2xx + r.errors > Math.max(5, r.total * 0.01)) {
@@ -84,8 +84,10 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
         const f = side(floorRuns, floor.child.peakRssMb());
         const b = side(batonRuns, baton.child.peakRssMb());
         const rate = Math.round(b.rps / 2);
-        const half = await run(baton, bodies, `${label} ${alg} Baton at ${rate}/s`, { overallRate: rate });
-        algs.push({ alg, floor: f, baton: { ...b, peakRssMb: baton.child.peakRssMb() }, ratio: ratio(b.rps, f.rps), halfPeak: { ...half, rate } });
+        const half = await pace(baton.base, bodies, { rate, duration: DURATION });
+        log(`${label} ${alg} Baton paced at ${rate}/s: ${half.rps}/s p50 ${half.p50} ms p99 ${half.p99} ms`);
+        if (half.non2xx + half.errors > Math.max(5, half.total * 0.01)) throw new Error(`${label} ${alg} paced run: ${half.non2xx} non-2xx, ${half.errors} errors`);
+        algs.push({ alg, floor: f, baton: { ...b, peakRssMb: baton.child.peakRssMb() }, ratio: ratio(b.rps, f.rps), halfPeak: half });
       } finally {
         await floor.stop();
       }

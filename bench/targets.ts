@@ -1,7 +1,8 @@
 /**
  * The two servers under test, each a child process so its peak RSS is its own: the crypto floor (bench/floor.ts)
- * and Baton (`node --import tsx src/cli/index.ts serve`, as an operator runs it, on SQLite or PostgreSQL + Redis).
+ * and Baton (`node dist/cli/index.js serve`, compiled as `npm start` runs it, on SQLite or PostgreSQL + Redis).
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnChild, waitForHttp, waitForOutput, freePort, type Child } from './procs.js';
@@ -51,6 +52,18 @@ export interface BatonOptions {
   cpuProfDir?: string;
 }
 
+let built = false;
+
+/** Compiles src/ to dist/ once per bench process (`npm run build`), so Baton runs as `npm start` runs it. */
+export function buildBaton(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  built = true;
+}
+
 export async function startBaton(o: BatonOptions): Promise<Target & { port: number }> {
   const port = o.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}/`;
@@ -66,9 +79,10 @@ export async function startBaton(o: BatonOptions): Promise<Target & { port: numb
   };
   if (o.databaseUrl) env.BATON_DATABASE_URL = o.databaseUrl;
   if (o.redisUrl) env.BATON_REDIS_URL = o.redisUrl;
-  const args = ['--import', 'tsx'];
+  buildBaton();
+  const args: string[] = [];
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
-  args.push(path.join(ROOT, 'src/cli/index.ts'), 'serve');
+  args.push(path.join(ROOT, 'dist/cli/index.js'), 'serve');
   const child = spawnChild(args, env, ROOT);
   await waitForHttp(`${base}health/live`, child);
   const name = o.databaseUrl ? 'Baton (PostgreSQL + Redis)' : 'Baton (SQLite)';
