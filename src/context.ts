@@ -11,6 +11,7 @@ import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.j
 import { KeySet } from './keys/key-set.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
+import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
 import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle } from './attack-protection/throttle.js';
 import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   tokens: TokenSigner;
   /** Tenant log writer (spec section 11): batched, off the request path, flushed on close. */
   logs: LogWriter;
+  /** Login counters (`logins_count`, `last_login`), written behind the response like the logs, flushed on close. */
+  logins: LoginRecorder;
   /** Suspicious IP Throttling for CTE (spec section 12): buckets in memory, or in Redis with BATON_REDIS_URL. */
   throttle: SuspiciousIpThrottle;
   /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
@@ -73,6 +76,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     keys,
     tokens: createTokenSigner(keys, config.issuer),
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
+    logins: createLoginRecorder(repos.users),
     throttle,
     actions: createActionExecutor(config.actions, { cache: actionCache }),
     invalidation,
@@ -83,8 +87,9 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
       for (const fn of closers.reverse()) await fn();
     },
   };
-  // Registered after the database closer, so it runs before it: buffered log entries reach the database.
+  // Registered after the database closer, so they run before it: buffered entries and counters reach the database.
   ctx.onClose(() => ctx.logs.close());
+  ctx.onClose(() => ctx.logins.close());
   // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1); Redis closes on shutdown.
   throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
   ctx.onClose(() => throttle.close());

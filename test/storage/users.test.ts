@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
 import type { Connection } from '../../src/storage/repositories/connections.js';
 import { UserExistsError } from '../../src/storage/repositories/users.js';
+import { createLoginRecorder } from '../../src/storage/login-recorder.js';
 import { hashPassword, verifyPassword } from '../../src/storage/repositories/user-password.js';
 
 for (const dialect of DIALECTS) {
@@ -101,13 +102,33 @@ for (const dialect of DIALECTS) {
       assert.equal(replaced?.email_verified, false);
     });
 
-    test('recordLogin increments logins_count atomically and sets last_login and last_ip', async () => {
-      await Promise.all(Array.from({ length: 10 }, () => t.ctx.repos.users.recordLogin('google-oauth2|1093', '203.0.113.9')));
+    test('recordLogins increments logins_count atomically and sets last_login and last_ip; unknown users are skipped', async () => {
+      const at = '2026-11-22T10:00:00.000Z';
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.ctx.repos.users.recordLogins([
+            { userId: 'google-oauth2|1093', count: 2, at, ip: '203.0.113.9' },
+            { userId: 'auth0|missing', count: 1, at, ip: null },
+          ]),
+        ),
+      );
       const u = await t.ctx.repos.users.get('google-oauth2|1093');
       assert.equal(u?.logins_count, 10);
       assert.equal(u?.last_ip, '203.0.113.9');
-      assert.match(u!.last_login!, /Z$/);
-      assert.equal(await t.ctx.repos.users.recordLogin('auth0|missing', null), false);
+      assert.equal(u?.last_login, at);
+      assert.equal(await t.ctx.repos.users.get('auth0|missing'), undefined);
+    });
+
+    test('the login recorder returns at once and writes one increment per user on flush', async () => {
+      const before = (await t.ctx.repos.users.get('auth0|abc123'))!.logins_count;
+      const recorder = createLoginRecorder(t.ctx.repos.users, { intervalMs: 60_000 });
+      for (let i = 0; i < 7; i++) recorder.record('auth0|abc123', `198.51.100.${i}`);
+      assert.equal((await t.ctx.repos.users.get('auth0|abc123'))!.logins_count, before, 'not written synchronously');
+      await recorder.close();
+      const after = (await t.ctx.repos.users.get('auth0|abc123'))!;
+      assert.equal(after.logins_count, before + 7);
+      assert.equal(after.last_ip, '198.51.100.6');
+      assert.match(after.last_login!, /^\d{4}-\d\d-\d\dT.*Z$/);
     });
 
     test('setBlocked, getByEmail, list with e-mail, prefix and paging', async () => {

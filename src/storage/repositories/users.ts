@@ -229,15 +229,22 @@ export function usersRepository(db: Db) {
       return repo.update(userId, { blocked });
     },
 
-    /** Counts a login (spec section 6.3: `logins_count` is incremented); atomic increment, no lost updates. */
-    async recordLogin(userId: string, ip: string | null): Promise<boolean> {
-      const now = nowIso();
-      const r = await db
-        .updateTable('users')
-        .set((eb) => ({ logins_count: eb('logins_count', '+', 1), last_login: now, last_ip: ip, updated_at: now }))
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+    /**
+     * Counts logins (spec section 6.3: `logins_count` is incremented), several users in one transaction: atomic
+     * increments, so no update is lost between nodes; rows are updated in user id order, so two nodes writing the
+     * same users cannot deadlock. Users deleted meanwhile are skipped.
+     */
+    async recordLogins(logins: Array<{ userId: string; count: number; at: string; ip: string | null }>): Promise<void> {
+      const sorted = [...logins].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+      await db.transaction().execute(async (trx) => {
+        for (const l of sorted) {
+          await trx
+            .updateTable('users')
+            .set((eb) => ({ logins_count: eb('logins_count', '+', l.count), last_login: l.at, last_ip: l.ip, updated_at: l.at }))
+            .where('user_id', '=', l.userId)
+            .execute();
+        }
+      });
     },
 
     /** The stored password hash (never part of the user object). */

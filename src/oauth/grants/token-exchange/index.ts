@@ -94,7 +94,7 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
   if (Object.keys(appMetadata).length || Object.keys(userMetadata).length) {
     tx.user = (await ctx.repos.users.mergeMetadata(tx.user!.user_id, { app_metadata: appMetadata, user_metadata: userMetadata })) ?? tx.user;
   }
-  await ctx.repos.users.recordLogin(tx.user!.user_id, tx.ip);
+  ctx.logins.record(tx.user!.user_id, tx.ip);
 
   const issued = await issueTokens(ctx, {
     client: tx.client,
