@@ -29,6 +29,13 @@ export interface WorkerInit {
   moduleMemoryBytes: number;
 }
 
+/**
+ * A worker's own V8 heap holds little: the QuickJS heap lives in WASM memory (outside it) and each run's garbage is
+ * short-lived. A small young generation keeps every worker's resident memory down (about 20 MB less each than
+ * V8's default) at the price of more, cheaper scavenges.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 function spawn(init: WorkerInit): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
@@ -36,9 +43,9 @@ function spawn(init: WorkerInit): Worker {
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', here).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: init });
+    return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
   }
-  return new Worker(new URL('./worker.js', here), { workerData: init });
+  return new Worker(new URL('./worker.js', here), { workerData: init, resourceLimits: WORKER_LIMITS });
 }
 
 export class WorkerPool {
