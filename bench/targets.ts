@@ -48,6 +48,8 @@ export interface BatonOptions {
   redisUrl?: string;
   /** Reuse a port (a restart over the same data keeps its issuer). */
   port?: number;
+  /** Extra node options (V8 flags) for experiments. */
+  nodeArgs?: string[];
   /** Write a V8 CPU profile of the process (and its worker threads) into this directory on exit. */
   cpuProfDir?: string;
 }
@@ -80,7 +82,7 @@ export async function startBaton(o: BatonOptions): Promise<Target & { port: numb
   if (o.databaseUrl) env.BATON_DATABASE_URL = o.databaseUrl;
   if (o.redisUrl) env.BATON_REDIS_URL = o.redisUrl;
   buildBaton();
-  const args: string[] = [];
+  const args: string[] = [...(o.nodeArgs ?? [])];
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
   args.push(path.join(ROOT, 'dist/cli/index.js'), 'serve');
   const child = spawnChild(args, env, ROOT);
