@@ -56,7 +56,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   });
   const closers: Array<() => Promise<void> | void> = [() => opened.db.destroy()];
   await migrateToLatest(opened.db);
-  const repos = createRepositories(opened.db);
+  const repos = createRepositories(opened.db, opened.read);
   const storage: Storage = { db: opened.db, dialect: opened.dialect, repos };
   const sealer = createSealer(opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const keys = new KeySet(repos.signingKeys, sealer, async () =>

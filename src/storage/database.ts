@@ -5,15 +5,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 export type DialectName = 'sqlite' | 'postgres';
 
+/**
+ * Runs one read-only statement, compiled by Kysely (storage/prepared.ts), straight on the driver: on PostgreSQL a
+ * pooled query, on a SQLite file a second, read-only connection (WAL: it sees committed data only, never blocks
+ * the writer and is never blocked by it). Kysely's per-query connection handling was a large share of an
+ * exchange's CPU and allocations. An in-memory SQLite database has no second connection: reads go through Kysely.
+ */
+export type ReadQuery = (sql: string, parameters: readonly unknown[]) => Promise<unknown[]>;
+
 export interface OpenedDatabase {
   db: Db;
   dialect: DialectName;
+  read: ReadQuery;
 }
 
 // int8 (bigint, bigserial, count(*)) as JS numbers: every value Baton stores there fits in 2^53.
@@ -25,7 +34,8 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    const read: ReadQuery = async (sqlText, parameters) => (await pool.query(sqlText, parameters as unknown[])).rows;
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
   }
   const file = opts.sqliteFile ?? ':memory:';
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -34,7 +44,30 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+  const reader = file === ':memory:' ? undefined : new SQLite(file, { readonly: true });
+  reader?.pragma('busy_timeout = 5000');
+  const readStatements = reader && withStatementCache(reader);
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: {
+        prepare: withStatementCache(sqlite).prepare,
+        close: () => {
+          reader?.close();
+          sqlite.close();
+        },
+      },
+    }),
+  });
+  const read: ReadQuery = readStatements
+    ? (sqlText, parameters) => {
+        try {
+          return Promise.resolve(readStatements.prepare(sqlText).all(...parameters));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+    : async (sqlText, parameters) => (await db.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))).rows;
+  return { db, dialect: 'sqlite', read };
 }
 
 /**
@@ -45,7 +78,6 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
 function withStatementCache(sqlite: SQLite.Database) {
   const statements = new Map<string, SQLite.Statement>();
   return {
-    close: () => sqlite.close(),
     prepare(sqlText: string) {
       let statement = statements.get(sqlText);
       if (!statement) {

@@ -1,5 +1,5 @@
 /** All repositories over one database. */
-import type { Db, DialectName } from './database.js';
+import type { Db, DialectName, ReadQuery } from './database.js';
 import { clientsRepository } from './repositories/clients.js';
 import { clientGrantsRepository } from './repositories/client-grants.js';
 import { resourceServersRepository } from './repositories/resource-servers.js';
@@ -14,7 +14,7 @@ import { tokenExchangeProfilesRepository } from './repositories/token-exchange-p
 import { actionsRepository } from './repositories/actions.js';
 import { refreshTokensRepository } from './repositories/refresh-tokens.js';
 
-export function createRepositories(db: Db) {
+export function createRepositories(db: Db, read: ReadQuery) {
   return {
     clients: clientsRepository(db),
     clientGrants: clientGrantsRepository(db),
@@ -23,7 +23,7 @@ export function createRepositories(db: Db) {
     settings: settingsRepository(db),
     usedJtis: usedJtisRepository(db),
     connections: connectionsRepository(db),
-    users: usersRepository(db),
+    users: usersRepository(db, read),
     organizations: organizationsRepository(db),
     logs: logsRepository(db),
     profiles: tokenExchangeProfilesRepository(db),

@@ -1,7 +1,10 @@
 /**
- * Test harness: a real Baton app over a fresh database (in-memory SQLite, or a fresh PostgreSQL schema), with the
+ * Test harness: a real Baton app over a fresh database (in-memory SQLite, a SQLite file, or a fresh PostgreSQL schema), with the
  * admin client bootstrapped, plus helpers to get Management API tokens through /oauth/token.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -14,7 +17,8 @@ export const ADMIN_ID = 'test-admin-client';
 export const ADMIN_SECRET = 'test-admin-secret-0123456789abcdef';
 export const ISSUER = 'http://localhost:3000/';
 
-export type Dialect = 'sqlite' | 'postgres';
+/** `sqlite-file`: SQLite in a temporary file, where hot reads use the second, read-only connection (database.ts). */
+export type Dialect = 'sqlite' | 'sqlite-file' | 'postgres';
 
 /** The PostgreSQL URL when the test runner found a server; undefined means skip. */
 export const PG_URL = process.env.BATON_TEST_PG_URL;
@@ -73,8 +77,14 @@ export async function startTestApp(opts: { dialect?: Dialect; env?: Record<strin
     env.BATON_DATABASE_URL = fresh.url;
     dropSchema = fresh.drop;
   }
+  let sqliteFile = ':memory:';
+  if (dialect === 'sqlite-file') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
+    sqliteFile = path.join(dir, 'baton.sqlite');
+    dropSchema = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
   const config = loadConfig(env);
-  const ctx = await createContext(config, { sqliteFile: ':memory:' });
+  const ctx = await createContext(config, { sqliteFile });
   await bootstrap(ctx);
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

@@ -3,8 +3,9 @@
  * the `user_identities` primary key (connection_id, provider_user_id) together with the `users` primary key makes
  * concurrent first logins of one external user end with exactly one Baton user, on SQLite and PostgreSQL alike.
  */
-import type { Db } from '../database.js';
+import type { Db, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
+import { preparedRead } from '../prepared.js';
 import type { UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
@@ -65,7 +66,24 @@ function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTa
   return row;
 }
 
-export function usersRepository(db: Db) {
+/** `read` runs the exchange's hot reads (a user by id or by identity) outside Kysely (storage/prepared.ts). */
+export function usersRepository(db: Db, read: ReadQuery) {
+  const userById = preparedRead<{ userId: string }, UsersTable>(read, (arg) => db.selectFrom('users').selectAll().where('user_id', '=', arg('userId')));
+  const identitiesOf = preparedRead<{ userId: string }, UserIdentitiesTable>(read, (arg) =>
+    db.selectFrom('user_identities').selectAll().where('user_id', '=', arg('userId')).orderBy('created_at'),
+  );
+  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UsersTable>(read, (arg) =>
+    db
+      .selectFrom('users')
+      .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
+      .selectAll('users')
+      .where('user_identities.connection_id', '=', arg('connectionId'))
+      .where('user_identities.provider_user_id', '=', arg('providerUserId')),
+  );
+  async function withIdentities(row: UsersTable | undefined): Promise<User | undefined> {
+    return row && toUser(row, await identitiesOf({ userId: row.user_id }));
+  }
+
   async function load(q: Db, userIds: string[]): Promise<User[]> {
     if (userIds.length === 0) return [];
     const [rows, identities] = await Promise.all([
@@ -116,18 +134,12 @@ export function usersRepository(db: Db) {
 
   const repo = {
     async get(userId: string): Promise<User | undefined> {
-      return (await load(db, [userId]))[0];
+      return withIdentities((await userById({ userId }))[0]);
     },
 
     /** The user linked to this identity of the connection, if any. */
     async getByIdentity(connectionId: string, providerUserId: string): Promise<User | undefined> {
-      const r = await db
-        .selectFrom('user_identities')
-        .select('user_id')
-        .where('connection_id', '=', connectionId)
-        .where('provider_user_id', '=', providerUserId)
-        .executeTakeFirst();
-      return r ? repo.get(r.user_id) : undefined;
+      return withIdentities((await userByIdentity({ connectionId, providerUserId }))[0]);
     },
 
     /** Every user with this e-mail, across connections (Auth0 `GET /users-by-email`). */
