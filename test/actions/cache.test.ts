@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { CacheSession, CACHE_LIMITS, MemoryCacheStore, RedisCacheStore, type ActionCacheStore } from '../../src/actions/cache/index.js';
 import { executor, run } from './helpers.js';
+import { mayUseCache } from '../../src/actions/runtime/index.js';
 
 const NOW = 1_800_000_000_000;
 const session = (entries: Array<{ key: string; value: string; expires_at: number }> = []) => new CacheSession(entries, () => NOW);
@@ -110,3 +111,35 @@ if (redisUrl) {
 } else {
   test('api.cache Redis store', { skip: 'BATON_TEST_REDIS_URL is not set: the Redis store suite is skipped' }, () => {});
 }
+
+describe('store reads only for Actions that can reach api.cache', () => {
+  test('mayUseCache: any mention of the name counts', () => {
+    assert.equal(mayUseCache("api.cache.get('k')"), true);
+    assert.equal(mayUseCache('const { cache } = api;'), true);
+    assert.equal(mayUseCache("api.authentication.setUserById('u'); // no cache here"), true);
+    assert.equal(mayUseCache("api.authentication.setUserById('u');"), false);
+    assert.equal(mayUseCache('const cached = 1; const precache = 2;'), false);
+  });
+
+  test('an Action that never names the cache runs without a store read; one that does reads it', async () => {
+    const store = new MemoryCacheStore();
+    let loads = 0;
+    const load = store.load.bind(store);
+    store.load = async (ns: string) => {
+      loads++;
+      return load(ns);
+    };
+    const ex = executor({}, { cache: store });
+    try {
+      const plain = await run(ex, "api.authentication.setUserById('u');");
+      assert.equal(plain.kind, 'ok');
+      assert.equal(loads, 0);
+      await run(ex, "api.cache.set('k', 'v'); api.authentication.setUserById('u');");
+      const read = await run(ex, "console.log(api.cache.get('k').value); api.authentication.setUserById('u');");
+      assert.deepEqual(read.logs.map((l) => l.message), ['v']);
+      assert.equal(loads, 2);
+    } finally {
+      await ex.close();
+    }
+  });
+});

@@ -51,8 +51,27 @@ export interface ActionExecutorOptions {
   stackBytes?: number;
 }
 
+/**
+ * Whether an Action's code can reach `api.cache`: it names `cache` somewhere. Code that never does gets an empty
+ * snapshot without a store read (with Redis, a round trip saved on every run). Code that reached the cache by a
+ * computed name only would read it as empty, which the spec allows (section 6.11: the cache is best effort); its
+ * writes are applied as usual.
+ */
+export function mayUseCache(code: string): boolean {
+  return /\bcache\b/.test(code);
+}
+
 export function createActionExecutor(config: Config['actions'], options: ActionExecutorOptions = {}): ActionExecutor {
   const cache = options.cache ?? new MemoryCacheStore();
+  const usesCache = new Map<string, boolean>();
+  const cacheWanted = (req: RunRequest) => {
+    let wanted = usesCache.get(req.versionId);
+    if (wanted === undefined) {
+      if (usesCache.size >= 1000) usesCache.clear();
+      usesCache.set(req.versionId, (wanted = mayUseCache(req.code)));
+    }
+    return wanted;
+  };
   const size = options.poolSize ?? Math.max(2, Math.min(4, os.availableParallelism()));
   const pool = new WorkerPool(size, {
     policy: { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow },
@@ -85,7 +104,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       const limits: RunLimits = { ...defaults, ...req.limits };
       let snapshot: CacheEntry[] = [];
       try {
-        snapshot = await cache.load(req.trigger);
+        if (cacheWanted(req)) snapshot = await cache.load(req.trigger);
       } catch {
         // spec 6.11: the cache is best effort; an unavailable store reads as empty.
       }
