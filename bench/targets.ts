@@ -3,6 +3,7 @@
  * and Baton (`node dist/cli/index.js serve`, compiled as `npm start` runs it, on SQLite or PostgreSQL + Redis).
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnChild, waitForHttp, waitForOutput, freePort, type Child } from './procs.js';
@@ -54,6 +55,14 @@ export interface BatonOptions {
   cpuProfDir?: string;
 }
 
+/** The node options `npm start` runs Baton with (package.json), so the bench measures what operators run. */
+export function startNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /\bnode((?:\s+--\S+)*)\s+dist\/cli\/index\.js\b/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`cannot find the node command in the start script: ${pkg.scripts.start}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 let built = false;
 
 /** Compiles src/ to dist/ once per bench process (`npm run build`), so Baton runs as `npm start` runs it. */
@@ -82,7 +91,7 @@ export async function startBaton(o: BatonOptions): Promise<Target & { port: numb
   if (o.databaseUrl) env.BATON_DATABASE_URL = o.databaseUrl;
   if (o.redisUrl) env.BATON_REDIS_URL = o.redisUrl;
   buildBaton();
-  const args: string[] = [...(o.nodeArgs ?? [])];
+  const args: string[] = [...startNodeFlags(), ...(o.nodeArgs ?? [])];
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
   args.push(path.join(ROOT, 'dist/cli/index.js'), 'serve');
   const child = spawnChild(args, env, ROOT);

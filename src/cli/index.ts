@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=256
 /** `baton`: run the server, migrate, rotate keys, and drive the Management API (like the `auth0` CLI). */
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/index.js';
