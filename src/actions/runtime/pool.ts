@@ -1,6 +1,9 @@
 /**
- * A small pool of sandbox workers, one job per worker at a time, FIFO queue. A worker that stops answering past
- * the job's wall-clock limit plus a grace period, or dies, is terminated and replaced; only its own job fails.
+ * A small pool of sandbox workers with a FIFO queue. A worker runs one job at a time; the pool hands it at most
+ * `PIPELINE` jobs, so the next one is already waiting in the worker when the current one ends: the worker does not
+ * sit idle until this (busy) thread has read the last answer. A worker whose running job is not answered by its
+ * wall-clock limit plus a grace period, or that dies, is terminated and replaced; the running job fails, the jobs
+ * waiting behind it go back to the front of the queue.
  */
 import { Worker } from 'node:worker_threads';
 import type { FetchPolicy } from './fetch.js';
@@ -17,11 +20,15 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  /** Jobs handed to the worker, in order; the first is running. */
+  jobs: Job[];
+  /** Backstop for the running job. */
   timer: NodeJS.Timeout | null;
 }
 
 const GRACE_MS = 2000;
+/** Jobs handed to one worker at once: the running one and the next. */
+const PIPELINE = 2;
 
 export interface WorkerInit {
   policy: FetchPolicy;
@@ -70,63 +77,70 @@ export class WorkerPool {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.resolve({ failure: 'crashed' });
     await Promise.all(this.slots.map((s) => {
-      s.job?.resolve({ failure: 'crashed' });
+      for (const job of s.jobs.splice(0)) job.resolve({ failure: 'crashed' });
       if (s.timer) clearTimeout(s.timer);
       return s.worker.terminate();
     }));
   }
 
   private newSlot(): Slot {
-    const slot: Slot = { worker: spawn(this.init), job: null, timer: null };
+    const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null };
     slot.worker.unref();
     slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string }) => {
-      const job = slot.job;
+      const job = slot.jobs[0];
       if (!job || job.id !== msg.id) return;
-      this.release(slot);
+      slot.jobs.shift();
+      this.armHead(slot);
       job.resolve(msg.crash !== undefined ? { failure: 'crashed' } : { output: msg.output });
+      this.dispatch();
     });
     const onDeath = () => {
       if (this.closed) return;
-      const job = slot.job;
-      this.replace(slot);
-      job?.resolve({ failure: 'crashed' });
+      this.replace(slot, 'crashed');
     };
     slot.worker.on('error', onDeath);
     slot.worker.on('exit', onDeath);
     return slot;
   }
 
+  /** Starts the backstop for the slot's running job (the worker starts it as soon as the previous one ends). */
+  private armHead(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    const head = slot.jobs[0];
+    if (!head) {
+      slot.worker.unref();
+      return;
+    }
+    slot.worker.ref();
+    slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.deadlineMs + GRACE_MS);
+  }
+
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job || this.queue.length === 0) continue;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.timer = setTimeout(() => {
-        this.replace(slot);
-        job.resolve({ failure: 'unresponsive' });
-      }, job.deadlineMs + GRACE_MS);
-      slot.worker.postMessage({ id: job.id, ...job.body });
+    // Idle workers first, then a second job for busy ones.
+    for (let depth = 0; depth < PIPELINE && this.queue.length > 0; depth++) {
+      for (const slot of this.slots) {
+        if (slot.jobs.length !== depth || this.queue.length === 0) continue;
+        const job = this.queue.shift()!;
+        slot.jobs.push(job);
+        if (slot.jobs.length === 1) this.armHead(slot);
+        slot.worker.postMessage({ id: job.id, ...job.body });
+      }
     }
   }
 
-  private release(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
-    slot.job = null;
-    slot.worker.unref();
-    this.dispatch();
-  }
-
-  private replace(slot: Slot): void {
+  /** Terminates the slot's worker: its running job fails, the others are queued again, first. */
+  private replace(slot: Slot, failure: 'unresponsive' | 'crashed'): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     if (slot.timer) clearTimeout(slot.timer);
-    slot.job = null;
+    const [running, ...waiting] = slot.jobs.splice(0);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();
+    this.queue.unshift(...waiting);
     if (!this.closed) this.slots[i] = this.newSlot();
+    running?.resolve({ failure });
     this.dispatch();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A pool worker: one QuickJS WASM module (sandbox.ts), one run at a time. Guest code runs here, off the server's
+ * A pool worker: one QuickJS WASM module (sandbox.ts), one run at a time (jobs queue here, in order). Guest code runs here, off the server's
  * event loop, so a spinning Action cannot hold up other requests (DESIGN section 4).
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,7 +15,7 @@ const port = parentPort!;
 const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
 const sandbox = Sandbox.create(init.policy, init.moduleMemoryBytes);
 
-port.on('message', async (msg: WorkerRequest) => {
+async function handle(msg: WorkerRequest): Promise<void> {
   const s = await sandbox;
   try {
     if (msg.type === 'run') port.postMessage({ id: msg.id, output: await s.run(msg.input) });
@@ -23,4 +23,10 @@ port.on('message', async (msg: WorkerRequest) => {
   } catch (err) {
     port.postMessage({ id: msg.id, crash: err instanceof Error ? err.message : 'sandbox failure' });
   }
+}
+
+// The pool may hand over the next job while one runs (pool.ts); jobs run one after another, in order.
+let tail: Promise<void> = Promise.resolve();
+port.on('message', (msg: WorkerRequest) => {
+  tail = tail.then(() => handle(msg));
 });
