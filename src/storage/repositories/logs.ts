@@ -6,6 +6,7 @@ import type { Db } from '../database.js';
 import type { Insertable, Selectable } from 'kysely';
 import type { LogsTable } from '../schema.js';
 import { fromJson, toJson } from '../codec.js';
+import { preparedWrite } from '../prepared.js';
 
 /** One log entry, Auth0's field names (spec sections 11.2 and 11.3). */
 export interface LogEntry {
@@ -54,6 +55,10 @@ const OPTIONAL_COLUMNS = [
   'organization_name', 'identity_user_id',
 ] as const;
 
+/** Every column an insert sets, in one order. */
+const COLUMNS = ['log_id', 'date', 'type', ...OPTIONAL_COLUMNS, 'scope', 'details'] as const;
+type Row = Record<(typeof COLUMNS)[number], unknown>;
+
 function toRow(e: LogEntry): Insertable<LogsTable> {
   const row = { log_id: e.log_id, date: e.date, type: e.type } as Required<Omit<Insertable<LogsTable>, 'seq'>>;
   for (const c of OPTIONAL_COLUMNS) row[c] = e[c] ?? null;
@@ -72,6 +77,19 @@ function fromRow(r: Selectable<LogsTable>): LogEntry {
 }
 
 export function logsRepository(db: Db) {
+  // One compiled multi-row insert per batch size (storage/prepared.ts): the batches of the log writer are of a few
+  // sizes, and compiling a many-row insert anew was most of the cost of writing logs.
+  const inserts = new Map<number, ReturnType<typeof preparedWrite<Record<string, unknown>>>>();
+  const insertOf = (n: number) => {
+    let insert = inserts.get(n);
+    if (!insert) {
+      insert = preparedWrite<Record<string, unknown>>((arg) =>
+        db.insertInto('logs').values(Array.from({ length: n }, (_, i) => Object.fromEntries(COLUMNS.map((c) => [c, arg(`${i}.${c}`)])) as Insertable<LogsTable>)),
+      );
+      inserts.set(n, insert);
+    }
+    return insert;
+  };
   function filtered(filter: LogFilter | undefined) {
     let q = db.selectFrom('logs');
     if (filter?.type?.length) q = q.where('type', 'in', filter.type);
@@ -85,8 +103,12 @@ export function logsRepository(db: Db) {
     /** Inserts a batch in one statement (chunked to stay under SQLite's bound-parameter limit). */
     async append(entries: LogEntry[]): Promise<void> {
       for (let i = 0; i < entries.length; i += 200) {
-        const chunk = entries.slice(i, i + 200).map(toRow);
-        if (chunk.length) await db.insertInto('logs').values(chunk).execute();
+        const rows = entries.slice(i, i + 200).map((e) => toRow(e) as Row);
+        const args: Record<string, unknown> = {};
+        rows.forEach((r, n) => {
+          for (const c of COLUMNS) args[`${n}.${c}`] = r[c];
+        });
+        if (rows.length) await insertOf(rows.length)(db, args);
       }
     },
     async get(logId: string): Promise<LogEntry | undefined> {

@@ -5,7 +5,7 @@
  */
 import type { Db, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
-import { preparedRead } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
@@ -79,6 +79,12 @@ export function usersRepository(db: Db, read: ReadQuery) {
       .selectAll('users')
       .where('user_identities.connection_id', '=', arg('connectionId'))
       .where('user_identities.provider_user_id', '=', arg('providerUserId')),
+  );
+  const countLogin = preparedWrite<{ count: number; at: string; ip: string | null; userId: string }>((arg) =>
+    db
+      .updateTable('users')
+      .set((eb) => ({ logins_count: eb('logins_count', '+', arg('count')), last_login: arg('at'), last_ip: arg('ip'), updated_at: arg('at') }))
+      .where('user_id', '=', arg('userId')),
   );
   async function withIdentities(row: UsersTable | undefined): Promise<User | undefined> {
     return row && toUser(row, await identitiesOf({ userId: row.user_id }));
@@ -249,13 +255,7 @@ export function usersRepository(db: Db, read: ReadQuery) {
     async recordLogins(logins: Array<{ userId: string; count: number; at: string; ip: string | null }>): Promise<void> {
       const sorted = [...logins].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
       await db.transaction().execute(async (trx) => {
-        for (const l of sorted) {
-          await trx
-            .updateTable('users')
-            .set((eb) => ({ logins_count: eb('logins_count', '+', l.count), last_login: l.at, last_ip: l.ip, updated_at: l.at }))
-            .where('user_id', '=', l.userId)
-            .execute();
-        }
+        for (const l of sorted) await countLogin(trx, l);
       });
     },
 
