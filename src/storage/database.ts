@@ -1,6 +1,7 @@
 /**
  * Opens the database: SQLite (better-sqlite3, WAL) in the data dir by default, PostgreSQL when a URL is given.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -34,7 +35,15 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
-    const read: ReadQuery = async (sqlText, parameters) => (await pool.query(sqlText, parameters as unknown[])).rows;
+    // Named statements: each pooled connection parses and plans a hot read once, not on every exchange.
+    const names = new Map<string, string>();
+    const nameOf = (sqlText: string) => {
+      let name = names.get(sqlText);
+      if (!name) names.set(sqlText, (name = `baton_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`));
+      return name;
+    };
+    const read: ReadQuery = async (sqlText, parameters) =>
+      (await pool.query({ name: nameOf(sqlText), text: sqlText, values: parameters as unknown[] })).rows;
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
   }
   const file = opts.sqliteFile ?? ':memory:';

@@ -6,7 +6,10 @@
 import type { Db, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
-import type { UsersTable, UserIdentitiesTable } from '../schema.js';
+import { sql, type Compilable, type ExpressionBuilder } from 'kysely';
+import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
+import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
 import { DATABASE_STRATEGY, type Connection } from './connections.js';
@@ -68,27 +71,39 @@ function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTa
 
 /** `read` runs the exchange's hot reads (a user by id or by identity) outside Kysely (storage/prepared.ts). */
 export function usersRepository(db: Db, read: ReadQuery) {
-  const userById = preparedRead<{ userId: string }, UsersTable>(read, (arg) => db.selectFrom('users').selectAll().where('user_id', '=', arg('userId')));
-  const identitiesOf = preparedRead<{ userId: string }, UserIdentitiesTable>(read, (arg) =>
-    db.selectFrom('user_identities').selectAll().where('user_id', '=', arg('userId')).orderBy('created_at'),
+  // A user and its identities in one statement: the identities as a JSON array (dialect helpers of Kysely).
+  const jsonArrayFrom = isPg(db) ? pgJsonArrayFrom : sqliteJsonArrayFrom;
+  const identityList = (eb: ExpressionBuilder<Database, 'users'>) =>
+    jsonArrayFrom(
+      eb.selectFrom('user_identities as ui').select(['ui.connection', 'ui.provider', 'ui.provider_user_id', 'ui.is_social', 'ui.created_at']).whereRef('ui.user_id', '=', 'users.user_id'),
+    ).as('identity_list');
+  type UserRow = UsersTable & { identity_list: string | UserIdentitiesTable[] };
+  const userById = preparedRead<{ userId: string }, UserRow>(read, (arg) =>
+    db.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', '=', arg('userId')) as unknown as Compilable<UserRow>,
   );
-  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UsersTable>(read, (arg) =>
+  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(read, (arg) =>
     db
       .selectFrom('users')
       .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
       .selectAll('users')
+      .select(identityList)
       .where('user_identities.connection_id', '=', arg('connectionId'))
-      .where('user_identities.provider_user_id', '=', arg('providerUserId')),
+      .where('user_identities.provider_user_id', '=', arg('providerUserId')) as unknown as Compilable<UserRow>,
   );
+  function fromUserRow(row: UserRow | undefined): User | undefined {
+    if (!row) return undefined;
+    // SQLite returns the JSON text, PostgreSQL the parsed array; oldest identity first, as the list queries order them.
+    const list = typeof row.identity_list === 'string' ? (JSON.parse(row.identity_list) as UserIdentitiesTable[]) : row.identity_list;
+    list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    return toUser(row, list);
+  }
   const countLogin = preparedWrite<{ count: number; at: string; ip: string | null; userId: string }>((arg) =>
     db
       .updateTable('users')
       .set((eb) => ({ logins_count: eb('logins_count', '+', arg('count')), last_login: arg('at'), last_ip: arg('ip'), updated_at: arg('at') }))
       .where('user_id', '=', arg('userId')),
   );
-  async function withIdentities(row: UsersTable | undefined): Promise<User | undefined> {
-    return row && toUser(row, await identitiesOf({ userId: row.user_id }));
-  }
+
 
   async function load(q: Db, userIds: string[]): Promise<User[]> {
     if (userIds.length === 0) return [];
@@ -140,12 +155,12 @@ export function usersRepository(db: Db, read: ReadQuery) {
 
   const repo = {
     async get(userId: string): Promise<User | undefined> {
-      return withIdentities((await userById({ userId }))[0]);
+      return fromUserRow((await userById({ userId }))[0]);
     },
 
     /** The user linked to this identity of the connection, if any. */
     async getByIdentity(connectionId: string, providerUserId: string): Promise<User | undefined> {
-      return withIdentities((await userByIdentity({ connectionId, providerUserId }))[0]);
+      return fromUserRow((await userByIdentity({ connectionId, providerUserId }))[0]);
     },
 
     /** Every user with this e-mail, across connections (Auth0 `GET /users-by-email`). */
@@ -254,8 +269,21 @@ export function usersRepository(db: Db, read: ReadQuery) {
      */
     async recordLogins(logins: Array<{ userId: string; count: number; at: string; ip: string | null }>): Promise<void> {
       const sorted = [...logins].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+      if (sorted.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        for (const l of sorted) await countLogin(trx, l);
+        if (!isPg(db)) {
+          // SQLite is in process: one small UPDATE per user costs microseconds.
+          for (const l of sorted) await countLogin(trx, l);
+          return;
+        }
+        // PostgreSQL: a round trip per user was most of an exchange's database cost; one UPDATE joins them all,
+        // the arrays bound as four parameters. The rows are locked in user id order first.
+        const ids = sorted.map((l) => l.userId);
+        await trx.selectFrom('users').select('user_id').where('user_id', 'in', ids).orderBy('user_id').forUpdate().execute();
+        await sql`update users set logins_count = users.logins_count + v.n, last_login = v.at, last_ip = v.ip, updated_at = v.at
+          from unnest(${ids}::text[], ${sorted.map((l) => l.count)}::int[], ${sorted.map((l) => l.at)}::text[], ${sorted.map((l) => l.ip)}::text[])
+            as v(user_id, n, at, ip)
+          where users.user_id = v.user_id`.execute(trx);
       });
     },
 
