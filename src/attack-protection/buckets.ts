@@ -123,9 +123,14 @@ export class RedisBuckets implements BucketStore {
     }
   }
 
+  /**
+   * The bucket's debt is the key's remaining TTL (the script above sets it with PX), so one PTTL answers: the
+   * library's `get` reads value and TTL in a MULTI, four commands on every exchange's check. A missing key (-2)
+   * is an unused bucket. The client fails fast while Redis is away (no offline queue); the throttle fails open.
+   */
   async used(key: string, rateMs: number): Promise<number> {
-    const res = await this.limiter(1, rateMs).get(key);
-    return res ? usedFor(res.msBeforeNext, rateMs) : 0;
+    const debtMs = await this.client.pttl(this.limiter(1, rateMs).getKey(key));
+    return debtMs > 0 ? usedFor(debtMs, rateMs) : 0;
   }
 
   async clear(key: string): Promise<void> {
