@@ -101,3 +101,37 @@ export async function waitForHttp(url: string, child: Child, timeoutMs = 60_000)
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms: ${child.output()}`);
 }
+
+/** CPU time from /proc (Linux), for the CPU-per-exchange diagnostics. */
+export const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
+
+export function cpuTicks(statPath: string): number {
+  try {
+    const fields = fs.readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks per thread of `pid`: the main thread under 'main', the others by thread id. */
+export function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out.set(tid === String(pid) ? 'main' : tid, cpuTicks(`/proc/${pid}/task/${tid}/stat`));
+  return out;
+}
+
+/** Total CPU ticks of every process whose command line matches. */
+export function processTicks(pattern: RegExp): number {
+  let sum = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (pattern.test(cmd)) sum += cpuTicks(`/proc/${pid}/stat`);
+  }
+  return sum;
+}
