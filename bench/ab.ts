@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startIdp } from './idp.js';
 import { spawnChild, waitForHttp, freePort, threadTicks, TICK_US } from './procs.js';
 import { ROOT, ADMIN_ID, ADMIN_SECRET, SECRET_KEY, buildBaton, startNodeFlags } from './targets.js';
-import { seedExchange, setSigningAlg, exchangeBody } from './seed.js';
+import { seedAndWarm } from './seed.js';
 import { drive } from './load.js';
 
 const alg = process.env.BENCH_PROFILE_ALG === 'RS256' ? 'RS256' : 'ES256';
@@ -32,11 +32,7 @@ async function start(dist: string) {
   const env = { PORT: String(port), HOST: '127.0.0.1', BATON_ISSUER: base, BATON_DATA_DIR: dataDir, BATON_ADMIN_CLIENT_ID: ADMIN_ID, BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET, BATON_LOG_LEVEL: 'warn', BATON_SECRET_KEY: SECRET_KEY };
   const child = spawnChild([...startNodeFlags(), path.join(ROOT, dist, 'cli/index.js'), 'serve'], env, ROOT);
   await waitForHttp(`${base}health/live`, child);
-  const seeded = await seedExchange(base, idp.jwksUrl);
-  await setSigningAlg(base, seeded, alg);
-  const bodies = tokens.map((t) => exchangeBody(seeded, t));
-  await drive(base, bodies, { connections: 10, amount: bodies.length });
-  await drive(base, bodies, { connections: 10, duration: 2 });
+  const bodies = await seedAndWarm(base, idp, alg, tokens, 2);
   return { dist, base, bodies, child };
 }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startIdp } from './idp.js';
 import { startBaton, ROOT } from './targets.js';
-import { seedExchange, setSigningAlg, exchangeBody } from './seed.js';
+import { seedAndWarm } from './seed.js';
 import { drive } from './load.js';
 import { freshDatabase, REDIS_URL } from './backends.js';
 
@@ -99,11 +99,7 @@ async function main() {
   const window: Window = { fromMs: 0, toMs: 0, exitMs: 0 };
   const baton = await startBaton({ dataDir, cpuProfDir: profDir, ...(db ? { databaseUrl: db.url, redisUrl: REDIS_URL } : {}) });
   try {
-    const seeded = await seedExchange(baton.base, idp.jwksUrl);
-    await setSigningAlg(baton.base, seeded, alg);
-    const bodies = idp.mintPool(1000, 3600).map((t) => exchangeBody(seeded, t));
-    await drive(baton.base, bodies, { connections: 10, amount: bodies.length });
-    await drive(baton.base, bodies, { connections: 10, duration: 3 });
+    const bodies = await seedAndWarm(baton.base, idp, alg, idp.mintPool(1000, 3600));
     window.fromMs = Date.now();
     const r = await drive(baton.base, bodies, { connections: 10, duration });
     window.toMs = Date.now();

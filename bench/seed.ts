@@ -4,7 +4,8 @@
  * IdP's JWKS through the jose shim and calls setUserByConnection, and a profile pointing at it.
  */
 import { ADMIN_ID, ADMIN_SECRET } from './targets.js';
-import { IDP_AUDIENCE, IDP_ISSUER } from './idp.js';
+import { IDP_AUDIENCE, IDP_ISSUER, type Idp } from './idp.js';
+import { drive } from './load.js';
 
 export const API_ID = 'https://api.bench.example';
 export const SUBJECT_TOKEN_TYPE = 'urn:acme:legacy-token';
@@ -163,4 +164,17 @@ export async function failedExchanges(base: string): Promise<Record<string, numb
     out[why] = (out[why] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * A started Baton seeded like the bench and signing with `alg`: each pooled user's first exchange (user creation)
+ * done and a short warm-up run, so what follows measures steady state. Returns the request bodies to drive.
+ */
+export async function seedAndWarm(base: string, idp: Idp, alg: 'RS256' | 'ES256', tokens: string[], warmS = 3): Promise<string[]> {
+  const seeded = await seedExchange(base, idp.jwksUrl);
+  await setSigningAlg(base, seeded, alg);
+  const bodies = tokens.map((t) => exchangeBody(seeded, t));
+  await drive(base, bodies, { connections: 10, amount: bodies.length });
+  await drive(base, bodies, { connections: 10, duration: warmS });
+  return bodies;
 }
