@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
 
 export type Db = Kysely<Database>;
 export type DialectName = 'sqlite' | 'postgres';
@@ -53,14 +54,18 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const reader = file === ':memory:' ? undefined : new SQLite(file, { readonly: true });
+  const onDisk = file !== ':memory:';
+  if (onDisk) sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  const checkpointer = onDisk ? startCheckpointer(file) : undefined;
+  const reader = onDisk ? new SQLite(file, { readonly: true }) : undefined;
   reader?.pragma('busy_timeout = 5000');
   const readStatements = reader && withStatementCache(reader);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({
       database: {
         prepare: withStatementCache(sqlite).prepare,
-        close: () => {
+        close: async () => {
+          await checkpointer?.close();
           reader?.close();
           sqlite.close();
         },
