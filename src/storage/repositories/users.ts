@@ -3,12 +3,12 @@
  * the `user_identities` primary key (connection_id, provider_user_id) together with the `users` primary key makes
  * concurrent first logins of one external user end with exactly one Baton user, on SQLite and PostgreSQL alike.
  */
-import type { Db, ReadQuery } from '../database.js';
-import { isUniqueViolation } from '../database.js';
-import { preparedRead, preparedWrite } from '../prepared.js';
 import { sql, type Compilable, type ExpressionBuilder } from 'kysely';
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
+import type { Db, ReadQuery } from '../database.js';
+import { isUniqueViolation } from '../database.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
@@ -104,18 +104,13 @@ export function usersRepository(db: Db, read: ReadQuery) {
       .where('user_id', '=', arg('userId')),
   );
 
-
   async function load(q: Db, userIds: string[]): Promise<User[]> {
     if (userIds.length === 0) return [];
-    const [rows, identities] = await Promise.all([
-      q.selectFrom('users').selectAll().where('user_id', 'in', userIds).execute(),
-      q.selectFrom('user_identities').selectAll().where('user_id', 'in', userIds).orderBy('created_at').execute(),
-    ]);
-    const byUser = new Map<string, UserIdentitiesTable[]>();
-    for (const i of identities) byUser.set(i.user_id, [...(byUser.get(i.user_id) ?? []), i]);
-    const users = new Map(rows.map((r) => [r.user_id, toUser(r, byUser.get(r.user_id) ?? [])]));
+    const rows = (await q.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', 'in', userIds).execute()) as UserRow[];
+    const users = new Map(rows.map((r) => [r.user_id, fromUserRow(r)!]));
     return userIds.map((id) => users.get(id)).filter((u): u is User => u !== undefined);
   }
+
 
   async function insert(q: Db, connection: Connection, user: NewUser, providerUserId: string): Promise<string> {
     const now = nowIso();
