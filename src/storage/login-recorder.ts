@@ -35,7 +35,7 @@ export function createLoginRecorder(
     },
     {
       intervalMs: opts.intervalMs ?? 100,
-      // Small batches keep buffered records young (see the log writer); one transaction per 50 logins.
+      // One transaction per 50 logins at most, written within milliseconds under load.
       batchSize: 50,
       chunkSize: 50,
       onError: opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} login counts: ${(err as Error).message}`)),
