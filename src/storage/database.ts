@@ -38,13 +38,25 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
     pool.on('error', () => undefined);
     // Named statements: each pooled connection parses and plans a hot read once, not on every exchange.
     const names = new Map<string, string>();
+    let generation = 0;
     const nameOf = (sqlText: string) => {
       let name = names.get(sqlText);
-      if (!name) names.set(sqlText, (name = `baton_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`));
+      if (!name) names.set(sqlText, (name = `baton_${generation}_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`));
       return name;
     };
-    const read: ReadQuery = async (sqlText, parameters) =>
-      (await pool.query({ name: nameOf(sqlText), text: sqlText, values: parameters as unknown[] })).rows;
+    const read: ReadQuery = async (sqlText, parameters) => {
+      const values = parameters as unknown[];
+      try {
+        return (await pool.query({ name: nameOf(sqlText), text: sqlText, values })).rows;
+      } catch (err) {
+        // A migration (by another node) changed a table under the connections' prepared plans: "cached plan must
+        // not change result type". New names make every connection prepare the statements again.
+        if ((err as { code?: string }).code !== '0A000') throw err;
+        generation++;
+        names.clear();
+        return (await pool.query({ name: nameOf(sqlText), text: sqlText, values })).rows;
+      }
+    };
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
   }
   const file = opts.sqliteFile ?? ':memory:';

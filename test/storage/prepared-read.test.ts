@@ -5,6 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
+import { sql } from 'kysely';
 import { preparedRead } from '../../src/storage/prepared.js';
 
 for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
@@ -45,6 +46,18 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
       assert.deepEqual(await users.get('oidc|prep-idp|ext-1'), byIdentity);
       assert.equal(await users.get('oidc|prep-idp|missing'), undefined);
     });
+
+    if (dialect === 'postgres') {
+      test('a table changed under the prepared statements (a migration by another node) does not fail reads', async () => {
+        const users = t.ctx.repos.users;
+        const id = 'oidc|prep-idp|ext-1';
+        // Prepare the statement on as many pooled connections as concurrent reads reach.
+        await Promise.all(Array.from({ length: 20 }, () => users.get(id)));
+        await sql`alter table users add column added_by_migration text`.execute(t.ctx.storage.db);
+        const after = await Promise.all(Array.from({ length: 20 }, () => users.get(id)));
+        for (const u of after) assert.equal(u?.user_id, id);
+      });
+    }
 
     test('arguments are bound as parameters, constants are kept, and text is never spliced into the SQL', async () => {
       const seen: Array<{ sql: string; parameters: readonly unknown[] }> = [];
