@@ -7,7 +7,7 @@
  */
 import { newLogId } from '../storage/ids.js';
 import type { LogEntry, LogsRepository } from '../storage/repositories/logs.js';
-import { createWriteBehind } from '../storage/write-behind.js';
+import { createWriteBehind, type WriteBehindOptions } from '../storage/write-behind.js';
 
 /** What callers supply; `log_id`, `date` and `tenant_name` are filled in when absent. */
 export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
@@ -18,13 +18,8 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
-export interface LogWriterOptions {
-  tenantName?: string;
-  intervalMs?: number;
-  batchSize?: number;
-  /** Called when a batch cannot be written (the entries are dropped, the request already answered). */
-  onError?: (err: unknown, dropped: number) => void;
-}
+/** The write-behind settings (`onError`: entries that cannot be written are dropped), and the tenant name. */
+export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | 'batchSize' | 'onError'>> & { tenantName?: string };
 
 /** Keys whose values are credentials or tokens; removed from `details` at any depth. */
 const SECRET_KEYS = new Set([

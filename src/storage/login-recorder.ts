@@ -5,7 +5,7 @@
  * Like Auth0's, these fields are not read back by the login that sets them: the event sees the stored values.
  */
 import type { UsersRepository } from './repositories/users.js';
-import { createWriteBehind } from './write-behind.js';
+import { createWriteBehind, type WriteBehindOptions } from './write-behind.js';
 
 export interface LoginRecorder {
   record(userId: string, ip: string | null): void;
@@ -21,7 +21,7 @@ interface Login {
 
 export function createLoginRecorder(
   users: Pick<UsersRepository, 'recordLogins'>,
-  opts: { intervalMs?: number; onError?: (err: unknown, dropped: number) => void } = {},
+  opts: Partial<Pick<WriteBehindOptions, 'intervalMs' | 'onError'>> = {},
 ): LoginRecorder {
   const batches = createWriteBehind<Login>(
     (chunk) => {
