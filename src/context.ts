@@ -9,6 +9,7 @@ import { migrateToLatest } from './storage/migrations.js';
 import { createRepositories, type Storage } from './storage/index.js';
 import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.js';
 import { KeySet } from './keys/key-set.js';
+import { installInlineSubtle } from './keys/inline-subtle.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
 import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
@@ -50,6 +51,8 @@ export interface AppContext {
 export const DEFAULT_ID_TOKEN_LIFETIME = 36000;
 
 export async function createContext(config: Config, opts: { sqliteFile?: string; masterKey?: Uint8Array } = {}): Promise<AppContext> {
+  // jose's signatures and verifications run inline where a libuv pool job would cost more than the work itself.
+  installInlineSubtle();
   const opened = openDatabase({
     databaseUrl: config.databaseUrl,
     sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),

@@ -6,10 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Sandbox, type SandboxRunInput } from './sandbox.js';
 import type { RunLimits, TriggerId } from '../contract.js';
 import type { FetchPolicy } from './fetch.js';
+import { installInlineSubtle } from '../../keys/inline-subtle.js';
 
 export type WorkerRequest =
   | { id: number; type: 'run'; input: SandboxRunInput }
   | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits };
+
+// The Action's jose.jwtVerify (host-ops.ts) verifies inline: this thread is already off the event loop.
+installInlineSubtle();
 
 const port = parentPort!;
 const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
