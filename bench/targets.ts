@@ -51,6 +51,8 @@ export interface BatonOptions {
   port?: number;
   /** Extra node options (V8 flags) for experiments. */
   nodeArgs?: string[];
+  /** Extra environment for the server (configuration experiments). */
+  env?: Record<string, string>;
   /** Write a V8 CPU profile of the process (and its worker threads) into this directory on exit. */
   cpuProfDir?: string;
 }
@@ -90,6 +92,7 @@ export async function startBaton(o: BatonOptions): Promise<Target & { port: numb
   };
   if (o.databaseUrl) env.BATON_DATABASE_URL = o.databaseUrl;
   if (o.redisUrl) env.BATON_REDIS_URL = o.redisUrl;
+  Object.assign(env, o.env);
   buildBaton();
   const args: string[] = [...startNodeFlags(), ...(o.nodeArgs ?? [])];
   if (o.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);

@@ -21,7 +21,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     trustProxy: ctx.config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     bodyLimit: 1024 * 1024,
     // API identifiers are URLs and appear URL-encoded in paths (GET /resource-servers/{identifier}).

@@ -43,6 +43,7 @@ export const envSchema = z.object({
   BATON_ACTION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   BATON_ACTION_FETCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
+  BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
 });
 
@@ -68,6 +69,8 @@ export interface Config {
     fetchTimeoutMs: number;
     fetchMaxBytes: number;
     egressAllow: string[] | undefined;
+    /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
+    workers?: number;
   };
 }
 
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fetchTimeoutMs: e.BATON_ACTION_FETCH_TIMEOUT_MS,
       fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
+      workers: e.BATON_ACTION_WORKERS,
     },
   };
 }

@@ -67,4 +67,11 @@ test('a bad configuration value stops with a message naming the variable', () =>
   assert.throws(() => loadConfig({ BATON_DATABASE_URL: 'postgres://db/x' }), /BATON_SECRET_KEY: required when BATON_DATABASE_URL is set/);
   assert.throws(() => loadConfig({ BATON_ADMIN_CLIENT_ID: 'abc' }), /BATON_ADMIN_CLIENT_SECRET/);
   assert.throws(() => loadConfig({ BATON_REDIS_URL: 'http://nope' }), /BATON_REDIS_URL: must be a redis:\/\/ URL/);
+  assert.throws(() => loadConfig({ BATON_ACTION_WORKERS: '0' }), /BATON_ACTION_WORKERS/);
+  assert.throws(() => loadConfig({ BATON_ACTION_WORKERS: 'two' }), /BATON_ACTION_WORKERS/);
+});
+
+test('the sandbox pool size is configurable, and unset by default (sized by the machine)', () => {
+  assert.equal(loadConfig({ BATON_ACTION_WORKERS: '1' }).actions.workers, 1);
+  assert.equal(loadConfig({}).actions.workers, undefined);
 });

@@ -72,7 +72,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
     }
     return wanted;
   };
-  const size = options.poolSize ?? Math.max(2, Math.min(4, os.availableParallelism()));
+  const size = options.poolSize ?? config.workers ?? Math.max(2, Math.min(4, os.availableParallelism()));
   const pool = new WorkerPool(size, {
     policy: { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow },
     moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
