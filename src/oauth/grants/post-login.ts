@@ -13,6 +13,7 @@ import type { ActorClaim } from '../../tokens/actor.js';
 import { boundPostLoginActions } from '../../actions/service.js';
 import { OAuthError, accessDenied, invalidRequest, serverError } from '../errors.js';
 import { publicUser } from './token-exchange/user-view.js';
+import { buildPostLoginEvent } from '../../actions/triggers/post-login.js';
 
 export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
 
@@ -42,28 +43,25 @@ export interface PostLoginOutcome {
   userMetadata: Record<string, unknown>;
 }
 
-function buildEvent(ctx: AppContext, input: PostLoginInput, user: User, secrets: Record<string, string>) {
-  const transaction: Record<string, unknown> = {
-    protocol: input.protocol,
-    requested_scopes: input.requestedScopes,
-  };
-  if (input.subjectTokenType) transaction.subject_token_type = input.subjectTokenType;
-  if (input.actorTokenType) transaction.actor_token_type = input.actorTokenType;
-  if (input.actor) transaction.actor = input.actor;
-  const event: Record<string, unknown> = {
-    secrets,
-    transaction,
+function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
+  return buildPostLoginEvent({
+    transaction: {
+      protocol: input.protocol,
+      requested_scopes: input.requestedScopes,
+      ...(input.subjectTokenType ? { subject_token_type: input.subjectTokenType } : {}),
+      ...(input.actorTokenType ? { actor_token_type: input.actorTokenType } : {}),
+      ...(input.actor ? { actor: input.actor } : {}),
+    },
     user: publicUser(user),
     client: { client_id: input.client.client_id, name: input.client.name, metadata: input.client.client_metadata },
     resource_server: { identifier: input.api.identifier },
     request: { body: input.body, geoip: {}, hostname: input.hostname, ip: input.ip, method: 'POST', ...(input.userAgent ? { user_agent: input.userAgent } : {}) },
     tenant: { id: ctx.config.tenant },
     stats: { logins_count: user.logins_count },
-    authentication: { methods: [{ name: input.protocol === 'oauth2-token-exchange' ? 'custom-token-exchange' : 'refresh_token', timestamp: new Date().toISOString() }] },
-  };
-  if (input.connection) event.connection = { id: input.connection.id, name: input.connection.name, strategy: input.connection.strategy };
-  if (input.org) event.organization = { id: input.org.id, name: input.org.name, display_name: input.org.display_name ?? input.org.name, metadata: input.org.metadata };
-  return event;
+    authenticatedAt: new Date(),
+    ...(input.connection ? { connection: input.connection } : {}),
+    ...(input.org ? { organization: { id: input.org.id, name: input.org.name, display_name: input.org.display_name ?? input.org.name, metadata: input.org.metadata } } : {}),
+  });
 }
 
 export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Promise<PostLoginOutcome> {
@@ -74,7 +72,7 @@ export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Prom
       versionId: action.versionId,
       code: action.code,
       trigger: 'post-login',
-      event: buildEvent(ctx, input, input.user, action.secrets),
+      event: buildEvent(ctx, input, input.user),
       secrets: action.secrets,
     });
     for (const c of result.commands) {
