@@ -3,7 +3,8 @@
  *
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 10), BENCH_USERS (distinct
  * subject users, default 1000), BENCH_SCALE_USERS / BENCH_SCALE_CLIENTS (default 10000), BENCH_PASSES
- * (`sqlite,postgres`), BENCH_SKIP_SCALE=1, BENCH_PG_URL, BENCH_REDIS_URL. Everything runs on loopback.
+ * (`sqlite,postgres`), BENCH_PACED_RUNS (paced runs at half of peak, default 3), BENCH_SKIP_SCALE=1, BENCH_PG_URL,
+ * BENCH_REDIS_URL. Everything runs on loopback.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import { startIdp, type Idp } from './idp.js';
 import { startBaton, startFloor, ROOT, type Target } from './targets.js';
 import { seedExchange, seedProfiles, setSigningAlg, exchangeBody, failedExchanges, API_ID, SUBJECT_TOKEN_TYPE, type Seeded } from './seed.js';
 import { seedVolume } from './scale.js';
-import { drive, pace, checkExchange, type LoadResult } from './load.js';
+import { drive, pace, checkExchange, type LoadResult, type PacedResult } from './load.js';
 import { measureActionOverhead } from './action-overhead.js';
 import { freshDatabase, redisAnswers, REDIS_URL } from './backends.js';
 import { side, ratio, checkTargets, machine, printReport, writeResults, type AlgResult, type PassResult, type ScaleResult, type BenchReport } from './report.js';
@@ -24,6 +25,7 @@ const USERS = num(process.env.BENCH_USERS, 1000);
 const SCALE_USERS = num(process.env.BENCH_SCALE_USERS, 10_000);
 const SCALE_CLIENTS = num(process.env.BENCH_SCALE_CLIENTS, 10_000);
 const SCALE_PROFILES = 100;
+const PACED_RUNS = Math.max(1, num(process.env.BENCH_PACED_RUNS, 3));
 const PASSES = (process.env.BENCH_PASSES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
 const WARM_S = Math.min(3, DURATION);
 const ALGS = ['RS256', 'ES256'] as const;
@@ -83,11 +85,27 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
         }
         const f = side(floorRuns, floor.child.peakRssMb());
         const b = side(batonRuns, baton.child.peakRssMb());
+        // The p99 of one 10 s paced run moves by a factor of two between runs on a shared machine: the median of
+        // several is reported, with each run's figure, and the floor paced at the same rate as its baseline.
         const rate = Math.round(b.rps / 2);
-        const half = await pace(baton.base, bodies, { rate, duration: DURATION });
-        log(`${label} ${alg} Baton paced at ${rate}/s: ${half.rps}/s p50 ${half.p50} ms p99 ${half.p99} ms`);
-        if (half.non2xx + half.errors > Math.max(5, half.total * 0.01)) throw new Error(`${label} ${alg} paced run: ${half.non2xx} non-2xx, ${half.errors} errors`);
-        algs.push({ alg, floor: f, baton: { ...b, peakRssMb: baton.child.peakRssMb() }, ratio: ratio(b.rps, f.rps), halfPeak: half });
+        const paced: PacedResult[] = [];
+        for (let i = 0; i < PACED_RUNS; i++) {
+          const r = await pace(baton.base, bodies, { rate, duration: DURATION });
+          log(`${label} ${alg} Baton paced at ${rate}/s #${i + 1}: ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms`);
+          if (r.non2xx + r.errors > Math.max(5, r.total * 0.01)) throw new Error(`${label} ${alg} paced run: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          paced.push(r);
+        }
+        const floorHalf = await pace(floor.base, bodies, { rate, duration: DURATION });
+        log(`${label} ${alg} floor paced at ${rate}/s: ${floorHalf.rps}/s p50 ${floorHalf.p50} ms p99 ${floorHalf.p99} ms`);
+        const half = [...paced].sort((x, y) => x.p99 - y.p99)[Math.floor((paced.length - 1) / 2)]!;
+        algs.push({
+          alg,
+          floor: f,
+          baton: { ...b, peakRssMb: baton.child.peakRssMb() },
+          ratio: ratio(b.rps, f.rps),
+          halfPeak: { ...half, p99Runs: paced.map((r) => r.p99) },
+          floorHalfPeak: floorHalf,
+        });
       } finally {
         await floor.stop();
       }
@@ -173,7 +191,7 @@ async function main() {
       command: `npm run bench${process.env.BENCH_DURATION ? ` (BENCH_DURATION=${DURATION})` : ''}`,
       date: new Date().toISOString(),
       machine: machine(),
-      settings: { durationS: DURATION, connections: CONNECTIONS, subjectUsers: USERS },
+      settings: { durationS: DURATION, connections: CONNECTIONS, subjectUsers: USERS, pacedRuns: PACED_RUNS },
       passes,
       skipped,
       actionOverhead,
