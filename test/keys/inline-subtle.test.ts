@@ -34,31 +34,28 @@ const flip = (sig: ArrayBuffer) => {
   return b;
 };
 
+/** A generator of a fresh, non-extractable key pair for signing and verifying. */
+const pair = (params: EcKeyGenParams | RsaHashedKeyGenParams | Algorithm) => async () => {
+  const k = (await real.generateKey(params, false, ['sign', 'verify'])) as CryptoKeyPair;
+  return { sign: k.privateKey, verify: k.publicKey };
+};
+
 const cases: Array<{ name: string; keys: () => Promise<{ sign: CryptoKey; verify: CryptoKey }>; alg: Parameters<typeof real.sign>[0]; signsInline: boolean }> = [
   {
     name: 'ECDSA P-256 / SHA-256',
-    keys: async () => {
-      const k = await real.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-      return { sign: k.privateKey, verify: k.publicKey };
-    },
+    keys: pair({ name: 'ECDSA', namedCurve: 'P-256' }),
     alg: { name: 'ECDSA', hash: 'SHA-256' },
     signsInline: true,
   },
   {
     name: 'ECDSA P-384 / SHA-384',
-    keys: async () => {
-      const k = await real.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']);
-      return { sign: k.privateKey, verify: k.publicKey };
-    },
+    keys: pair({ name: 'ECDSA', namedCurve: 'P-384' }),
     alg: { name: 'ECDSA', hash: { name: 'SHA-384' } },
     signsInline: true,
   },
   {
     name: 'Ed25519',
-    keys: async () => {
-      const k = (await real.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-      return { sign: k.privateKey, verify: k.publicKey };
-    },
+    keys: pair({ name: 'Ed25519' }),
     alg: 'Ed25519',
     signsInline: true,
   },
@@ -73,19 +70,13 @@ const cases: Array<{ name: string; keys: () => Promise<{ sign: CryptoKey; verify
   },
   {
     name: 'RSASSA-PKCS1-v1_5 SHA-256',
-    keys: async () => {
-      const k = await real.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, false, ['sign', 'verify']);
-      return { sign: k.privateKey, verify: k.publicKey };
-    },
+    keys: pair({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }),
     alg: 'RSASSA-PKCS1-v1_5',
     signsInline: false,
   },
   {
     name: 'RSA-PSS SHA-256, salt 32',
-    keys: async () => {
-      const k = await real.generateKey({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, false, ['sign', 'verify']);
-      return { sign: k.privateKey, verify: k.publicKey };
-    },
+    keys: pair({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }),
     alg: { name: 'RSA-PSS', saltLength: 32 },
     signsInline: false,
   },
