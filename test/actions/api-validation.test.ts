@@ -132,5 +132,13 @@ test('validateCommands checks end-of-run rules for the pipeline', () => {
   assert.equal(validateCommands('custom-token-exchange', [{ name: 'authentication.setUserById', args: ['u'] }]), null);
   assert.equal(validateCommands('custom-token-exchange', [{ name: 'access.rejectInvalidSubjectToken', args: ['bad'] }]), null);
   assert.equal(validateCommands('custom-token-exchange', [])?.rule, RULES.exactlyOneUser);
+  // Two users cannot come out of the guest's api, but the host checks the rule itself.
+  assert.deepEqual(
+    validateCommands('custom-token-exchange', [
+      { name: 'authentication.setUserById', args: ['a'] },
+      { name: 'authentication.setUserByConnection', args: ['db', { user_id: '1' }, { creationBehavior: 'none', updateBehavior: 'none' }] },
+    ]),
+    { command: 'authentication.setUserByConnection', rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' },
+  );
   assert.equal(validateCommands('post-login', []), null);
 });

@@ -84,6 +84,11 @@ export function validateCommands(trigger: TriggerId, commands: ActionCommand[]):
       ? { command: 'authentication.setActor', rule: RULES.actorNeedsUser, message: 'setActor() must be used together with setUserById() or setUserByConnection()' }
       : { command: 'authentication.setUserById', rule: RULES.exactlyOneUser, message: 'the Action set no user: call exactly one of setUserById() or setUserByConnection()' };
   }
+  // The guest's api refuses a second user at the call; the host does not rely on guest code for the rule.
+  if (users > 1) {
+    const second = commands.filter((c) => USER_COMMANDS.has(c.name))[1]!;
+    return { command: second.name, rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' };
+  }
   return null;
 }
 
