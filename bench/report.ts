@@ -246,5 +246,12 @@ Timings are never asserted in tests; this file is the record.
 - \`npx tsx bench/action-overhead.ts\`: the Action overhead alone.
 - \`npx tsx bench/action-soak.ts [runs]\`: the bench Action run many times in one sandbox, in-thread, so a runtime
   failure shows its stack.
+- \`npx tsx bench/cpu-split.ts\`: CPU µs per exchange by thread (main, sandbox workers, the rest), the load generator
+  and, with \`BENCH_PASSES=postgres\`, postgres and redis-server, read from \`/proc\`.
+- \`npx tsx bench/ab.ts\`: alternating runs of a baseline build in \`dist-a/\` and the current one (exchanges/s and
+  CPU per exchange), to judge a change under the same noise.
+- \`npx tsx bench/tail.ts\`: the p99 at half of peak alone (\`BENCH_RATE\` for a fixed rate, \`BENCH_ROUNDS\`).
+- \`npx tsx bench/subtle-micro.ts\`: one JWT signature and verification through jose, WebCrypto against inline.
+- \`npx tsx bench/sandbox-micro.ts\`: the sandbox's per-run costs, Action by Action, and a bare worker round trip.
 `;
 }
