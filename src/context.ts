@@ -14,6 +14,7 @@ import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
 import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
 import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle } from './attack-protection/throttle.js';
+import { createExchangeRateLimit, type ExchangeRateLimit } from './attack-protection/rate-limit.js';
 import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   logins: LoginRecorder;
   /** Suspicious IP Throttling for CTE (spec section 12): buckets in memory, or in Redis with BATON_REDIS_URL. */
   throttle: SuspiciousIpThrottle;
+  /** The optional tenant-wide token exchange rate limit (BATON_TOKEN_EXCHANGE_RATE); shared through Redis when set. */
+  exchangeRateLimit: ExchangeRateLimit | undefined;
   /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
   actions: ActionExecutor;
   /** Publishes cache invalidations to every node (DESIGN section 7). */
@@ -67,6 +70,9 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   );
   await keys.init();
   const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl });
+  const exchangeRateLimit = config.tokenExchangeRateLimit
+    ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl })
+    : undefined;
   const actionCache = createActionCacheStore(config.redisUrl);
   const invalidation = await createInvalidationBus(config.redisUrl, (err) =>
     process.emitWarning(`cache invalidation: ${(err as Error).message}`),
@@ -81,6 +87,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
     logins: createLoginRecorder(repos.users),
     throttle,
+    exchangeRateLimit,
     actions: createActionExecutor(config.actions, { cache: actionCache }),
     invalidation,
     configCache: new ConfigCache(),
@@ -96,6 +103,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1); Redis closes on shutdown.
   throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
   ctx.onClose(() => throttle.close());
+  if (exchangeRateLimit) ctx.onClose(() => exchangeRateLimit.close());
   ctx.onClose(() => ctx.actions.close());
   // The executor closes only a cache store it created; this one is ours (its Redis connection, if any).
   ctx.onClose(() => actionCache.close());

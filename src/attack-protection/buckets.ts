@@ -10,7 +10,7 @@
  * customIncrTtlLuaScript); in memory, takes on the same key are serialised.
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 export interface BucketStore {
   /**
@@ -136,4 +136,20 @@ export class RedisBuckets implements BucketStore {
   async clear(key: string): Promise<void> {
     await this.limiter(1, 1000).delete(key);
   }
+}
+
+/**
+ * A Redis connection for bucket stores: it fails fast while Redis is away (no offline queue, one retry), so the
+ * callers can fail open instead of holding requests; connection errors go to `onError`.
+ */
+export async function connectBucketRedis(url: string, purpose: string, onError: (err: unknown) => void): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis for ${purpose}: ${(err as Error).message}`);
+  }
+  return client;
 }

@@ -12,10 +12,9 @@
  * Settings are read from the settings table and cached in process; `update` refreshes this node's cache at once,
  * other nodes within SETTINGS_TTL_MS (or at once through `reload()` when cluster invalidation calls it).
  */
-import { Redis } from 'ioredis';
 import { OAuthError } from '../oauth/errors.js';
 import type { AppContext } from '../context.js';
-import { MemoryBuckets, RedisBuckets, type BucketStore } from './buckets.js';
+import { MemoryBuckets, RedisBuckets, connectBucketRedis, type BucketStore } from './buckets.js';
 import { buildAllowlist, isAllowlisted, normalizeIp } from './ip.js';
 import {
   CTE_STAGE,
@@ -88,23 +87,11 @@ function warnEvery(ms: number): (err: unknown) => void {
   };
 }
 
-async function connectRedis(url: string, onError: (err: unknown) => void): Promise<Redis> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  client.on('error', onError);
-  try {
-    await client.connect();
-  } catch (err) {
-    client.disconnect();
-    throw new Error(`cannot connect to Redis for suspicious IP throttling: ${(err as Error).message}`);
-  }
-  return client;
-}
-
 export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise<SuspiciousIpThrottle> {
   const onError = opts.onError ?? warnEvery(30_000);
   const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
   const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
-  const redis = opts.redisUrl ? await connectRedis(opts.redisUrl, onError) : undefined;
+  const redis = opts.redisUrl ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError) : undefined;
   const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 

@@ -45,6 +45,8 @@ export const envSchema = z.object({
   BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
+  BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
+  BATON_TOKEN_EXCHANGE_BURST: z.coerce.number().int().min(1).max(1_000_000).optional().describe('token exchange requests allowed at once'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -72,6 +74,8 @@ export interface Config {
     /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
     workers?: number;
   };
+  /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
+  tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.BATON_DATABASE_URL && !e.BATON_SECRET_KEY) {
     throw new ConfigError('invalid configuration:\n  BATON_SECRET_KEY: required when BATON_DATABASE_URL is set');
+  }
+  if (e.BATON_TOKEN_EXCHANGE_BURST !== undefined && e.BATON_TOKEN_EXCHANGE_RATE === undefined) {
+    throw new ConfigError('invalid configuration:\n  BATON_TOKEN_EXCHANGE_BURST: needs BATON_TOKEN_EXCHANGE_RATE');
   }
   if (Boolean(e.BATON_ADMIN_CLIENT_ID) !== Boolean(e.BATON_ADMIN_CLIENT_SECRET)) {
     throw new ConfigError(
@@ -116,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
       workers: e.BATON_ACTION_WORKERS,
     },
+    ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
+      ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }
+      : {}),
   };
 }
 

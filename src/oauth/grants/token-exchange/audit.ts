@@ -1,11 +1,13 @@
 /**
  * The `secte` / `fecte` tenant logs of a token exchange (spec 11.2, 11.3, DESIGN D2): the failure log carries the
- * detailed reason in `description` while the HTTP response stays terse.
+ * detailed reason in `description` while the HTTP response stays terse. A request refused by the tenant's rate
+ * limit is an `api_limit` entry instead (E22), at most one a second per node, counting the refusals it stands for.
  */
 import type { AppContext } from '../../../context.js';
 import { actorForLog } from '../../../tokens/actor.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { OAuthError } from '../../errors.js';
+import type { ExchangeRateLimit } from '../../../attack-protection/rate-limit.js';
 
 function common(tx: ExchangeTransaction) {
   return {
@@ -51,6 +53,21 @@ export function logFailure(ctx: AppContext, tx: ExchangeTransaction, error: OAut
       subject_token_type: tx.params.subjectTokenType,
       error: error.error,
       ...(tx.actor ? { actor: actorForLog(tx.actor) } : {}),
+    },
+  });
+}
+
+export function logRateLimited(ctx: AppContext, tx: ExchangeTransaction, limit: ExchangeRateLimit, refused: number): void {
+  ctx.logs.write({
+    type: 'api_limit',
+    description: 'Rate limit exceeded for Custom Token Exchange requests',
+    ...common(tx),
+    details: {
+      subject_token_type: tx.params.subjectTokenType,
+      error: 'too_many_requests',
+      burst: limit.burst,
+      rate_per_second: limit.ratePerSecond,
+      refused,
     },
   });
 }

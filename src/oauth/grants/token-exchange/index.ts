@@ -19,7 +19,7 @@ import { runExchangeAction } from './run-action.js';
 import { applyExchangeCommands } from './apply-commands.js';
 import { resolveRequestOrganization } from './organization.js';
 import { runPostLogin } from '../post-login.js';
-import { logFailure, logSuccess } from './audit.js';
+import { logFailure, logRateLimited, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { tooManyAttempts } from '../../../attack-protection/throttle.js';
 import { mergeTopLevel } from '../../../storage/repositories/users.js';
@@ -144,6 +144,12 @@ export const tokenExchangeGrant: Grant = {
   parameters: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'audience', 'scope', 'organization'],
   async handle(ctx, req) {
     let tx = newTransaction(req, rawParams(req));
+    // E22: the tenant's rate limit comes first, before the parameters are read and the Action runs.
+    const refusal = await ctx.exchangeRateLimit?.take();
+    if (refusal) {
+      if (refusal.toReport > 0) logRateLimited(ctx, tx, ctx.exchangeRateLimit!, refusal.toReport);
+      throw refusal.error;
+    }
     try {
       tx = { ...tx, params: parseExchangeParams(req.params) };
       return await exchange(ctx, tx);
