@@ -138,6 +138,16 @@ export class RedisBuckets implements BucketStore {
   }
 }
 
+/** Store failures as a process warning, at most one every `ms` (an outage would otherwise warn on every request). */
+export function warnEvery(what: string, ms: number): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < ms) return;
+    last = Date.now();
+    process.emitWarning(`${what}: ${(err as Error)?.message ?? String(err)}`);
+  };
+}
+
 /**
  * A Redis connection for bucket stores: it fails fast while Redis is away (no offline queue, one retry), so the
  * callers can fail open instead of holding requests; connection errors go to `onError`.

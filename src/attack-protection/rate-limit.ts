@@ -12,7 +12,7 @@
  * before its parameters are read or its Action runs. If Redis is unreachable the limit fails open, like the throttle.
  */
 import { OAuthError } from '../oauth/errors.js';
-import { MemoryBuckets, RedisBuckets, connectBucketRedis, type BucketStore } from './buckets.js';
+import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 
 export const TOO_MANY_REQUESTS_DESCRIPTION = 'Too many token exchange requests. Retry later.';
 const KEY = 'tenant';
@@ -25,6 +25,7 @@ export interface ExchangeRateLimitOptions {
   redisUrl?: string | undefined;
   /** Redis key prefix (tests isolate themselves with their own). */
   keyPrefix?: string;
+  /** Store failures; defaults to a process warning at most every 30 s. */
   onError?: (err: unknown) => void;
 }
 
@@ -46,7 +47,7 @@ export interface ExchangeRateLimit {
 export const REPORT_EVERY_MS = 1000;
 
 export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): Promise<ExchangeRateLimit> {
-  const onError = opts.onError ?? ((err: unknown) => process.emitWarning(`token exchange rate limit: ${(err as Error).message}`));
+  const onError = opts.onError ?? warnEvery('token exchange rate limit', 30_000);
   const rateMs = Math.max(1, Math.round(1000 / opts.ratePerSecond));
   const prefix = `${opts.keyPrefix ?? 'baton:rl'}:token-exchange`;
   const redis = opts.redisUrl ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError) : undefined;

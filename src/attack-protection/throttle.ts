@@ -14,7 +14,7 @@
  */
 import { OAuthError } from '../oauth/errors.js';
 import type { AppContext } from '../context.js';
-import { MemoryBuckets, RedisBuckets, connectBucketRedis, type BucketStore } from './buckets.js';
+import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 import { buildAllowlist, isAllowlisted, normalizeIp } from './ip.js';
 import {
   CTE_STAGE,
@@ -78,17 +78,8 @@ export interface ThrottleOptions {
   settingsTtlMs?: number;
 }
 
-function warnEvery(ms: number): (err: unknown) => void {
-  let last = 0;
-  return (err) => {
-    if (Date.now() - last < ms) return;
-    last = Date.now();
-    process.emitWarning(`suspicious IP throttling: ${(err as Error)?.message ?? String(err)}`);
-  };
-}
-
 export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise<SuspiciousIpThrottle> {
-  const onError = opts.onError ?? warnEvery(30_000);
+  const onError = opts.onError ?? warnEvery('suspicious IP throttling', 30_000);
   const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
   const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
   const redis = opts.redisUrl ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError) : undefined;

@@ -126,6 +126,15 @@ describe('the bucket is the tenant\'s across nodes with Redis', { skip: REDIS_UR
     const other = await limit(`baton-test:${randomBytes(6).toString('hex')}`);
     assert.equal(await other.take(), undefined);
   });
+
+  test('when Redis goes away the limit fails open and reports the error', async () => {
+    const errors: unknown[] = [];
+    const l = await createExchangeRateLimit({ ratePerSecond: 0.01, burst: 1, redisUrl: REDIS_URL, keyPrefix: `baton-test:${randomBytes(6).toString('hex')}`, onError: (e) => errors.push(e) });
+    assert.equal(await l.take(), undefined);
+    await l.close(); // the connection is gone: the next take cannot reach the bucket
+    assert.equal(await l.take(), undefined, 'allowed, not refused');
+    assert.ok(errors.length >= 1);
+  });
 });
 
 test('in memory, each node has its own bucket', async () => {
