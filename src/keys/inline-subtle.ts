@@ -50,46 +50,54 @@ function hashName(h: string | { name: string } | undefined): string | undefined 
 const keyHash = (key: Key): string | undefined => hashName((key.algorithm as { hash?: { name: string } }).hash);
 
 /**
- * Whether the call is one this module serves inline: a CryptoKey of the named algorithm, of the type and with the
- * usage the operation needs, and byte arguments. Anything else is Node's WebCrypto's to accept or refuse.
+ * The algorithm name when the call is one this module serves inline: a CryptoKey of the named algorithm, of the
+ * type the operation needs (secret for HMAC, private to sign, public to verify) and with its usage, and byte
+ * arguments. Anything else (null) is Node's WebCrypto's to accept or refuse.
  */
-function plain(alg: AlgorithmArg, key: Key, usage: 'sign' | 'verify', type: 'private' | 'public' | 'secret', ...data: unknown[]): string | null {
-  if (!(key instanceof CryptoKey) || key.type !== type || !key.usages.includes(usage)) return null;
+function served(alg: AlgorithmArg, key: Key, usage: 'sign' | 'verify', ...data: unknown[]): string | null {
+  if (!(key instanceof CryptoKey) || !key.usages.includes(usage)) return null;
   const name = (typeof alg === 'string' ? alg : alg?.name)?.toUpperCase();
   if (!name || name !== key.algorithm.name.toUpperCase()) return null;
   if (!data.every((d) => d instanceof ArrayBuffer || ArrayBuffer.isView(d))) return null;
-  return name;
+  const type = name === 'HMAC' ? 'secret' : usage === 'sign' ? 'private' : 'public';
+  return key.type === type ? name : null;
+}
+
+/** ECDSA names its hash in the call's parameters. */
+const callHash = (alg: AlgorithmArg): string | undefined => (typeof alg === 'object' ? hashName(alg.hash) : undefined);
+
+function hmac(key: Key, data: Bytes): Buffer | undefined {
+  const hash = keyHash(key);
+  return hash ? nodeCrypto.createHmac(hash, keyObjectOf(key)).update(bytes(data)).digest() : undefined;
 }
 
 function inlineSign(alg: AlgorithmArg, key: Key, data: Bytes): ArrayBuffer | undefined {
-  const hmac = plain(alg, key, 'sign', 'secret', data);
-  if (hmac === 'HMAC') {
-    const hash = keyHash(key);
-    return hash ? toArrayBuffer(nodeCrypto.createHmac(hash, keyObjectOf(key)).update(bytes(data)).digest()) : undefined;
+  switch (served(alg, key, 'sign', data)) {
+    case 'HMAC': {
+      const mac = hmac(key, data);
+      return mac && toArrayBuffer(mac);
+    }
+    case 'ECDSA': {
+      const hash = callHash(alg);
+      return hash ? toArrayBuffer(nodeCrypto.sign(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' })) : undefined;
+    }
+    case 'ED25519':
+      return toArrayBuffer(nodeCrypto.sign(null, bytes(data), keyObjectOf(key)));
+    default:
+      return undefined;
   }
-  const name = plain(alg, key, 'sign', 'private', data);
-  if (name === 'ECDSA') {
-    const hash = typeof alg === 'object' ? hashName(alg.hash) : undefined;
-    if (!hash) return undefined;
-    return toArrayBuffer(nodeCrypto.sign(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }));
-  }
-  if (name === 'ED25519') return toArrayBuffer(nodeCrypto.sign(null, bytes(data), keyObjectOf(key)));
-  return undefined;
 }
 
 function inlineVerify(alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes): boolean | undefined {
-  const hmac = plain(alg, key, 'verify', 'secret', signature, data);
-  if (hmac === 'HMAC') {
-    const hash = keyHash(key);
-    if (!hash) return undefined;
-    const expected = nodeCrypto.createHmac(hash, keyObjectOf(key)).update(bytes(data)).digest();
-    const given = bytes(signature);
-    return expected.byteLength === given.byteLength && nodeCrypto.timingSafeEqual(expected, given);
-  }
-  const name = plain(alg, key, 'verify', 'public', signature, data);
-  switch (name) {
+  switch (served(alg, key, 'verify', signature, data)) {
+    case 'HMAC': {
+      const expected = hmac(key, data);
+      if (!expected) return undefined;
+      const given = bytes(signature);
+      return expected.byteLength === given.byteLength && nodeCrypto.timingSafeEqual(expected, given);
+    }
     case 'ECDSA': {
-      const hash = typeof alg === 'object' ? hashName(alg.hash) : undefined;
+      const hash = callHash(alg);
       if (!hash) return undefined;
       return nodeCrypto.verify(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }, bytes(signature));
     }
@@ -111,6 +119,17 @@ function inlineVerify(alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes
   }
 }
 
+/** The inline result when there is one (a throw counts as none), else Node's WebCrypto's answer. */
+function inlineOr<T>(inline: () => T | undefined, real: () => Promise<T>): Promise<T> {
+  let out: T | undefined;
+  try {
+    out = inline();
+  } catch {
+    out = undefined;
+  }
+  return out === undefined ? real() : Promise.resolve(out);
+}
+
 /** A SubtleCrypto that serves the cases above inline and hands every other call to `real`. */
 export function inlineSubtle(real: Subtle = webcrypto.subtle): Subtle {
   const wrapper = Object.create(Object.getPrototypeOf(real) as object) as Record<string, unknown>;
@@ -118,24 +137,10 @@ export function inlineSubtle(real: Subtle = webcrypto.subtle): Subtle {
     const member = (real as unknown as Record<string, unknown>)[name];
     if (name !== 'constructor' && typeof member === 'function') wrapper[name] = (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(real, args);
   }
-  wrapper.sign = (alg: AlgorithmArg, key: Key, data: Bytes): Promise<ArrayBuffer> => {
-    let out: ArrayBuffer | undefined;
-    try {
-      out = inlineSign(alg, key, data);
-    } catch {
-      out = undefined;
-    }
-    return out === undefined ? real.sign(alg as never, key, data as never) : Promise.resolve(out);
-  };
-  wrapper.verify = (alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes): Promise<boolean> => {
-    let out: boolean | undefined;
-    try {
-      out = inlineVerify(alg, key, signature, data);
-    } catch {
-      out = undefined;
-    }
-    return out === undefined ? real.verify(alg as never, key, signature as never, data as never) : Promise.resolve(out);
-  };
+  wrapper.sign = (alg: AlgorithmArg, key: Key, data: Bytes): Promise<ArrayBuffer> =>
+    inlineOr(() => inlineSign(alg, key, data), () => real.sign(alg as never, key, data as never));
+  wrapper.verify = (alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes): Promise<boolean> =>
+    inlineOr(() => inlineVerify(alg, key, signature, data), () => real.verify(alg as never, key, signature as never, data as never));
   return wrapper as unknown as Subtle;
 }
 
