@@ -77,17 +77,16 @@ const DENIALS = new Set(['access.deny', 'access.rejectInvalidSubjectToken']);
 export function validateCommands(trigger: TriggerId, commands: ActionCommand[]): CommandViolation | null {
   if (trigger !== 'custom-token-exchange') return null;
   if (commands.some((c) => DENIALS.has(c.name))) return null;
-  const users = commands.filter((c) => USER_COMMANDS.has(c.name)).length;
-  if (users === 0) {
+  const users = commands.filter((c) => USER_COMMANDS.has(c.name));
+  if (users.length === 0) {
     const actor = commands.some((c) => c.name === 'authentication.setActor');
     return actor
       ? { command: 'authentication.setActor', rule: RULES.actorNeedsUser, message: 'setActor() must be used together with setUserById() or setUserByConnection()' }
       : { command: 'authentication.setUserById', rule: RULES.exactlyOneUser, message: 'the Action set no user: call exactly one of setUserById() or setUserByConnection()' };
   }
   // The guest's api refuses a second user at the call; the host does not rely on guest code for the rule.
-  if (users > 1) {
-    const second = commands.filter((c) => USER_COMMANDS.has(c.name))[1]!;
-    return { command: second.name, rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' };
+  if (users.length > 1) {
+    return { command: users[1]!.name, rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' };
   }
   return null;
 }

@@ -145,9 +145,10 @@ export const tokenExchangeGrant: Grant = {
   async handle(ctx, req) {
     let tx = newTransaction(req, rawParams(req));
     // E22: the tenant's rate limit comes first, before the parameters are read and the Action runs.
-    const refusal = await ctx.exchangeRateLimit?.take();
-    if (refusal) {
-      if (refusal.toReport > 0) logRateLimited(ctx, tx, ctx.exchangeRateLimit!, refusal.toReport);
+    const limit = ctx.exchangeRateLimit;
+    const refusal = await limit?.take();
+    if (limit && refusal) {
+      if (refusal.toReport > 0) logRateLimited(ctx, tx, limit, refusal.toReport);
       throw refusal.error;
     }
     try {
