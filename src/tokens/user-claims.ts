@@ -12,10 +12,27 @@ export type ClaimsUser = Pick<
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
 
-export const STANDARD_CLAIMS = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'scope', 'act', 'org_id', 'org_name', 'gty', 'permissions',
-  'name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified',
-  'phone_number', 'phone_number_verified', 'nonce', 'auth_time', 'sid', 'at_hash', 'client_id', 'cnf',
+/**
+ * Claims Auth0 restricts: an Action's custom claim of one of these names is left out of the token ("Create Custom
+ * Claims", General restrictions; https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims).
+ * Registered JWT claims, OIDC and RFC 8693 claims (`amr`, `acr`, `may_act`, `c_hash`, ...), Auth0's own.
+ */
+export const AUTH0_RESTRICTED_CLAIMS = [
+  'acr', 'act', 'active', 'amr', 'at_hash', 'ath', 'attest', 'aud', 'auth_time', 'authorization_details', 'azp', 'c_hash',
+  'client_id', 'cnf', 'cty', 'dest', 'entitlements', 'events', 'exp', 'groups', 'gty', 'htm', 'htu', 'iat',
+  'internalService', 'iss', 'jcard', 'jku', 'jti', 'jwe', 'jwk', 'kid', 'may_act', 'mky', 'nbf', 'nonce', 'object_id',
+  'org_id', 'org_name', 'orig', 'origid', 'permissions', 'roles', 'rph', 's_hash', 'sid', 'sip_callid', 'sip_cseq_num',
+  'sip_date', 'sip_from_tag', 'sip_via_branch', 'sub', 'sub_jwk', 'toe', 'txn', 'typ', 'uuid', 'vot', 'vtm', 'x5t#S256',
+] as const;
+
+/**
+ * Every claim a custom claim cannot set: Auth0's restricted list, plus the OIDC standard claims Baton releases by
+ * scope ("OpenID standard claims ... cannot be customized or modified") and `scope`.
+ */
+export const RESTRICTED_CLAIMS: ReadonlySet<string> = new Set<string>([
+  ...AUTH0_RESTRICTED_CLAIMS,
+  'scope', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified',
+  'phone_number', 'phone_number_verified',
 ]);
 
 export function scopedUserClaims(user: ClaimsUser, scopes: readonly string[]): Record<string, unknown> {
@@ -43,11 +60,11 @@ export function scopedUserClaims(user: ClaimsUser, scopes: readonly string[]): R
 }
 
 /**
- * Custom claims from post-login: Auth0 refuses to let Actions overwrite registered/standard claims; Baton drops
- * them (and says so in the log description of the caller).
+ * Custom claims from post-login without the restricted ones: as on Auth0, a restricted claim does not fail the
+ * transaction, it is left out of the token (the token keeps Baton's own value of that claim, if any).
  */
 export function allowedCustomClaims(custom: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(custom)) if (!STANDARD_CLAIMS.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(custom)) if (!RESTRICTED_CLAIMS.has(k)) out[k] = v;
   return out;
 }
