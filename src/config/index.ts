@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import { LOG_MAX_ENTRY_BYTES, LOG_MAX_ROWS, LOG_MAX_STRING_LENGTH, LOG_RETENTION_DAYS } from '../logs/limits.js';
 
 const boolish = z
   .enum(['true', 'false', '1', '0'])
@@ -47,6 +48,13 @@ export const envSchema = z.object({
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
   BATON_TOKEN_EXCHANGE_BURST: z.coerce.number().int().min(1).max(1_000_000).optional().describe('token exchange requests allowed at once'),
+  BATON_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(LOG_RETENTION_DAYS).describe('tenant log entries older than this are purged; 0: kept forever'),
+  BATON_LOG_MAX_ROWS: z.coerce.number().int().min(0).max(1_000_000_000).default(LOG_MAX_ROWS).describe('tenant log entries kept at most (the newest); 0: no cap'),
+  BATON_LOG_MAX_STRING_LENGTH: z.coerce.number().int().min(64).max(65_536).default(LOG_MAX_STRING_LENGTH).describe('characters: longest string in a tenant log entry'),
+  BATON_LOG_MAX_ENTRY_BYTES: z.coerce.number().int().min(2048).max(1_048_576).default(LOG_MAX_ENTRY_BYTES).describe('bytes: largest tenant log entry, serialized'),
+  BATON_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('serve /metrics on this port only, not on PORT'),
+  BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('interface of the metrics listener'),
+  BATON_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('bearer token required by /metrics'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -76,6 +84,10 @@ export interface Config {
   };
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
+  /** Tenant log bounds and retention (logs/limits.ts, M4). */
+  logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
+  /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
+  metrics: { port: number | undefined; host: string; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.BATON_TOKEN_EXCHANGE_BURST !== undefined && e.BATON_TOKEN_EXCHANGE_RATE === undefined) {
     throw new ConfigError('invalid configuration:\n  BATON_TOKEN_EXCHANGE_BURST: needs BATON_TOKEN_EXCHANGE_RATE');
   }
+  if (e.BATON_METRICS_PORT !== undefined && e.BATON_METRICS_PORT === e.PORT) {
+    throw new ConfigError('invalid configuration:\n  BATON_METRICS_PORT: must differ from PORT');
+  }
   if (Boolean(e.BATON_ADMIN_CLIENT_ID) !== Boolean(e.BATON_ADMIN_CLIENT_SECRET)) {
     throw new ConfigError(
       'invalid configuration:\n  BATON_ADMIN_CLIENT_SECRET: BATON_ADMIN_CLIENT_ID and BATON_ADMIN_CLIENT_SECRET go together',
@@ -114,6 +129,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenant: e.BATON_TENANT,
     logLevel: e.BATON_LOG_LEVEL,
     trustProxy: e.BATON_TRUST_PROXY,
+    logs: {
+      maxStringLength: e.BATON_LOG_MAX_STRING_LENGTH,
+      maxEntryBytes: e.BATON_LOG_MAX_ENTRY_BYTES,
+      retention: { retentionDays: e.BATON_LOG_RETENTION_DAYS, maxRows: e.BATON_LOG_MAX_ROWS },
+    },
+    metrics: { port: e.BATON_METRICS_PORT, host: e.BATON_METRICS_HOST, token: e.BATON_METRICS_TOKEN },
     actions: {
       timeoutMs: e.BATON_ACTION_TIMEOUT_MS,
       cpuMs: e.BATON_ACTION_CPU_MS,
