@@ -31,6 +31,9 @@ export interface RunLimits {
   cpuMs: number;
   memoryBytes: number;
   stackBytes: number;
+  /** Budget of recorded `api` commands: how many, and their serialized bytes (triggers/limits.ts defaults). */
+  commands?: number;
+  commandBytes?: number;
 }
 
 /** The outcome of one run (STYLE practice 8): a discriminated union, never a thrown host error. */
@@ -58,6 +61,8 @@ export interface RunRequest {
   secrets: Record<string, string>;
   /** Overrides of the configured limits. */
   limits?: Partial<RunLimits>;
+  /** A test run (POST /actions/actions/{id}/test): `api.cache` is a scratch namespace production runs never see. */
+  testRun?: boolean;
 }
 
 export interface ActionExecutor {

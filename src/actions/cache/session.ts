@@ -1,6 +1,8 @@
 /**
  * The cache as one run sees it: a snapshot of the trigger's namespace with Auth0's limits enforced on every write
  * (spec section 6.11). Runs inside the sandbox worker; its `ops()` are applied to the store after the run.
+ * Only the last write of each key is kept (issue 10 H2): a loop of a million writes leaves at most one operation
+ * per key of the snapshot or of the live entries (each at most CACHE_LIMITS.maxEntries), not a million.
  */
 import { CACHE_LIMITS, type CacheEntry, type CacheOp, type CacheRecord, type CacheWriteResult } from './types.js';
 
@@ -8,10 +10,16 @@ const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 export class CacheSession {
   private readonly entries = new Map<string, CacheRecord>();
-  private readonly log: CacheOp[] = [];
+  /** The pending write of each key, in the order keys were first written. */
+  private readonly log = new Map<string, CacheOp>();
+  /** Keys the store held when the run started: only their deletion needs to reach the store. */
+  private readonly stored = new Set<string>();
 
   constructor(snapshot: CacheEntry[], private readonly now: () => number = Date.now) {
-    for (const e of snapshot) this.entries.set(e.key, { value: e.value, expires_at: e.expires_at });
+    for (const e of snapshot) {
+      this.entries.set(e.key, { value: e.value, expires_at: e.expires_at });
+      this.stored.add(e.key);
+    }
   }
 
   get(key: unknown): CacheRecord | undefined {
@@ -38,7 +46,7 @@ export class CacheSession {
     if (total > CACHE_LIMITS.maxTotalBytes) return { type: 'error', code: 'namespace_too_large' };
     const record = { value, expires_at: expires };
     this.entries.set(key, record);
-    this.log.push({ op: 'set', key, ...record });
+    this.log.set(key, { op: 'set', key, ...record });
     return { type: 'success', record: { ...record } };
   }
 
@@ -47,13 +55,15 @@ export class CacheSession {
     const had = this.get(key) !== undefined;
     this.entries.delete(key);
     if (!had) return { type: 'error', code: 'not_found' };
-    this.log.push({ op: 'delete', key });
+    // A key this run created and deleted again never has to reach the store.
+    if (this.stored.has(key)) this.log.set(key, { op: 'delete', key });
+    else this.log.delete(key);
     return { type: 'success' };
   }
 
-  /** The writes to apply to the store, in order. */
+  /** The writes to apply to the store: the last one of each key. */
   ops(): CacheOp[] {
-    return [...this.log];
+    return [...this.log.values()];
   }
 
   /** `ttl` (relative ms) and `expires_at` (absolute ms): the earlier wins; default 15 min, capped at 24 h. */

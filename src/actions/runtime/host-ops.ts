@@ -6,7 +6,7 @@
 import * as jose from 'jose';
 import nodeCrypto from 'node:crypto';
 import type { ActionCommand, ConsoleLine, TriggerId } from '../contract.js';
-import { checkCommand } from '../triggers/commands.js';
+import type { CommandRecorder } from '../triggers/commands.js';
 import type { CacheSession } from '../cache/session.js';
 import { FetchError, guardedFetch, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
 
@@ -26,6 +26,8 @@ export interface RunHooks {
   commands: ActionCommand[];
   logs: ConsoleLine[];
   cache: CacheSession;
+  /** Checks each recorded command against the run's budget and the host's rules before it is kept. */
+  recorder: CommandRecorder;
   onViolation(v: { command: string; rule: string; message: string }): void;
 }
 
@@ -96,20 +98,12 @@ const bytes = (b64: unknown): Buffer => Buffer.from(String(b64 ?? ''), 'base64')
 
 export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTable, policy: FetchPolicy): string {
   try {
+    // Checked against the run's command budget before the payload is even parsed (issue 10 H2).
+    if (op === 'command') return recordCommand(payload, run);
     const p = JSON.parse(payload) as any;
     switch (op) {
       case 'console': {
         if (run.logs.length < MAX_LOG_LINES) run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
-        return ok(null);
-      }
-      case 'command': {
-        const command: ActionCommand = { name: String(p.name), args: p.args };
-        const violation = checkCommand(run.trigger, command);
-        if (violation) {
-          run.onViolation(violation);
-          throw new Error(`api.${violation.command}: ${violation.message} [${violation.rule}]`);
-        }
-        run.commands.push(command);
         return ok(null);
       }
       case 'violation':
@@ -172,6 +166,16 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
   } catch (err) {
     return fail(err);
   }
+}
+
+function recordCommand(payload: string, run: RunHooks): string {
+  const r = run.recorder.accept(payload);
+  if ('violation' in r) {
+    run.onViolation(r.violation);
+    throw new Error(`api.${r.violation.command}: ${r.violation.message} [${r.violation.rule}]`);
+  }
+  run.commands.push(r.command);
+  return ok(null);
 }
 
 export async function hostAsync(op: string, payload: string, keys: KeyTable, policy: FetchPolicy): Promise<string> {

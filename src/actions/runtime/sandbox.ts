@@ -9,7 +9,8 @@ import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { TRIGGERS, type ActionCommand, type CompileError, type ConsoleLine, type RunLimits, type RunResult, type TriggerId } from '../contract.js';
 import { CacheSession } from '../cache/session.js';
 import type { CacheEntry, CacheOp } from '../cache/types.js';
-import { validateCommands } from '../triggers/commands.js';
+import { CommandRecorder, DEFAULT_COMMAND_BUDGET, validateCommands } from '../triggers/commands.js';
+import { clip, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_NAME_CHARS } from '../triggers/limits.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 import { hostAsync, hostSync, KeyTable, type RunHooks } from './host-ops.js';
 import type { FetchPolicy } from './fetch.js';
@@ -233,8 +234,12 @@ export class Sandbox {
   private newRun(limits: RunLimits, cache: CacheSession, trigger: TriggerId): RunState {
     const commands: ActionCommand[] = [];
     const logs: ConsoleLine[] = [];
+    const recorder = new CommandRecorder(trigger, {
+      commands: limits.commands ?? DEFAULT_COMMAND_BUDGET.commands,
+      commandBytes: limits.commandBytes ?? DEFAULT_COMMAND_BUDGET.commandBytes,
+    });
     const run: RunState = {
-      trigger, commands, logs, cache,
+      trigger, commands, logs, cache, recorder,
       heapStart: this.heapBytes(),
       memoryLimit: limits.memoryBytes,
       memoryExceeded: false,
@@ -247,7 +252,8 @@ export class Sandbox {
       wake: null,
       finished: false,
       onViolation: (v) => {
-        run.violation ??= v;
+        // Rule messages may quote guest input (an attribute name): cut before they leave the worker.
+        run.violation ??= { command: clip(String(v.command), 64), rule: clip(String(v.rule), 64), message: clip(String(v.message), MAX_ERROR_MESSAGE_CHARS) };
       },
     };
     return run;
@@ -421,7 +427,9 @@ export class Sandbox {
         }
         const s = ctx.getString(r.value);
         r.value.dispose();
-        return JSON.parse(s) as { name: string; message: string };
+        const d = JSON.parse(s) as { name: unknown; message: unknown };
+        // Thrown names and messages go into RunResult, a log line and the test endpoint's answer: cut them here.
+        return { name: clip(String(d.name), MAX_ERROR_NAME_CHARS), message: clip(String(d.message), MAX_ERROR_MESSAGE_CHARS) };
       } finally {
         fn.dispose();
       }

@@ -6,7 +6,12 @@
  * Object arguments are copied (captured JSON intrinsics) before they are checked, so a getter cannot show the
  * check one value and the recorder another; the host re-checks each command (commands.ts checkCommand).
  */
+import { MAX_REASON_CHARS } from './limits.js';
+
 export const API_GUEST_SOURCE = String.raw`function (hostCall) {
+// Reasons are cut here, so a long one does not cross to the host (which cuts them again: limits.ts).
+const strSlice = Function.prototype.call.bind(String.prototype.slice);
+const reasonOf = (r) => r.length > ${MAX_REASON_CHARS} ? strSlice(r, 0, ${MAX_REASON_CHARS}) : r;
 const isObj = (v) => v !== null && typeof v === 'object' && !isArray(v);
 const isStr = (v, max) => typeof v === 'string' && v.length > 0 && (max === undefined || v.length <= max);
 const SCALAR = (v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && isFinite(v));
@@ -101,12 +106,12 @@ function customTokenExchange() {
     deny(code, reason) {
       if (!isStr(code, 256)) fail('access.deny', 'access.deny.arguments', 'code must be a non-empty string');
       if (typeof reason !== 'string') fail('access.deny', 'access.deny.arguments', 'reason must be a string');
-      record('access.deny', [code, reason]);
+      record('access.deny', [code, reasonOf(reason)]);
       return api;
     },
     rejectInvalidSubjectToken(reason) {
       if (typeof reason !== 'string') fail('access.rejectInvalidSubjectToken', 'access.rejectInvalidSubjectToken.reason', 'reason must be a string');
-      record('access.rejectInvalidSubjectToken', [reason]);
+      record('access.rejectInvalidSubjectToken', [reasonOf(reason)]);
       return api;
     },
   });
@@ -139,7 +144,7 @@ function postLogin() {
   api.access = ({
     deny(reason) {
       if (typeof reason !== 'string') fail('access.deny', 'access.deny.arguments', 'reason must be a string');
-      record('access.deny', [reason]);
+      record('access.deny', [reasonOf(reason)]);
       return api;
     },
   });

@@ -4,6 +4,18 @@
  * recorders (api-guest.ts) check the per-call rules; `validateCommands` checks the end-of-run ones.
  */
 import type { ActionCommand, TriggerId } from '../contract.js';
+import {
+  clip,
+  DEFAULT_MAX_COMMAND_BYTES,
+  DEFAULT_MAX_COMMANDS,
+  MAX_CLAIM_NAME_CHARS,
+  MAX_CLAIM_VALUE_BYTES,
+  MAX_CUSTOM_CLAIMS,
+  MAX_ERROR_MESSAGE_CHARS,
+  MAX_METADATA_BYTES,
+  MAX_METADATA_KEY_CHARS,
+  MAX_REASON_CHARS,
+} from './limits.js';
 
 export const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
   'authentication.setUserById',
@@ -57,6 +69,8 @@ export const RULES = {
   multifactor: 'multifactor.enable.arguments',
   factor: 'authentication.factor',
   redirect: 'redirect.sendUserTo.arguments',
+  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
+  commandBudget: 'commands.budget',
 } as const;
 
 export type RuleId = (typeof RULES)[keyof typeof RULES];
@@ -120,7 +134,7 @@ export function actorProblem(actor: unknown, depth = 0): string | null {
  */
 export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViolation | null {
   const bad = (rule: RuleId, message: string): CommandViolation => ({ command: c.name, rule, message });
-  if (!COMMANDS[trigger].includes(c.name) || !Array.isArray(c.args)) return bad(RULES.denyArgs, `unknown api command ${c.name}`);
+  if (!COMMANDS[trigger].includes(c.name) || !Array.isArray(c.args)) return bad(RULES.denyArgs, `unknown api command ${clip(c.name, 64)}`);
   const [a, b, o] = c.args;
   switch (c.name) {
     case 'authentication.setUserById':
@@ -128,7 +142,7 @@ export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViola
     case 'authentication.setUserByConnection': {
       if (!nonEmpty(a, 512)) return bad(RULES.connectionName, 'connection_name must be a non-empty string of at most 512 characters');
       if (!isPlainObject(b) || !nonEmpty(b.user_id) || Object.keys(b).length > 24) return bad(RULES.userAttributes, 'user_attributes must be an object with a user_id');
-      for (const [k, v] of Object.entries(b)) if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${k}"`);
+      for (const [k, v] of Object.entries(b)) if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${clip(k, 64)}"`);
       if (!isPlainObject(o) || !['create_if_not_exists', 'none'].includes(o.creationBehavior as string) || !['replace', 'none'].includes(o.updateBehavior as string)) {
         return bad(RULES.connectionOptions, 'invalid creationBehavior or updateBehavior');
       }
@@ -147,14 +161,108 @@ export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViola
       return typeof a === 'string' ? null : bad(RULES.rejectArgs, 'reason must be a string');
     case 'user.setAppMetadata':
     case 'user.setUserMetadata':
-      return nonEmpty(a) && b !== undefined ? null : bad(RULES.metadata, 'key must be a non-empty string and value a JSON value');
+      if (!nonEmpty(a) || b === undefined) return bad(RULES.metadata, 'key must be a non-empty string and value a JSON value');
+      if (a.length > MAX_METADATA_KEY_CHARS) return bad(RULES.metadata, `key must be at most ${MAX_METADATA_KEY_CHARS} characters`);
+      return jsonBytes(b) > MAX_METADATA_BYTES ? bad(RULES.metadata, 'value exceeds 32 kB') : null;
     case 'accessToken.setCustomClaim':
     case 'idToken.setCustomClaim':
-      return nonEmpty(a) && b !== undefined ? null : bad(RULES.customClaim, 'claim name must be a non-empty string');
+      if (!nonEmpty(a) || b === undefined) return bad(RULES.customClaim, 'claim name must be a non-empty string');
+      if (a.length > MAX_CLAIM_NAME_CHARS) return bad(RULES.customClaim, `claim name must be at most ${MAX_CLAIM_NAME_CHARS} characters`);
+      return jsonBytes(b) > MAX_CLAIM_VALUE_BYTES ? bad(RULES.customClaim, `claim value exceeds ${MAX_CLAIM_VALUE_BYTES} bytes`) : null;
     case 'accessToken.addScope':
     case 'accessToken.removeScope':
       return nonEmpty(a) && !/\s/.test(a) ? null : bad(RULES.scope, 'scope must be one non-empty scope name without spaces');
     default:
       return null;
   }
+}
+
+const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+
+/** The per-run budget of recorded commands (limits.ts; RunLimits `commands`, `commandBytes`). */
+export interface CommandBudget {
+  commands: number;
+  commandBytes: number;
+}
+
+export const DEFAULT_COMMAND_BUDGET: CommandBudget = { commands: DEFAULT_MAX_COMMANDS, commandBytes: DEFAULT_MAX_COMMAND_BYTES };
+
+/** The command name at the start of a recorded call's JSON, read without parsing the (maybe huge) rest. */
+function nameOf(payload: string): string {
+  return /^\{"name":"([A-Za-z.]{1,64})"/.exec(payload.slice(0, 100))?.[1] ?? 'unknown';
+}
+
+/**
+ * The host's recorder of one run's `api` commands (issue 10 H2). Each call arrives as the JSON the guest sent;
+ * before anything is parsed or kept, the run's budget is checked (number of commands, their serialized bytes),
+ * then the per-call rules (checkCommand), then the per-run caps (distinct custom claims per token, metadata
+ * bytes per kind). Deny and reject reasons are cut to MAX_REASON_CHARS: they become a response's
+ * `error_description` and a log line.
+ */
+export class CommandRecorder {
+  private count = 0;
+  private bytes = 0;
+  private readonly claims = new Map<string, Set<string>>();
+  private readonly metadata = new Map<string, Map<string, number>>();
+
+  constructor(private readonly trigger: TriggerId, private readonly budget: CommandBudget = DEFAULT_COMMAND_BUDGET) {}
+
+  accept(payload: string): { command: ActionCommand } | { violation: CommandViolation } {
+    const size = Buffer.byteLength(payload, 'utf8');
+    if (this.count >= this.budget.commands) {
+      return { violation: { command: nameOf(payload), rule: RULES.commandBudget, message: `the run recorded more than ${this.budget.commands} api commands` } };
+    }
+    if (this.bytes + size > this.budget.commandBytes) {
+      return { violation: { command: nameOf(payload), rule: RULES.commandBudget, message: `the run's api commands exceed ${this.budget.commandBytes} bytes` } };
+    }
+    let parsed: { name?: unknown; args?: unknown };
+    try {
+      parsed = JSON.parse(payload) as { name?: unknown; args?: unknown };
+    } catch {
+      return { violation: { command: 'unknown', rule: RULES.denyArgs, message: 'unreadable api command' } };
+    }
+    const command: ActionCommand = { name: clip(String(parsed?.name), 64), args: parsed?.args as unknown[] };
+    const violation = checkCommand(this.trigger, command) ?? this.perRun(command);
+    if (violation) return { violation: { ...violation, message: clip(violation.message, MAX_ERROR_MESSAGE_CHARS) } };
+    this.count++;
+    this.bytes += size;
+    return { command: truncateReasons(this.trigger, command) };
+  }
+
+  private perRun(c: ActionCommand): CommandViolation | null {
+    const [a, b] = c.args as [string, unknown];
+    switch (c.name) {
+      case 'accessToken.setCustomClaim':
+      case 'idToken.setCustomClaim': {
+        const token = c.name.split('.')[0]!;
+        let names = this.claims.get(token);
+        if (!names) this.claims.set(token, (names = new Set()));
+        if (!names.has(a) && names.size >= MAX_CUSTOM_CLAIMS) return { command: c.name, rule: RULES.customClaim, message: `at most ${MAX_CUSTOM_CLAIMS} custom claims per token` };
+        names.add(a);
+        return null;
+      }
+      case 'user.setAppMetadata':
+      case 'user.setUserMetadata': {
+        const kind = c.name === 'user.setAppMetadata' ? 'app_metadata' : 'user_metadata';
+        let keys = this.metadata.get(kind);
+        if (!keys) this.metadata.set(kind, (keys = new Map()));
+        const bytes = b === null ? 0 : jsonBytes(b);
+        let total = bytes;
+        for (const [k, n] of keys) if (k !== a) total += n;
+        if (total > MAX_METADATA_BYTES) return { command: c.name, rule: RULES.metadata, message: `${kind} set by one run exceeds ${MAX_METADATA_BYTES} bytes` };
+        keys.set(a, bytes);
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+function truncateReasons(trigger: TriggerId, c: ActionCommand): ActionCommand {
+  const at = c.name === 'access.rejectInvalidSubjectToken' || (c.name === 'access.deny' && trigger === 'post-login') ? 0 : c.name === 'access.deny' ? 1 : -1;
+  if (at < 0) return c;
+  const args = [...c.args];
+  args[at] = clip(args[at] as string, MAX_REASON_CHARS);
+  return { name: c.name, args };
 }
