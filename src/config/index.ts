@@ -45,6 +45,14 @@ export const envSchema = z.object({
   BATON_ACTION_FETCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
+  BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
+  BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
+  BATON_AUTH_BODY_LIMIT: z.coerce.number().int().min(4096).max(1_048_576).default(65_536).describe('bytes: body limit of every Authentication API request'),
+  BATON_SUBJECT_TOKEN_MAX_LENGTH: z.coerce.number().int().min(1024).max(1_048_576).default(32_768).describe('characters: longest subject_token accepted'),
+  BATON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe('time to receive a whole request (headers and body)'),
+  BATON_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe('time to receive the request headers'),
+  BATON_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000).describe('idle time a kept-alive connection stays open'),
+  BATON_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(1_000_000).default(2048).describe('open client connections at once; more are refused'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
   BATON_TOKEN_EXCHANGE_BURST: z.coerce.number().int().min(1).max(1_000_000).optional().describe('token exchange requests allowed at once'),
@@ -55,6 +63,7 @@ export const envSchema = z.object({
   BATON_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('serve /metrics on this port only, not on PORT'),
   BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('interface of the metrics listener'),
   BATON_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('bearer token required by /metrics'),
+  BATON_ACTOR_TOKEN_MAX_AGE: z.coerce.number().int().min(60).max(2_592_000).default(2_592_000).describe('seconds: oldest `iat` of an actor ID token'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -72,6 +81,10 @@ export interface Config {
   tenant: string;
   logLevel: Env['BATON_LOG_LEVEL'];
   trustProxy: boolean;
+  /** Authentication API size limits (oauth/limits.ts, docs/security.md C1). */
+  authApi: { bodyLimit: number; subjectTokenMaxLength: number };
+  /** HTTP server timeouts and connection cap (docs/security.md M5). */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   actions: {
     timeoutMs: number;
     cpuMs: number;
@@ -81,6 +94,9 @@ export interface Config {
     egressAllow: string[] | undefined;
     /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
     workers?: number;
+    /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
+    maxCommands?: number;
+    maxCommandBytes?: number;
   };
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
@@ -88,6 +104,8 @@ export interface Config {
   logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
   /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
   metrics: { port: number | undefined; host: string; token: string | undefined };
+  /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
+  actorTokenMaxAge: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.BATON_TOKEN_EXCHANGE_BURST !== undefined && e.BATON_TOKEN_EXCHANGE_RATE === undefined) {
     throw new ConfigError('invalid configuration:\n  BATON_TOKEN_EXCHANGE_BURST: needs BATON_TOKEN_EXCHANGE_RATE');
+  }
+  if (e.BATON_SUBJECT_TOKEN_MAX_LENGTH >= e.BATON_AUTH_BODY_LIMIT) {
+    throw new ConfigError('invalid configuration:\n  BATON_SUBJECT_TOKEN_MAX_LENGTH: must be less than BATON_AUTH_BODY_LIMIT');
+  }
+  if (e.BATON_HEADERS_TIMEOUT_MS > e.BATON_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration:\n  BATON_HEADERS_TIMEOUT_MS: must not exceed BATON_REQUEST_TIMEOUT_MS');
   }
   if (e.BATON_METRICS_PORT !== undefined && e.BATON_METRICS_PORT === e.PORT) {
     throw new ConfigError('invalid configuration:\n  BATON_METRICS_PORT: must differ from PORT');
@@ -135,6 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retention: { retentionDays: e.BATON_LOG_RETENTION_DAYS, maxRows: e.BATON_LOG_MAX_ROWS },
     },
     metrics: { port: e.BATON_METRICS_PORT, host: e.BATON_METRICS_HOST, token: e.BATON_METRICS_TOKEN },
+    authApi: { bodyLimit: e.BATON_AUTH_BODY_LIMIT, subjectTokenMaxLength: e.BATON_SUBJECT_TOKEN_MAX_LENGTH },
+    http: {
+      requestTimeoutMs: e.BATON_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.BATON_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.BATON_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.BATON_MAX_CONNECTIONS,
+    },
     actions: {
       timeoutMs: e.BATON_ACTION_TIMEOUT_MS,
       cpuMs: e.BATON_ACTION_CPU_MS,
@@ -143,7 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
       workers: e.BATON_ACTION_WORKERS,
+      maxCommands: e.BATON_ACTION_MAX_COMMANDS,
+      maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
     },
+    actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
     ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
       ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }
       : {}),

@@ -12,7 +12,12 @@ import { userinfoEndpoint } from './userinfo.js';
 
 export function oauthPlugin(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    await app.register(formbody, { bodyLimit: 64 * 1024 });
+    // C1: one body limit for every route and content type of this surface (JSON included), set on each route.
+    const bodyLimit = ctx.config.authApi.bodyLimit;
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit = Math.min(route.bodyLimit ?? bodyLimit, bodyLimit);
+    });
+    await app.register(formbody, { bodyLimit });
     app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let e: OAuthError;
       if (err instanceof OAuthError) e = err;

@@ -11,7 +11,7 @@ import { invalidRequest, OAuthError } from './errors.js';
 
 export async function revocationEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post('/oauth/revoke', async (request, reply) => {
-    const params = parseParams(request.body);
+    const params = parseParams(request.body, ctx.config.authApi);
     const client = await authenticateClient(ctx, request, params);
     if (!params.token) throw invalidRequest('Missing required parameter: token');
     if (params.token_type_hint === 'access_token') {

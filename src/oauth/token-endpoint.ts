@@ -10,9 +10,13 @@ import { findGrant } from './grants/index.js';
 import type { Grant, TokenParams } from './grants/types.js';
 import type { Client } from '../storage/repositories/clients.js';
 import { clientIp } from './request-ip.js';
+import { checkParameterLimits, type ParameterLimits } from './limits.js';
 
-/** RFC 6749 section 3.2: parameters must not be included more than once; values must be strings. */
-export function parseParams(body: unknown): TokenParams {
+/**
+ * RFC 6749 section 3.2: parameters must not be included more than once; values must be strings; each is bounded
+ * (oauth/limits.ts) before anything uses it.
+ */
+export function parseParams(body: unknown, limits: ParameterLimits): TokenParams {
   if (body === undefined || body === null || body === '') return {};
   if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Request body must be a form or a JSON object');
   const params: TokenParams = {};
@@ -21,8 +25,9 @@ export function parseParams(body: unknown): TokenParams {
     if (value === undefined || value === null) continue;
     if (typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
     else if (typeof value === 'string') params[key] = value;
-    else throw invalidRequest(`Parameter ${key} must be a string`);
+    else throw invalidRequest(`Parameter ${key.length > 64 ? `${key.slice(0, 64)}...` : key} must be a string`);
   }
+  checkParameterLimits(params, limits);
   return params;
 }
 
@@ -43,7 +48,7 @@ function checkClientMayUseGrant(client: Client, grant: Grant): void {
 
 export async function tokenEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post('/oauth/token', async (request: FastifyRequest, reply) => {
-    const params = parseParams(request.body);
+    const params = parseParams(request.body, ctx.config.authApi);
     const grant = resolveGrant(params);
     let client: Client;
     try {

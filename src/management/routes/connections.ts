@@ -13,10 +13,9 @@ import { isUniqueViolation } from '../../storage/database.js';
 import type { Connection } from '../../storage/repositories/connections.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { openOptions, sealOptions } from './connection-secrets.js';
+import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../storage/repositories/connections.js';
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
 
-/** Auth0: alphanumerics and single dashes, starting and ending with an alphanumeric, at most 128 characters. */
-export const CONNECTION_NAME_PATTERN = '^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$';
 
 const metadataSchema = {
   type: 'object',
@@ -37,7 +36,7 @@ const createBody = {
   required: ['name', 'strategy'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 128, pattern: CONNECTION_NAME_PATTERN },
+    name: { type: 'string', minLength: 1, maxLength: CONNECTION_NAME_MAX_LENGTH, pattern: CONNECTION_NAME_PATTERN },
     // Any strategy name, but never a `|`: it is part of user ids.
     strategy: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_-]+$' },
     ...mutable,

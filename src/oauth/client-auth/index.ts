@@ -10,6 +10,10 @@ import type { Client, TokenEndpointAuthMethod } from '../../storage/repositories
 import { secretMatches } from '../../keys/hashing.js';
 import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './private-key-jwt.js';
+import { CLIENT_ID_MAX_LENGTH } from '../limits.js';
+
+/** Printable characters, at most the longest identifier Baton stores. */
+const isClientId = (id: string) => id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(id);
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -83,6 +87,8 @@ export async function authenticateClient(ctx: AppContext, request: FastifyReques
     // The assertion names the client in iss/sub; client_id is optional (RFC 7523 section 3).
     clientId = await verifyClientAssertion.peekClientId(presented.assertion!, params.client_id);
   }
+  // C1: an identifier no client can have is refused before it keys a lookup (Basic and assertions included).
+  if (!isClientId(clientId)) throw fail('client_id is not a valid client identifier');
   const client = await ctx.configCache.get(`client:${clientId}`, () => ctx.repos.clients.get(clientId));
   if (!client) throw fail(`unknown client ${clientId}`);
   if (!methodAllowed(client.token_endpoint_auth_method, presented.method)) {

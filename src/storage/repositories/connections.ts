@@ -25,6 +25,15 @@ export type ConnectionPatch = Partial<Pick<Connection, 'display_name' | 'options
 /** Auth0's database strategy. */
 export const DATABASE_STRATEGY = 'auth0';
 
+/** Auth0: alphanumerics and single dashes, starting and ending with an alphanumeric, at most 128 characters. */
+export const CONNECTION_NAME_PATTERN = '^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$';
+export const CONNECTION_NAME_MAX_LENGTH = 128;
+const connectionNameRe = new RegExp(CONNECTION_NAME_PATTERN);
+
+/** Whether `name` can be a connection's name at all: checked before a lookup keyed by a name an Action chose. */
+export const isConnectionName = (name: unknown): name is string =>
+  typeof name === 'string' && name.length >= 1 && name.length <= CONNECTION_NAME_MAX_LENGTH && connectionNameRe.test(name);
+
 function fromRow(r: ConnectionsTable): Connection {
   return {
     id: r.id,

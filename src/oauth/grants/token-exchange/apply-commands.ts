@@ -8,7 +8,7 @@ import type { ActionCommand } from '../../../actions/contract.js';
 import { accessDenied, invalidRequest, serverError } from '../../errors.js';
 import { actorShapeError, type ActorClaim } from '../../../tokens/actor.js';
 import type { ExchangeTransaction } from './transaction.js';
-import { DATABASE_STRATEGY } from '../../../storage/repositories/connections.js';
+import { DATABASE_STRATEGY, isConnectionName } from '../../../storage/repositories/connections.js';
 import type { ProfileAttributes, User } from '../../../storage/repositories/users.js';
 import { resolveOrganization } from './organization.js';
 
@@ -63,6 +63,8 @@ async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, 
   const options = rawOptions ?? {};
   const creation = (options.creationBehavior as string | undefined) ?? 'none';
   const update = (options.updateBehavior as string | undefined) ?? 'none';
+  // C1: the name is the Action's; a name no connection can have is refused before it keys a lookup.
+  if (!isConnectionName(connectionName)) throw invalidRequest('setUserByConnection: the connection name is not valid');
   const connection = await ctx.configCache.get(`connection:${connectionName}`, () => ctx.repos.connections.getByName(connectionName));
   if (!connection) throw invalidRequest(`setUserByConnection: connection ${connectionName} does not exist`);
   if (!connection.enabled_clients.includes(tx.client.client_id)) {
