@@ -23,9 +23,16 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     bodyLimit: 1024 * 1024,
+    // M5 (docs/security.md): a request must arrive whole within its timeouts, an idle kept-alive socket closes, and
+    // the number of open connections is capped, so slow or silent clients cannot hold sockets forever.
+    requestTimeout: ctx.config.http.requestTimeoutMs,
+    keepAliveTimeout: ctx.config.http.keepAliveTimeoutMs,
+    // Node checks both request timeouts on this interval (30 s by default): check every second.
+    http: { headersTimeout: ctx.config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     // API identifiers are URLs and appear URL-encoded in paths (GET /resource-servers/{identifier}).
     routerOptions: { maxParamLength: 2048 },
   });
+  app.server.maxConnections = ctx.config.http.maxConnections;
   const metrics = createMetrics();
   app.decorate('metrics', metrics);
   app.addHook('onSend', async (request, reply) => {
