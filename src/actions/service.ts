@@ -394,7 +394,10 @@ function runError(r: RunResult): TestRunPayload['error'] {
   }
 }
 
-/** Runs the current draft (deployed or not) with its secrets against the given event; commands are reported, not applied. */
+/**
+ * Runs the current draft (deployed or not) with its secrets against the given event; commands are reported, not
+ * applied. The answer is bounded by the run's command budget, the log line caps and the truncated error message.
+ */
 export async function testAction(ctx: AppContext, id: string, event: Record<string, unknown>): Promise<TestRunPayload> {
   const action = await getAction(ctx, id);
   const secrets = secretsRecord(await openSecrets(ctx, action.secrets_enc));
@@ -406,6 +409,8 @@ export async function testAction(ctx: AppContext, id: string, event: Record<stri
     trigger: action.trigger_id,
     event: { ...event, secrets },
     secrets,
+    // api.cache: a scratch namespace, so a test never reads or writes what production runs cached.
+    testRun: true,
   });
   return { kind: result.kind, commands: result.commands, logs: result.logs, error: runError(result), duration_ms: result.durationMs };
 }

@@ -47,6 +47,8 @@ export const envSchema = z.object({
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
   BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
   BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
+  BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
+  BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
   BATON_AUTH_BODY_LIMIT: z.coerce.number().int().min(4096).max(1_048_576).default(65_536).describe('bytes: body limit of every Authentication API request'),
   BATON_SUBJECT_TOKEN_MAX_LENGTH: z.coerce.number().int().min(1024).max(1_048_576).default(32_768).describe('characters: longest subject_token accepted'),
   BATON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe('time to receive a whole request (headers and body)'),
@@ -56,6 +58,7 @@ export const envSchema = z.object({
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
   BATON_TOKEN_EXCHANGE_BURST: z.coerce.number().int().min(1).max(1_000_000).optional().describe('token exchange requests allowed at once'),
+  BATON_ACTOR_TOKEN_MAX_AGE: z.coerce.number().int().min(60).max(2_592_000).default(2_592_000).describe('seconds: oldest `iat` of an actor ID token'),
   BATON_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(LOG_RETENTION_DAYS).describe('tenant log entries older than this are purged; 0: kept forever'),
   BATON_LOG_MAX_ROWS: z.coerce.number().int().min(0).max(1_000_000_000).default(LOG_MAX_ROWS).describe('tenant log entries kept at most (the newest); 0: no cap'),
   BATON_LOG_MAX_STRING_LENGTH: z.coerce.number().int().min(64).max(65_536).default(LOG_MAX_STRING_LENGTH).describe('characters: longest string in a tenant log entry'),
@@ -97,9 +100,14 @@ export interface Config {
     /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
     maxCommands?: number;
     maxCommandBytes?: number;
+    /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
+    maxCommands?: number;
+    maxCommandBytes?: number;
   };
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
+  /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
+  actorTokenMaxAge: number;
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
   logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
   /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
@@ -176,7 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: e.BATON_ACTION_WORKERS,
       maxCommands: e.BATON_ACTION_MAX_COMMANDS,
       maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
+      maxCommands: e.BATON_ACTION_MAX_COMMANDS,
+      maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
     },
+    actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
     actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
     ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
       ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }

@@ -284,7 +284,14 @@ const m0001: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': m0001 };
+/** Clients whose ID tokens a profile accepts as actor tokens besides the requesting client (issue 10, M2). */
+const m0003: Migration = {
+  async up(db: Db) {
+    await db.schema.alterTable('token_exchange_profiles').addColumn('actor_token_audiences', 'text').execute();
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0003_profile_actor_audiences': m0003 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

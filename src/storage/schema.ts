@@ -5,7 +5,7 @@
  * - booleans are `integer` 0/1 (toBool/fromBool in storage/json.ts);
  * - timestamps are ISO 8601 strings with milliseconds and `Z`, except `*_epoch` columns (seconds, integer).
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface ClientsTable {
   client_id: string;
@@ -245,6 +245,8 @@ export interface TokenExchangeProfilesTable {
   subject_token_type: string;
   action_id: string;
   type: string;
+  /** json string[]: clients whose ID tokens are accepted as actor tokens besides the requesting one (0003). */
+  actor_token_audiences: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -19,8 +19,10 @@ import {
   MAX_REASON_CHARS,
 } from '../../src/actions/triggers/limits.js';
 import { CacheSession } from '../../src/actions/cache/session.js';
+import { loadConfig } from '../../src/config/index.js';
 
-const ex = executor({ cpuMs: 5000 });
+// Generous wall clock: the first run waits for a worker to boot, which takes seconds on a loaded machine.
+const ex = executor({ cpuMs: 5000, timeoutMs: 30_000 });
 after(() => ex.close());
 
 function assertBudget(r: Awaited<ReturnType<typeof run>>, command: string, message: string) {
@@ -165,7 +167,7 @@ test('api.cache keeps one pending operation per key, whatever the number of call
     [['set', 'a', 'v9999'], ['delete', 'old']],
   );
   // Through the runtime: a loop of writes leaves a bounded list of operations.
-  const r = await run(ex, "for (let i = 0; i < 20000; i++) { api.cache.set('k' + (i % 30), 'v' + i); api.cache.delete('k' + ((i + 7) % 30)); } api.authentication.setUserById('u');");
+  const r = await run(ex, "for (let i = 0; i < 2000; i++) { api.cache.set('k' + (i % 30), 'v' + i); api.cache.delete('k' + ((i + 7) % 30)); } api.authentication.setUserById('u');");
   assert.equal(r.kind, 'ok');
 });
 
@@ -180,4 +182,21 @@ test('the host cuts reasons itself and checks the budget on the JSON it received
   assert.deepEqual(rec.accept('{"name":"authentication.setActor","args":[{"sub":"a"}]}'), {
     violation: { command: 'authentication.setActor', rule: RULES.commandBudget, message: 'the run recorded more than 3 api commands' },
   });
+});
+
+test('BATON_ACTION_MAX_COMMANDS and BATON_ACTION_MAX_COMMAND_BYTES set the budget', async () => {
+  const config = loadConfig({ BATON_ACTION_MAX_COMMANDS: '16', BATON_ACTION_MAX_COMMAND_BYTES: '70000' });
+  assert.equal(config.actions.maxCommands, 16);
+  assert.equal(config.actions.maxCommandBytes, 70_000);
+  assert.equal(loadConfig({}).actions.maxCommands, DEFAULT_MAX_COMMANDS);
+  assert.equal(loadConfig({}).actions.maxCommandBytes, DEFAULT_MAX_COMMAND_BYTES);
+  assert.throws(() => loadConfig({ BATON_ACTION_MAX_COMMANDS: '0' }), /BATON_ACTION_MAX_COMMANDS/);
+  const small = executor({ maxCommands: config.actions.maxCommands, maxCommandBytes: config.actions.maxCommandBytes });
+  try {
+    const r = await run(small, "for (let i = 0; i < 17; i++) api.accessToken.addScope('s' + i);", { trigger: 'post-login' });
+    assertBudget(r, 'accessToken.addScope', 'the run recorded more than 16 api commands');
+    assert.equal(r.commands.length, 16);
+  } finally {
+    await small.close();
+  }
 });

@@ -39,7 +39,7 @@ export type CacheErrorCode =
   | 'namespace_too_large'
   | 'not_found';
 
-/** One backing store (in memory or Redis); namespaces are trigger ids. */
+/** One backing store (in memory or Redis); namespaces are trigger ids, and `test:<trigger>` for test runs. */
 export interface ActionCacheStore {
   /** The live (unexpired) entries of a namespace. */
   load(namespace: string): Promise<CacheEntry[]>;

@@ -23,9 +23,12 @@
  * - Isolation: each Action version has its own QuickJS runtime and context; runs of one version share module
  *   state (as on Auth0) but never see another version's. `event.secrets` is the only place secrets go; they are
  *   not logged, not kept after the run except in the guest heap of that version's own context.
- * - Network: `fetch` and remote JWKS go through the host with a timeout and a response size cap; every host is
- *   reachable by default (as on Auth0), and `BATON_ACTION_EGRESS_ALLOW` narrows egress, checked on every
- *   redirect hop. Operators who need to keep Actions away from internal services must set it.
+ * - Network: `fetch` and remote JWKS go through the host with a timeout and a response size cap. Only public
+ *   addresses are reachable by default, checked after resolution on every redirect hop, and the connection goes to
+ *   the checked address; internal ranges need `BATON_ACTION_EGRESS_ALLOW_PRIVATE`, this server's own listener
+ *   `BATON_ACTION_EGRESS_ALLOW_SELF` (runtime/egress.ts; issue 10 H3 overrides DESIGN section 4, which had every
+ *   host reachable as on Auth0). `BATON_ACTION_EGRESS_ALLOW` narrows egress further by name. A run's fetches and
+ *   timers are capped and end with it (runtime/egress-run.ts).
  * - Out of scope: side channels (timing, Spectre) between tenants sharing a machine; the guest can observe time.
  */
 import os from 'node:os';
@@ -49,6 +52,8 @@ export interface ActionExecutorOptions {
   /** Number of sandbox workers (concurrent runs); default 2 to 4 depending on the machine. */
   poolSize?: number;
   stackBytes?: number;
+  /** Test-only: host names Action fetch resolves from this table instead of DNS (runtime/egress.ts). */
+  resolveHosts?: Record<string, string[]>;
 }
 
 /**
@@ -59,6 +64,11 @@ export interface ActionExecutorOptions {
  */
 export function mayUseCache(code: string): boolean {
   return /\bcache\b/.test(code);
+}
+
+/** The `api.cache` namespace of a run: its trigger's, or for a test run a scratch one beside it. */
+export function cacheNamespace(req: Pick<RunRequest, 'trigger' | 'testRun'>): string {
+  return req.testRun ? `test:${req.trigger}` : req.trigger;
 }
 
 export function createActionExecutor(config: Config['actions'], options: ActionExecutorOptions = {}): ActionExecutor {
@@ -74,7 +84,13 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
   };
   const size = options.poolSize ?? config.workers ?? Math.max(2, Math.min(4, os.availableParallelism()));
   const pool = new WorkerPool(size, {
-    policy: { timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow },
+    policy: {
+      timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow,
+      allowPrivate: config.egressAllowPrivate, allowSelf: config.egressAllowSelf, listenPorts: config.listenPorts,
+      fetchConcurrency: config.fetchConcurrency, fetchesPerRun: config.fetchesPerRun, timersPerRun: config.timersPerRun,
+      socketsPerOrigin: config.egressSocketsPerOrigin, socketsTotal: config.egressSocketsTotal,
+      ...(options.resolveHosts ? { resolveHosts: options.resolveHosts } : {}),
+    },
     moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
   });
   const defaults: RunLimits = {
@@ -82,6 +98,8 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
     cpuMs: config.cpuMs,
     memoryBytes: config.memoryMb * 1024 * 1024,
     stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES,
+    ...(config.maxCommands !== undefined ? { commands: config.maxCommands } : {}),
+    ...(config.maxCommandBytes !== undefined ? { commandBytes: config.maxCommandBytes } : {}),
   };
 
   return {
@@ -102,9 +120,11 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
     async run(req: RunRequest): Promise<RunResult> {
       const started = performance.now();
       const limits: RunLimits = { ...defaults, ...req.limits };
+      // Test runs get a scratch namespace of their own (issue 10 L3): they never read or write production's.
+      const namespace = cacheNamespace(req);
       let snapshot: CacheEntry[] = [];
       try {
-        if (cacheWanted(req)) snapshot = await cache.load(req.trigger);
+        if (cacheWanted(req)) snapshot = await cache.load(namespace);
       } catch {
         // spec 6.11: the cache is best effort; an unavailable store reads as empty.
       }
@@ -117,7 +137,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       if (r.failure === 'unresponsive') return { kind: 'timeout', limit: 'wall', commands: [], logs: [], durationMs };
       if (r.failure) return { kind: 'thrown', name: 'Error', message: 'the Action runtime failed', commands: [], logs: [], durationMs };
       const out = r.output as SandboxRunOutput;
-      if (out.cacheOps.length) await cache.apply(req.trigger, out.cacheOps).catch(() => undefined);
+      if (out.cacheOps.length) await cache.apply(namespace, out.cacheOps).catch(() => undefined);
       return out.result;
     },
 

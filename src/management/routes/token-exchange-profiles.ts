@@ -13,6 +13,8 @@ import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
 export const MAX_PROFILES = 100;
+/** Clients a profile may list in `actor_token_audiences` (issue 10, M2; Baton's setting, not Auth0's). */
+export const MAX_ACTOR_TOKEN_AUDIENCES = 20;
 const PROFILE_TYPE = 'custom_authentication';
 const CTE_TRIGGER = 'custom-token-exchange';
 
@@ -25,6 +27,7 @@ const profileSchema = {
     subject_token_type: { type: 'string' },
     action_id: { type: 'string' },
     type: { type: 'string' },
+    actor_token_audiences: { type: 'array', items: { type: 'string' } },
     created_at: { type: 'string' },
     updated_at: { type: 'string' },
   },
@@ -32,6 +35,12 @@ const profileSchema = {
 
 const nameSchema = { type: 'string', minLength: 3, maxLength: 50 } as const;
 const subjectTokenTypeSchema = { type: 'string', minLength: 8, maxLength: 100 } as const;
+const actorTokenAudiencesSchema = {
+  type: 'array',
+  maxItems: MAX_ACTOR_TOKEN_AUDIENCES,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
 
 const createBody = {
   type: 'object',
@@ -42,6 +51,7 @@ const createBody = {
     subject_token_type: subjectTokenTypeSchema,
     action_id: { type: 'string', minLength: 1, maxLength: 36 },
     type: { type: 'string', maxLength: 21 },
+    actor_token_audiences: actorTokenAudiencesSchema,
   },
 } as const;
 
@@ -51,7 +61,7 @@ const updateBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { name: nameSchema, subject_token_type: subjectTokenTypeSchema, action_id: {}, type: {} },
+  properties: { name: nameSchema, subject_token_type: subjectTokenTypeSchema, actor_token_audiences: actorTokenAudiencesSchema, action_id: {}, type: {} },
 } as const;
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
@@ -69,6 +79,7 @@ interface CreateBody {
   subject_token_type: string;
   action_id: string;
   type: string;
+  actor_token_audiences?: string[];
 }
 
 /** The opaque checkpoint `from`/`next`: the position of the last profile returned (keyset paging). */
@@ -95,6 +106,8 @@ function present(p: TokenExchangeProfile) {
     subject_token_type: p.subject_token_type,
     action_id: p.action_id,
     type: p.type,
+    // Shown only when set, so a profile reads exactly as on Auth0 unless the operator used Baton's setting.
+    ...(p.actor_token_audiences.length ? { actor_token_audiences: p.actor_token_audiences } : {}),
     created_at: p.created_at,
     updated_at: p.updated_at,
   };
@@ -108,6 +121,14 @@ function assertSubjectTokenType(value: string): void {
   if (reserved) {
     throw badRequest(`subject_token_type cannot use a reserved namespace: '${reserved}' is reserved.`, 'invalid_subject_token_type');
   }
+}
+
+/** Every client `actor_token_audiences` names must exist (the wording of the connections API's enabled_clients). */
+async function assertClientsExist(ctx: AppContext, clientIds: string[] | undefined): Promise<void> {
+  if (!clientIds) return;
+  const unknown: string[] = [];
+  for (const id of clientIds) if (!(await ctx.repos.clients.get(id))) unknown.push(id);
+  if (unknown.length) throw badRequest(`The client does not exist: ${unknown.join(', ')}`, 'inexistent_client');
 }
 
 /**
@@ -172,6 +193,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (body.type !== PROFILE_TYPE) throw badRequest('Type field must be custom', 'invalid_type');
     assertSubjectTokenType(body.subject_token_type);
     await assertUsableAction(ctx, body.action_id);
+    await assertClientsExist(ctx, body.actor_token_audiences);
     if ((await ctx.repos.profiles.count()) >= MAX_PROFILES) {
       throw forbidden('You reached the limit of entities of this type for this tenant.', 'entity_limit_exceeded');
     }
@@ -183,6 +205,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
         subject_token_type: body.subject_token_type,
         action_id: body.action_id,
         type: PROFILE_TYPE,
+        ...(body.actor_token_audiences ? { actor_token_audiences: body.actor_token_audiences } : {}),
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('subject_token_type already exists for tenant');
@@ -203,18 +226,20 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return present(profile);
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; subject_token_type?: string; action_id?: unknown; type?: unknown } }>(
+  app.patch<{ Params: { id: string }; Body: { name?: string; subject_token_type?: string; actor_token_audiences?: string[]; action_id?: unknown; type?: unknown } }>(
     '/token-exchange-profiles/:id',
     { preHandler: requireScope('update:token_exchange_profiles'), schema: { params: idParams, body: updateBody } },
     async (request, reply) => {
       const body = request.body;
       if ('action_id' in body || 'type' in body) throw badRequest('Unable to update field.', 'invalid_update');
       if (body.subject_token_type !== undefined) assertSubjectTokenType(body.subject_token_type);
+      await assertClientsExist(ctx, body.actor_token_audiences);
       let updated: boolean;
       try {
         updated = await ctx.repos.profiles.update(request.params.id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.subject_token_type !== undefined ? { subject_token_type: body.subject_token_type } : {}),
+          ...(body.actor_token_audiences !== undefined ? { actor_token_audiences: body.actor_token_audiences } : {}),
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict('Token exchange profile with the same subject_token_type already exists');

@@ -2,14 +2,26 @@
  * Custom Token Exchange Profiles (spec section 3.1): the routing key `subject_token_type` → one Action.
  * `subject_token_type` is unique per tenant (a unique column), `action_id` references `actions.id`.
  */
+import type { Selectable } from 'kysely';
 import type { Db } from '../database.js';
 import type { TokenExchangeProfilesTable } from '../schema.js';
-import { nowIso } from '../codec.js';
+import { fromJson, nowIso } from '../codec.js';
 
-export type TokenExchangeProfile = TokenExchangeProfilesTable;
-export type NewTokenExchangeProfile = Omit<TokenExchangeProfile, 'created_at' | 'updated_at'>;
-/** Only `name` and `subject_token_type` are mutable (spec section 3.1). */
-export type TokenExchangeProfilePatch = Partial<Pick<TokenExchangeProfile, 'name' | 'subject_token_type'>>;
+type Row = Selectable<TokenExchangeProfilesTable>;
+
+export interface TokenExchangeProfile extends Omit<Row, 'actor_token_audiences'> {
+  /** Clients whose ID tokens are accepted as actor tokens besides the requesting client (issue 10, M2); [] = none. */
+  actor_token_audiences: string[];
+}
+export type NewTokenExchangeProfile = Omit<TokenExchangeProfile, 'created_at' | 'updated_at' | 'actor_token_audiences'> & {
+  actor_token_audiences?: string[];
+};
+/** `name` and `subject_token_type` (spec section 3.1), and Baton's `actor_token_audiences`. */
+export type TokenExchangeProfilePatch = Partial<Pick<TokenExchangeProfile, 'name' | 'subject_token_type' | 'actor_token_audiences'>>;
+
+const decode = (r: Row): TokenExchangeProfile => ({ ...r, actor_token_audiences: fromJson<string[]>(r.actor_token_audiences, []) });
+/** An empty list is stored as null: the column is absent on rows written before migration 0003. */
+const encodeAudiences = (list: string[] | undefined): string | null => (list && list.length ? JSON.stringify(list) : null);
 
 /** Position of the last row of a page, for checkpoint paging: profiles are ordered by (created_at, id). */
 export interface ProfileCheckpoint {
@@ -21,15 +33,16 @@ export function tokenExchangeProfilesRepository(db: Db) {
   return {
     async create(profile: NewTokenExchangeProfile): Promise<TokenExchangeProfile> {
       const now = nowIso();
-      const row = { ...profile, created_at: now, updated_at: now };
+      const row: Row = { ...profile, actor_token_audiences: encodeAudiences(profile.actor_token_audiences), created_at: now, updated_at: now };
       await db.insertInto('token_exchange_profiles').values(row).execute();
-      return row;
+      return decode(row);
     },
     async get(id: string): Promise<TokenExchangeProfile | undefined> {
-      return db.selectFrom('token_exchange_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db.selectFrom('token_exchange_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && decode(row);
     },
     async all(): Promise<TokenExchangeProfile[]> {
-      return db.selectFrom('token_exchange_profiles').selectAll().orderBy('created_at').orderBy('id').execute();
+      return (await db.selectFrom('token_exchange_profiles').selectAll().orderBy('created_at').orderBy('id').execute()).map(decode);
     },
     /** One page after `after` (exclusive); `take + 1` rows are read so the caller knows whether more follow. */
     async page(opts: { take: number; after?: ProfileCheckpoint }): Promise<{ profiles: TokenExchangeProfile[]; more: boolean }> {
@@ -44,12 +57,13 @@ export function tokenExchangeProfilesRepository(db: Db) {
         );
       }
       const rows = await q.orderBy('created_at').orderBy('id').limit(opts.take + 1).execute();
-      return { profiles: rows.slice(0, opts.take), more: rows.length > opts.take };
+      return { profiles: rows.slice(0, opts.take).map(decode), more: rows.length > opts.take };
     },
     async update(id: string, patch: TokenExchangeProfilePatch): Promise<boolean> {
-      const set: Partial<TokenExchangeProfilesTable> = { updated_at: nowIso() };
+      const set: Partial<Row> = { updated_at: nowIso() };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.subject_token_type !== undefined) set.subject_token_type = patch.subject_token_type;
+      if (patch.actor_token_audiences !== undefined) set.actor_token_audiences = encodeAudiences(patch.actor_token_audiences);
       const r = await db.updateTable('token_exchange_profiles').set(set).where('id', '=', id).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },

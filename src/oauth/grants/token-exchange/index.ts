@@ -61,7 +61,7 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
   await checkThrottle(ctx, tx);
   await resolveProfile(ctx, tx);
   await resolveRequestOrganization(ctx, tx);
-  tx.actorTokenUser = await validateActorIdToken(ctx, tx.params);
+  tx.actorTokenUser = await validateActorIdToken(ctx, tx.params, { clientId: tx.client.client_id, profile: tx.profile });
   const commands = await runExchangeAction(ctx, tx);
   await applyExchangeCommands(ctx, tx, commands);
 

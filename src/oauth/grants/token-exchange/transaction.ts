@@ -17,7 +17,7 @@ export interface ExchangeTransaction {
   hostname: string;
   language: string | undefined;
   api?: ResourceServer;
-  profile?: { id: string; action_id: string; subject_token_type: string };
+  profile?: { id: string; action_id: string; subject_token_type: string; actor_token_audiences?: string[] };
   /** Organization named by the request (`organization` parameter), resolved before the Action. */
   requestOrg?: Organization | undefined;
   actorTokenUser?: User | undefined;
