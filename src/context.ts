@@ -84,7 +84,8 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     sealer,
     keys,
     tokens: createTokenSigner(keys, config.issuer),
-    logs: createLogWriter(repos.logs, { tenantName: config.tenant }),
+    // M4: bounded entries; old and excess entries purged (BATON_LOG_RETENTION_DAYS, BATON_LOG_MAX_ROWS).
+    logs: createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs }),
     logins: createLoginRecorder(repos.users),
     throttle,
     exchangeRateLimit,

@@ -4,22 +4,59 @@
  * `batchSize` entries wait, a few rows per insert with the event loop free in between.
  * `flush()` writes what is buffered; `close()` flushes and stops (registered on shutdown by context.ts).
  * Entries are scrubbed before buffering: secrets never reach the database (spec D8: no client secret or assertion).
+ *
+ * Bounded (issue 10, M4): every string of an entry, `details` at any depth included (keys too), is cut to
+ * `maxStringLength`; an entry's stored size (its text columns plus the `details` JSON, in UTF-8 bytes) is at most
+ * `maxEntryBytes`, `details` shrinking first; NUL characters, which PostgreSQL text refuses (and with them the
+ * whole batch), are stored as U+FFFD. Failed authentications of clients that do not exist are one entry per IP and
+ * window with a count (`writeUnknownClientFailure`), not one per request. With `retention`, the writer also purges
+ * old and excess entries (logs/retention.ts).
  */
 import { newLogId } from '../storage/ids.js';
 import type { LogEntry, LogsRepository } from '../storage/repositories/logs.js';
 import { createWriteBehind, type WriteBehindOptions } from '../storage/write-behind.js';
+import {
+  AUTH_FAILURE_MAX_WINDOWS,
+  AUTH_FAILURE_SAMPLE_IDS,
+  AUTH_FAILURE_WINDOW_MS,
+  LOG_MAX_DETAIL_ITEMS,
+  LOG_MAX_ENTRY_BYTES,
+  LOG_MAX_STRING_LENGTH,
+  TRUNCATED_SUFFIX,
+} from './limits.js';
+import { scheduleLogPurge, type LogPurgeSchedule, type RetentionSettings } from './retention.js';
+
+export { AUTH_FAILURE_MAX_WINDOWS, AUTH_FAILURE_WINDOW_MS, LOG_MAX_DETAIL_ITEMS, LOG_MAX_ENTRY_BYTES, LOG_MAX_STRING_LENGTH, TRUNCATED_SUFFIX };
 
 /** What callers supply; `log_id`, `date` and `tenant_name` are filled in when absent. */
 export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
 
 export interface LogWriter {
   write(entry: LogInput): void;
+  /**
+   * A failed authentication of a client_id that does not exist: the failures from one IP (and of one entry type)
+   * within AUTH_FAILURE_WINDOW_MS of the first become one entry, dated at the first, written when the window ends
+   * (or at `flush`/`close`), with `details.count`, `first_date`, `last_date` and a few `sample_client_ids`.
+   */
+  writeUnknownClientFailure(entry: LogInput): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The write-behind settings (`onError`: entries that cannot be written are dropped), and the tenant name. */
-export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | 'batchSize' | 'onError'>> & { tenantName?: string };
+/** The write-behind settings (`onError`: entries that cannot be written are dropped), the tenant name, the bounds. */
+export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | 'batchSize' | 'onError'>> & {
+  tenantName?: string;
+  /** LOG_MAX_STRING_LENGTH by default (BATON_LOG_MAX_STRING_LENGTH). */
+  maxStringLength?: number;
+  /** LOG_MAX_ENTRY_BYTES by default (BATON_LOG_MAX_ENTRY_BYTES). */
+  maxEntryBytes?: number;
+  /** Purge old and excess entries periodically (context.ts passes BATON_LOG_RETENTION_DAYS / BATON_LOG_MAX_ROWS). */
+  retention?: RetentionSettings & { purgeIntervalMs?: number };
+  /** Aggregation windows held open at once; AUTH_FAILURE_MAX_WINDOWS by default. */
+  maxAuthFailureWindows?: number;
+  /** The clock of dates, aggregation windows and retention (tests move it). */
+  now?: () => number;
+};
 
 /** Keys whose values are credentials or tokens; removed from `details` at any depth. */
 const SECRET_KEYS = new Set([
@@ -38,24 +75,209 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** Deeper `details` are replaced by a marker (below scrubSecrets' depth, so nothing unscrubbed is kept). */
+const MAX_DETAIL_DEPTH = 8;
+/** The string limit `details` may shrink to before they are replaced whole; then the top-level fields shrink. */
+const MIN_SHRUNK_LENGTH = 32;
+const TOP_LEVEL_STRINGS = [
+  'type', 'description', 'client_id', 'client_name', 'ip', 'user_agent', 'user_id', 'user_name', 'connection',
+  'connection_id', 'audience', 'scope', 'hostname', 'strategy', 'strategy_type', 'tenant_name', 'organization_id',
+  'organization_name', 'identity_user_id',
+] as const;
+
+/** Cut to `max` UTF-16 code units, never between the halves of a surrogate pair; NUL becomes U+FFFD. */
+export function clipString(s: string, max: number): string {
+  if (s.includes('\u0000')) s = s.replaceAll('\u0000', '\uFFFD');
+  if (s.length <= max) return s;
+  let end = Math.max(0, max - TRUNCATED_SUFFIX.length);
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return s.slice(0, end) + TRUNCATED_SUFFIX;
+}
+
+function clipValue(value: unknown, max: number, depth: number): unknown {
+  if (typeof value === 'string') return clipString(value, max);
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return clipValue(toJSON.call(value), max, depth);
+  if (depth >= MAX_DETAIL_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) {
+    const out = value.slice(0, LOG_MAX_DETAIL_ITEMS).map((v) => clipValue(v, max, depth + 1));
+    if (value.length > LOG_MAX_DETAIL_ITEMS) out.push(`[${value.length - LOG_MAX_DETAIL_ITEMS} more items]`);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  let kept = 0;
+  let dropped = 0;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    if (kept >= LOG_MAX_DETAIL_ITEMS) {
+      dropped++;
+      continue;
+    }
+    kept++;
+    out[clipString(k, max)] = clipValue((value as Record<string, unknown>)[k], max, depth + 1);
+  }
+  if (dropped) out['[more keys]'] = dropped;
+  return out;
+}
+
+const bytes = (s: string | null | undefined) => (s ? Buffer.byteLength(s) : 0);
+
+/** The entry as stored: every string cut to `top` (top-level) or `inner` (details), details serialized. */
+function shaped(e: LogEntry, top: number, inner: number, details: Record<string, unknown> | null | undefined) {
+  const out: LogEntry = { ...e };
+  for (const k of TOP_LEVEL_STRINGS) {
+    const v = k === 'scope' && Array.isArray(e.scope) ? e.scope.join(' ') : e[k];
+    if (typeof v === 'string') (out as unknown as Record<string, unknown>)[k] = clipString(v, k === 'type' ? Math.min(top, 64) : top);
+  }
+  out.details = details ? (clipValue(details, inner, 0) as Record<string, unknown>) : (details ?? null);
+  const json = out.details ? JSON.stringify(out.details) : '';
+  let size = bytes(out.log_id) + bytes(out.date) + bytes(json);
+  for (const k of TOP_LEVEL_STRINGS) size += bytes(out[k] as string | null | undefined);
+  return { entry: out, size };
+}
+
+/** Cuts an entry to the string and size limits: details shrink first, then go, then the top-level fields shrink. */
+export function boundEntry(e: LogEntry, maxString: number, maxBytes: number): LogEntry {
+  let inner = maxString;
+  let r = shaped(e, maxString, inner, e.details);
+  while (r.size > maxBytes && inner > MIN_SHRUNK_LENGTH) {
+    inner = Math.max(MIN_SHRUNK_LENGTH, Math.floor(inner / 2));
+    r = shaped(e, maxString, inner, e.details);
+  }
+  if (r.size <= maxBytes) return r.entry;
+  const marker = e.details ? { truncated: 'details exceeded the log entry size limit' } : e.details;
+  let top = maxString;
+  r = shaped(e, top, inner, marker);
+  while (r.size > maxBytes && top > 16) {
+    top = Math.max(16, Math.floor(top / 2));
+    r = shaped(e, top, inner, marker);
+  }
+  return r.entry;
+}
+
+interface Window {
+  key: string;
+  start: number;
+  last: number;
+  count: number;
+  entry: LogEntry;
+  samples: Set<string>;
+}
+
 export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {}): LogWriter {
-  const batches = createWriteBehind<LogEntry>((chunk) => repo.append(chunk), {
-    intervalMs: opts.intervalMs ?? 200,
-    // Small batches: under load an entry waits a few ms, and one insert holds the event loop well under a ms.
-    batchSize: opts.batchSize ?? 25,
-    onError: opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`)),
-  });
-  return {
-    write(input) {
-      batches.add({
+  const maxString = opts.maxStringLength ?? LOG_MAX_STRING_LENGTH;
+  const maxBytes = opts.maxEntryBytes ?? LOG_MAX_ENTRY_BYTES;
+  const maxWindows = opts.maxAuthFailureWindows ?? AUTH_FAILURE_MAX_WINDOWS;
+  const now = opts.now ?? Date.now;
+  let purge: LogPurgeSchedule | undefined;
+  const batches = createWriteBehind<LogEntry>(
+    async (chunk) => {
+      await repo.append(chunk);
+      purge?.written(chunk.length);
+    },
+    {
+      intervalMs: opts.intervalMs ?? 200,
+      // Small batches: under load an entry waits a few ms, and one insert holds the event loop well under a ms.
+      batchSize: opts.batchSize ?? 25,
+      onError: opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`)),
+    },
+  );
+  if (opts.retention) purge = scheduleLogPurge(repo, { ...opts.retention, now });
+
+  const complete = (input: LogInput): LogEntry =>
+    boundEntry(
+      {
         ...input,
         log_id: input.log_id ?? newLogId(),
-        date: input.date ?? new Date().toISOString(),
+        date: input.date ?? new Date(now()).toISOString(),
         tenant_name: input.tenant_name ?? opts.tenantName ?? null,
         details: input.details ? (scrubSecrets(input.details) as Record<string, unknown>) : (input.details ?? null),
-      });
+      },
+      maxString,
+      maxBytes,
+    );
+
+  // Aggregation windows, in the order they opened (Map order), so the oldest is always first.
+  const windows = new Map<string, Window>();
+  let sweeper: NodeJS.Timeout | undefined;
+  let closed = false;
+  const emit = (w: Window) => {
+    windows.delete(w.key);
+    const e = w.entry;
+    const seconds = AUTH_FAILURE_WINDOW_MS / 1000;
+    batches.add(
+      boundEntry(
+        {
+          ...e,
+          description: w.count > 1
+            ? `${e.description ?? 'failed client authentication'} (${w.count} failed authentications of unknown clients from this IP in ${seconds} s)`
+            : e.description ?? null,
+          details: {
+            ...(e.details ?? {}),
+            count: w.count,
+            first_date: new Date(w.start).toISOString(),
+            last_date: new Date(w.last).toISOString(),
+            sample_client_ids: [...w.samples],
+          },
+        },
+        maxString,
+        maxBytes,
+      ),
+    );
+  };
+  const sweep = () => {
+    const t = now();
+    for (const w of windows.values()) {
+      if (t - w.start < AUTH_FAILURE_WINDOW_MS) break;
+      emit(w);
+    }
+    if (windows.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const emitAll = () => {
+    for (const w of [...windows.values()]) emit(w);
+    if (sweeper) clearInterval(sweeper);
+    sweeper = undefined;
+  };
+
+  return {
+    write(input) {
+      batches.add(complete(input));
     },
-    flush: () => batches.flush(),
-    close: () => batches.close(),
+    writeUnknownClientFailure(input) {
+      if (closed) return batches.add(complete(input));
+      const t = now();
+      const key = `${input.type}\u0000${input.ip ?? ''}`;
+      const open = windows.get(key);
+      if (open && t - open.start < AUTH_FAILURE_WINDOW_MS) {
+        open.count++;
+        open.last = t;
+        if (open.samples.size < AUTH_FAILURE_SAMPLE_IDS && input.client_id) open.samples.add(clipString(input.client_id, Math.min(maxString, 256)));
+        return;
+      }
+      if (open) emit(open);
+      if (windows.size >= maxWindows) emit(windows.values().next().value!);
+      const entry = complete({ ...input, date: input.date ?? new Date(t).toISOString() });
+      windows.set(key, { key, start: t, last: t, count: 1, entry, samples: new Set(entry.client_id ? [clipString(entry.client_id, Math.min(maxString, 256))] : []) });
+      if (!sweeper) {
+        sweeper = setInterval(sweep, Math.min(AUTH_FAILURE_WINDOW_MS, 5000));
+        sweeper.unref();
+      }
+    },
+    flush() {
+      emitAll();
+      return batches.flush();
+    },
+    async close() {
+      closed = true;
+      emitAll();
+      await purge?.stop();
+      await batches.close();
+    },
   };
 }

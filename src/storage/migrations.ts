@@ -291,7 +291,17 @@ const m0003: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0003_profile_actor_audiences': m0003 };
+/**
+ * Tenant log retention (issue 10, M4): the periodic purge deletes entries older than BATON_LOG_RETENTION_DAYS in
+ * bounded batches, found through this index rather than a scan of the whole table (logs/retention.ts).
+ */
+const m0004: Migration = {
+  async up(db: Db) {
+    await db.schema.createIndex('logs_date').on('logs').column('date').execute();
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -10,6 +10,7 @@ import type { Client, TokenEndpointAuthMethod } from '../../storage/repositories
 import { secretMatches } from '../../keys/hashing.js';
 import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './private-key-jwt.js';
+import { markUnknownClient } from '../../logs/auth-failures.js';
 import { CLIENT_ID_MAX_LENGTH } from '../limits.js';
 
 /** Printable characters, at most the longest identifier Baton stores. */
@@ -88,9 +89,10 @@ export async function authenticateClient(ctx: AppContext, request: FastifyReques
     clientId = await verifyClientAssertion.peekClientId(presented.assertion!, params.client_id);
   }
   // C1: an identifier no client can have is refused before it keys a lookup (Basic and assertions included).
-  if (!isClientId(clientId)) throw fail('client_id is not a valid client identifier');
+  if (!isClientId(clientId)) throw markUnknownClient(fail('client_id is not a valid client identifier'));
   const client = await ctx.configCache.get(`client:${clientId}`, () => ctx.repos.clients.get(clientId));
-  if (!client) throw fail(`unknown client ${clientId}`);
+  // M4: failures for client_ids no client has are counted per IP in the tenant log, not logged one by one.
+  if (!client) throw markUnknownClient(fail(`unknown client ${clientId}`));
   if (!methodAllowed(client.token_endpoint_auth_method, presented.method)) {
     throw fail(`method ${presented.method} not allowed for client (registered: ${client.token_endpoint_auth_method})`);
   }

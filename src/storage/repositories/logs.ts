@@ -1,6 +1,7 @@
 /**
  * Tenant logs (spec section 11): `secte`, `fecte`, `limit_mu`, ... entries, appended in batches by the log writer
- * (logs/writer.ts) and read newest first by `GET /api/v2/logs`, or after a checkpoint (`from`/`take`).
+ * (logs/writer.ts) and read newest first by `GET /api/v2/logs`, or after a checkpoint (`from`/`take`); purged by age
+ * and count in bounded batches (logs/retention.ts).
  */
 import type { Db } from '../database.js';
 import type { Insertable, Selectable } from 'kysely';
@@ -110,6 +111,27 @@ export function logsRepository(db: Db) {
         });
         if (rows.length) await insertOf(rows.length)(db, args);
       }
+    },
+    /**
+     * Retention (logs/retention.ts): deletes at most `limit` entries dated before `cutoff` (an ISO timestamp, the
+     * format of `date`), oldest first, through the `logs_date` index; returns how many went.
+     */
+    async deleteOlderThan(cutoff: string, limit: number): Promise<number> {
+      const oldest = db.selectFrom('logs').select('seq').where('date', '<', cutoff).orderBy('date').limit(limit);
+      const r = await db.deleteFrom('logs').where('seq', 'in', oldest).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    /**
+     * Retention: deletes at most `limit` of the entries outside the `keep` newest positions (`seq` more than `keep`
+     * below the highest), oldest first; what remains is at most `keep` entries. Two index lookups, no count.
+     */
+    async deleteBeyondNewest(keep: number, limit: number): Promise<number> {
+      const top = await db.selectFrom('logs').select((eb) => eb.fn.max('seq').as('top')).executeTakeFirst();
+      if (top?.top === null || top?.top === undefined) return 0;
+      const threshold = Number(top.top) - keep;
+      const oldest = db.selectFrom('logs').select('seq').where('seq', '<=', threshold).orderBy('seq').limit(limit);
+      const r = await db.deleteFrom('logs').where('seq', 'in', oldest).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
     async get(logId: string): Promise<LogEntry | undefined> {
       const r = await db.selectFrom('logs').selectAll().where('log_id', '=', logId).executeTakeFirst();

@@ -8,6 +8,7 @@ import { actorForLog } from '../../../tokens/actor.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { OAuthError } from '../../errors.js';
 import type { ExchangeRateLimit } from '../../../attack-protection/rate-limit.js';
+import { isUnknownClientFailure } from '../../../logs/auth-failures.js';
 
 function common(tx: ExchangeTransaction) {
   return {
@@ -42,8 +43,10 @@ export function logSuccess(ctx: AppContext, tx: ExchangeTransaction, scopes: str
   });
 }
 
+/** A failed authentication of a client that does not exist is counted per IP and minute (M4), not logged alone. */
 export function logFailure(ctx: AppContext, tx: ExchangeTransaction, error: OAuthError): void {
-  ctx.logs.write({
+  const write = isUnknownClientFailure(error) ? ctx.logs.writeUnknownClientFailure : ctx.logs.write;
+  write({
     type: 'fecte',
     description: error.logDescription ?? error.description,
     ...common(tx),
