@@ -1,9 +1,17 @@
-/** Operations: liveness, readiness (storage answers), Prometheus metrics. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Operations: liveness, readiness (storage answers), Prometheus metrics.
+ * Where /metrics is served (L8): on the main listener when BATON_METRICS_PORT is unset (the default, for existing
+ * scrapers; the server warns at start unless a token guards it), else only on a listener of its own
+ * (buildMetricsServer, started by server.ts on BATON_METRICS_HOST, loopback by default); with BATON_METRICS_TOKEN,
+ * wherever it is served, only to `Authorization: Bearer <token>` (RFC 6750; 401 and a challenge otherwise).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import client from 'prom-client';
 import type { AppContext } from '../context.js';
 import { findGrant } from '../oauth/grants/index.js';
+import { loggerOptions } from './logger.js';
 
 export function createMetrics() {
   const registry = new client.Registry();
@@ -26,6 +34,54 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The registry and instruments of this app (app.ts decorates it). */
+    metrics: Metrics;
+  }
+}
+
+const CHALLENGE = 'Bearer realm="baton-metrics"';
+
+/** A guard for BATON_METRICS_TOKEN: compares digests in constant time, so the token's length does not leak either. */
+function bearerGuard(token: string) {
+  const expected = createHash('sha256').update(token).digest();
+  const refuse = (reply: FastifyReply, invalid: boolean) =>
+    reply
+      .status(401)
+      .header('WWW-Authenticate', invalid ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE)
+      .header('Cache-Control', 'no-store')
+      .send(invalid
+        ? { error: 'invalid_token', error_description: 'The bearer token for /metrics is not valid' }
+        : { error: 'unauthorized', error_description: 'GET /metrics needs Authorization: Bearer <BATON_METRICS_TOKEN>' });
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const auth = request.headers.authorization;
+    const m = typeof auth === 'string' ? /^bearer(?:[ \t]+(.*))?$/i.exec(auth.trim()) : null;
+    if (!m) return refuse(reply, false);
+    const given = createHash('sha256').update(m[1] ?? '').digest();
+    return timingSafeEqual(given, expected) ? undefined : refuse(reply, true);
+  };
+}
+
+/** GET /metrics on `app`, behind the token when one is set. */
+function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
+  const guard = token ? bearerGuard(token) : undefined;
+  app.get('/metrics', async (request, reply) => {
+    const refused = guard?.(request, reply);
+    if (refused) return refused;
+    reply.header('Content-Type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
+
+/** The metrics listener of BATON_METRICS_PORT: /metrics and nothing else (not listening yet; server.ts listens). */
+export async function buildMetricsServer(ctx: AppContext, metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: loggerOptions(ctx.config.logLevel) });
+  metricsRoute(app, metrics, ctx.config.metrics.token);
+  await app.ready();
+  return app;
+}
+
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
   app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/health/ready', async (request, reply) => {
@@ -37,10 +93,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: 
       return reply.status(503).send({ status: 'unavailable', storage: ctx.storage.dialect });
     }
   });
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('Content-Type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  if (ctx.config.metrics.port === undefined) metricsRoute(app, metrics, ctx.config.metrics.token);
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
