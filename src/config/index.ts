@@ -47,8 +47,6 @@ export const envSchema = z.object({
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
   BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
   BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
-  BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
-  BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
   BATON_AUTH_BODY_LIMIT: z.coerce.number().int().min(4096).max(1_048_576).default(65_536).describe('bytes: body limit of every Authentication API request'),
   BATON_SUBJECT_TOKEN_MAX_LENGTH: z.coerce.number().int().min(1024).max(1_048_576).default(32_768).describe('characters: longest subject_token accepted'),
   BATON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe('time to receive a whole request (headers and body)'),
@@ -97,9 +95,6 @@ export interface Config {
     egressAllow: string[] | undefined;
     /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
     workers?: number;
-    /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
-    maxCommands?: number;
-    maxCommandBytes?: number;
     /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
     maxCommands?: number;
     maxCommandBytes?: number;
@@ -182,8 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
       workers: e.BATON_ACTION_WORKERS,
-      maxCommands: e.BATON_ACTION_MAX_COMMANDS,
-      maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
       maxCommands: e.BATON_ACTION_MAX_COMMANDS,
       maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
     },
