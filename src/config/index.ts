@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCHES_PER_RUN, DEFAULT_TIMERS_PER_RUN } from '../actions/runtime/egress-run.js';
+import { DEFAULT_EGRESS_SOCKETS_PER_ORIGIN, DEFAULT_EGRESS_SOCKETS_TOTAL } from '../actions/runtime/egress.js';
 import { LOG_MAX_ENTRY_BYTES, LOG_MAX_ROWS, LOG_MAX_STRING_LENGTH, LOG_RETENTION_DAYS } from '../logs/limits.js';
 
 const boolish = z
@@ -11,6 +14,23 @@ const boolish = z
   .transform((v) => v === 'true' || v === '1');
 
 const urlWithSlash = z
+/** `false` (default), `true`, or a comma-separated list of CIDR ranges (a bare address is one host). */
+const egressPrivate = z.string().transform((v, ctx): boolean | string[] => {
+  const t = v.trim().toLowerCase();
+  if (t === 'false' || t === '0') return false;
+  if (t === 'true' || t === '1') return true;
+  const out: string[] = [];
+  for (const raw of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (ipaddr.isValidCIDR(raw)) out.push(raw);
+    else if (ipaddr.isValid(raw)) out.push(`${raw}/${ipaddr.parse(raw).kind() === 'ipv4' ? 32 : 128}`);
+    else {
+      ctx.addIssue({ code: 'custom', message: `must be true, false or a comma-separated list of CIDR ranges (bad entry: ${raw.slice(0, 60)})` });
+      return z.NEVER;
+    }
+  }
+  return out.length ? out : false;
+});
+
   .url({ protocol: /^https?$/ })
   .refine((v) => v.endsWith('/'), 'must end with a trailing slash');
 
@@ -52,6 +72,13 @@ export const envSchema = z.object({
   BATON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe('time to receive a whole request (headers and body)'),
   BATON_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe('time to receive the request headers'),
   BATON_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000).describe('idle time a kept-alive connection stays open'),
+  BATON_ACTION_EGRESS_ALLOW_PRIVATE: egressPrivate.optional().describe('Action fetch to internal addresses: false, true (all but cloud metadata) or CIDR list'),
+  BATON_ACTION_EGRESS_ALLOW_SELF: boolish.default(false).describe("Action fetch may reach this server's own listeners"),
+  BATON_ACTION_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_FETCH_CONCURRENCY).describe('fetches one Action run may have in flight'),
+  BATON_ACTION_FETCHES_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_FETCHES_PER_RUN).describe('fetches one Action run may start'),
+  BATON_ACTION_TIMERS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_TIMERS_PER_RUN).describe('live setTimeout timers of one Action run'),
+  BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN: z.coerce.number().int().min(1).max(1024).default(DEFAULT_EGRESS_SOCKETS_PER_ORIGIN).describe('Action fetch sockets per origin, per sandbox worker'),
+  BATON_ACTION_EGRESS_SOCKETS_TOTAL: z.coerce.number().int().min(1).max(4096).default(DEFAULT_EGRESS_SOCKETS_TOTAL).describe('Action fetch sockets in all, per sandbox worker'),
   BATON_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(1_000_000).default(2048).describe('open client connections at once; more are refused'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
@@ -101,6 +128,18 @@ export interface Config {
   };
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
+    /** Internal destinations Action fetch may reach (runtime/egress.ts): none, all but cloud metadata, or CIDRs. */
+    egressAllowPrivate?: boolean | string[];
+    /** Whether Action fetch may reach this server's own listeners (`listenPorts` on this machine's addresses). */
+    egressAllowSelf?: boolean;
+    /** This server's listening ports (PORT, BATON_METRICS_PORT), out of Actions' reach; 0 means any port. */
+    listenPorts?: number[];
+    /** Per-run caps on fetches and timers (runtime/egress-run.ts), per-worker socket caps (runtime/egress.ts). */
+    fetchConcurrency?: number;
+    fetchesPerRun?: number;
+    timersPerRun?: number;
+    egressSocketsPerOrigin?: number;
+    egressSocketsTotal?: number;
   /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
   actorTokenMaxAge: number;
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
@@ -184,6 +223,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
     ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
       ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }
+      egressAllowPrivate: e.BATON_ACTION_EGRESS_ALLOW_PRIVATE ?? false,
+      egressAllowSelf: e.BATON_ACTION_EGRESS_ALLOW_SELF,
+      listenPorts: [e.PORT, ...(e.BATON_METRICS_PORT !== undefined ? [e.BATON_METRICS_PORT] : [])],
+      fetchConcurrency: e.BATON_ACTION_FETCH_CONCURRENCY,
+      fetchesPerRun: e.BATON_ACTION_FETCHES_PER_RUN,
+      timersPerRun: e.BATON_ACTION_TIMERS_PER_RUN,
+      egressSocketsPerOrigin: e.BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN,
+      egressSocketsTotal: e.BATON_ACTION_EGRESS_SOCKETS_TOTAL,
       : {}),
   };
 }

@@ -10,6 +10,8 @@ export const TEST_ACTIONS_CONFIG: Config['actions'] = {
   fetchTimeoutMs: 2000,
   fetchMaxBytes: 64 * 1024,
   egressAllow: undefined,
+  // The runtime tests fetch from loopback servers: the operator opt-in for internal ranges (issue 10 H3).
+  egressAllowPrivate: true,
 };
 
 export function executor(overrides: Partial<Config['actions']> = {}, options: ActionExecutorOptions = {}): ActionExecutor {

@@ -51,7 +51,8 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  t = await startTestApp();
+  // The examples' outside world listens on loopback: the operator opt-in for internal ranges (issue 10 H3).
+  t = await startTestApp({ env: { BATON_ACTION_EGRESS_ALLOW_PRIVATE: 'true' } });
   await createApi(t);
   const client = (await t.api('POST', '/clients', {
     name: 'examples', app_type: 'regular_web', grant_types: [EXCHANGE_GRANT],

@@ -8,7 +8,8 @@ import nodeCrypto from 'node:crypto';
 import type { ActionCommand, ConsoleLine, TriggerId } from '../contract.js';
 import type { CommandRecorder } from '../triggers/commands.js';
 import type { CacheSession } from '../cache/session.js';
-import { FetchError, guardedFetch, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
+import { FetchError, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
+import type { RunEgress } from './egress-run.js';
 
 export interface GuestErrorDescription {
   kind: 'jose' | 'type' | 'range' | 'error';
@@ -28,11 +29,15 @@ export interface RunHooks {
   cache: CacheSession;
   /** Checks each recorded command against the run's budget and the host's rules before it is kept. */
   recorder: CommandRecorder;
+  /** The run's fetches and timers: caps, and everything aborted when the run ends (egress-run.ts). */
+  egress: RunEgress;
   onViolation(v: { command: string; rule: string; message: string }): void;
 }
 
 /** Per-context table of host keys and key sets the guest holds opaque handles to. */
 export class KeyTable {
+  /** The run whose host call is in progress: a remote JWKS (kept across runs) fetches under that run's caps. */
+  egress: RunEgress | null = null;
   private next = 1;
   private readonly items = new Map<number, unknown>();
   static readonly MAX = 10_000;
@@ -109,6 +114,12 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
       case 'violation':
         run.onViolation({ command: String(p.command), rule: String(p.rule), message: String(p.message) });
         return ok(null);
+      case 'timer.arm':
+        run.egress.armTimer(Number(p));
+        return ok(null);
+      case 'timer.clear':
+        run.egress.clearTimer(Number(p));
+        return ok(null);
       case 'cache.get':
         return ok(run.cache.get(p.key) ?? null);
       case 'cache.set':
@@ -132,7 +143,11 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
         const url = checkUrl(String(p.url), policy);
         const o = (p.options ?? {}) as Record<string, unknown>;
         const timeoutDuration = Math.min(typeof o.timeoutDuration === 'number' ? o.timeoutDuration : 5000, policy.timeoutMs);
-        const options: jose.RemoteJWKSetOptions = { timeoutDuration, [jose.customFetch]: joseFetch(policy) };
+        const viaRun = (r: Parameters<RunEgress['fetch']>[0]) => {
+          if (!keys.egress) throw new FetchError('fetch: the run is over');
+          return keys.egress.fetch(r);
+        };
+        const options: jose.RemoteJWKSetOptions = { timeoutDuration, [jose.customFetch]: joseFetch(policy, viaRun) };
         if (typeof o.cooldownDuration === 'number') options.cooldownDuration = o.cooldownDuration;
         if (typeof o.cacheMaxAge === 'number') options.cacheMaxAge = o.cacheMaxAge;
         if (o.headers && typeof o.headers === 'object') options.headers = o.headers as Record<string, string>;
@@ -178,15 +193,16 @@ function recordCommand(payload: string, run: RunHooks): string {
   return ok(null);
 }
 
-export async function hostAsync(op: string, payload: string, keys: KeyTable, policy: FetchPolicy): Promise<string> {
+export async function hostAsync(op: string, payload: string, keys: KeyTable, policy: FetchPolicy, egress: RunEgress): Promise<string> {
   try {
+    keys.egress = egress;
     const p = JSON.parse(payload) as any;
     switch (op) {
       case 'sleep':
-        await new Promise((r) => setTimeout(r, Math.min(Number(p) || 0, 2_147_483_647)));
+        await egress.sleep(Number(p?.id), Number(p?.ms) || 0);
         return ok(null);
       case 'fetch': {
-        const r = await guardedFetch(p, policy);
+        const r = await egress.fetch(p);
         const type = r.headers.find(([k]) => k === 'content-type')?.[1] ?? '';
         const textual = type === '' || /json|text|xml|javascript|x-www-form-urlencoded/i.test(type);
         const base = { status: r.status, statusText: r.statusText, url: r.url, redirected: r.redirected, headers: r.headers };

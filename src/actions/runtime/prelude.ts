@@ -227,17 +227,18 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
 }
 console.trace = console.debug;
 
-// ---- timers (host sleeps; the wall-clock limit covers them) ----
+// ---- timers (host sleeps, capped per run and cleared when the run ends; the wall-clock limit covers them) ----
 let timerSeq = 0;
 const timers = new Map();
 function setTimeout(fn, ms, ...args) {
   if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
   const id = ++timerSeq;
+  call('timer.arm', id);
   timers.set(id, true);
-  callAsync('sleep', Math.max(0, Number(ms) || 0)).then(() => { if (timers.delete(id)) fn(...args); });
+  callAsync('sleep', { id, ms: Math.max(0, Number(ms) || 0) }).then(() => { if (timers.delete(id)) fn(...args); }, () => { timers.delete(id); });
   return id;
 }
-function clearTimeout(id) { timers.delete(id); }
+function clearTimeout(id) { if (timers.delete(id)) call('timer.clear', id); }
 
 // ---- Headers / Response / fetch ----
 class Headers {
@@ -383,6 +384,8 @@ return {
   hasEntry(name) { return typeof mod.exports[name] === 'function'; },
   /** One invocation: fresh event and api objects; returns the handler's promise. */
   start(eventJson, trigger, entry) {
+    // The previous run's timers were cleared on the host when it ended.
+    timers.clear();
     const event = parse(eventJson);
     const api = makeApi(trigger);
     return new P((resolve) => resolve(mod.exports[entry](event, api)));

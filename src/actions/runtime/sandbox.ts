@@ -14,6 +14,7 @@ import { clip, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_NAME_CHARS } from '../triggers
 import { PRELUDE_SOURCE } from './prelude.js';
 import { hostAsync, hostSync, KeyTable, type RunHooks } from './host-ops.js';
 import type { FetchPolicy } from './fetch.js';
+import { RunEgress } from './egress-run.js';
 
 /** `(function (exports, require, module, __filename, __dirname) {` is prepended on the code's first line. */
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
@@ -240,6 +241,7 @@ export class Sandbox {
     });
     const run: RunState = {
       trigger, commands, logs, cache, recorder,
+      egress: new RunEgress(this.policy),
       heapStart: this.heapBytes(),
       memoryLimit: limits.memoryBytes,
       memoryExceeded: false,
@@ -290,7 +292,7 @@ export class Sandbox {
         return deferred.handle;
       }
       run.pending.add(deferred);
-      void hostAsync(ctx.getString(opH), ctx.getString(payH), keys, this.policy).then((json) => {
+      void hostAsync(ctx.getString(opH), ctx.getString(payH), keys, this.policy, run.egress).then((json) => {
         if (run.finished || !run.pending.delete(deferred)) return;
         const s = ctx.newString(json);
         try {
@@ -449,6 +451,8 @@ export class Sandbox {
 
   private endRun(entry: Entry, run: RunState): void {
     run.finished = true;
+    // Fetches still in flight are aborted (their sockets closed), timers cleared (issue 10 H4).
+    run.egress.end();
     for (const d of run.pending) d.dispose();
     run.pending.clear();
     entry.run = null;
