@@ -10,13 +10,17 @@ export const LOG_MAX_STRING_LENGTH = 1024;
 export const LOG_MAX_ENTRY_BYTES = 8192;
 /** Keys of one `details` object, or items of one array, kept; the rest are dropped (and counted). */
 export const LOG_MAX_DETAIL_ITEMS = 64;
+/** Bytes of entries waiting for the database at once (a stalled or slow database); past it new entries are dropped
+ *  and counted, rather than held until the heap runs out. */
+export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** How the end of a cut string reads. */
 export const TRUNCATED_SUFFIX = '…[truncated]';
 
 /** Failed authentications of clients that do not exist, from one IP, within this window are one entry. */
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
-/** Windows held open at once (one per IP); past it the oldest is written early. Bounds the memory they take. */
-export const AUTH_FAILURE_MAX_WINDOWS = 5000;
+/** Windows held open at once (one per IP); past it the oldest is written early. Bounds the memory they take: an
+ *  unknown-client entry holds at most a few kB of request-derived text (client_id 128, user agent 1024, ...). */
+export const AUTH_FAILURE_MAX_WINDOWS = 1000;
 /** Distinct claimed client_ids an aggregated entry lists as a sample. */
 export const AUTH_FAILURE_SAMPLE_IDS = 5;
 

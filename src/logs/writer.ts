@@ -9,8 +9,9 @@
  * `maxStringLength`; an entry's stored size (its text columns plus the `details` JSON, in UTF-8 bytes) is at most
  * `maxEntryBytes`, `details` shrinking first; NUL characters, which PostgreSQL text refuses (and with them the
  * whole batch), are stored as U+FFFD. Failed authentications of clients that do not exist are one entry per IP and
- * window with a count (`writeUnknownClientFailure`), not one per request. With `retention`, the writer also purges
- * old and excess entries (logs/retention.ts).
+ * window with a count (`writeUnknownClientFailure`), not one per request. At most `maxBufferedBytes` of entries
+ * wait for a slow or stalled database; later ones are dropped and reported through `onError`, not held until the
+ * heap runs out. With `retention`, the writer also purges old and excess entries (logs/retention.ts).
  */
 import { newLogId } from '../storage/ids.js';
 import type { LogEntry, LogsRepository } from '../storage/repositories/logs.js';
@@ -19,6 +20,7 @@ import {
   AUTH_FAILURE_MAX_WINDOWS,
   AUTH_FAILURE_SAMPLE_IDS,
   AUTH_FAILURE_WINDOW_MS,
+  LOG_MAX_BUFFERED_BYTES,
   LOG_MAX_DETAIL_ITEMS,
   LOG_MAX_ENTRY_BYTES,
   LOG_MAX_STRING_LENGTH,
@@ -26,7 +28,7 @@ import {
 } from './limits.js';
 import { scheduleLogPurge, type LogPurgeSchedule, type RetentionSettings } from './retention.js';
 
-export { AUTH_FAILURE_MAX_WINDOWS, AUTH_FAILURE_WINDOW_MS, LOG_MAX_DETAIL_ITEMS, LOG_MAX_ENTRY_BYTES, LOG_MAX_STRING_LENGTH, TRUNCATED_SUFFIX };
+export { AUTH_FAILURE_MAX_WINDOWS, AUTH_FAILURE_WINDOW_MS, LOG_MAX_BUFFERED_BYTES, LOG_MAX_DETAIL_ITEMS, LOG_MAX_ENTRY_BYTES, LOG_MAX_STRING_LENGTH, TRUNCATED_SUFFIX };
 
 /** What callers supply; `log_id`, `date` and `tenant_name` are filled in when absent. */
 export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
@@ -52,6 +54,8 @@ export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | '
   maxEntryBytes?: number;
   /** Purge old and excess entries periodically (context.ts passes BATON_LOG_RETENTION_DAYS / BATON_LOG_MAX_ROWS). */
   retention?: RetentionSettings & { purgeIntervalMs?: number };
+  /** Bytes of entries waiting for the database at once; LOG_MAX_BUFFERED_BYTES by default. */
+  maxBufferedBytes?: number;
   /** Aggregation windows held open at once; AUTH_FAILURE_MAX_WINDOWS by default. */
   maxAuthFailureWindows?: number;
   /** The clock of dates, aggregation windows and retention (tests move it). */
@@ -141,13 +145,18 @@ function shaped(e: LogEntry, top: number, inner: number, details: Record<string,
 
 /** Cuts an entry to the string and size limits: details shrink first, then go, then the top-level fields shrink. */
 export function boundEntry(e: LogEntry, maxString: number, maxBytes: number): LogEntry {
+  return bounded(e, maxString, maxBytes).entry;
+}
+
+/** boundEntry, with the entry's stored size. */
+function bounded(e: LogEntry, maxString: number, maxBytes: number): { entry: LogEntry; size: number } {
   let inner = maxString;
   let r = shaped(e, maxString, inner, e.details);
   while (r.size > maxBytes && inner > MIN_SHRUNK_LENGTH) {
     inner = Math.max(MIN_SHRUNK_LENGTH, Math.floor(inner / 2));
     r = shaped(e, maxString, inner, e.details);
   }
-  if (r.size <= maxBytes) return r.entry;
+  if (r.size <= maxBytes) return r;
   const marker = e.details ? { truncated: 'details exceeded the log entry size limit' } : e.details;
   let top = maxString;
   r = shaped(e, top, inner, marker);
@@ -155,8 +164,11 @@ export function boundEntry(e: LogEntry, maxString: number, maxBytes: number): Lo
     top = Math.max(16, Math.floor(top / 2));
     r = shaped(e, top, inner, marker);
   }
-  return r.entry;
+  return r;
 }
+
+/** How often dropped entries are reported (through `onError`) while the buffer stays full. */
+const DROP_REPORT_MS = 10_000;
 
 interface Window {
   key: string;
@@ -172,23 +184,51 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
   const maxBytes = opts.maxEntryBytes ?? LOG_MAX_ENTRY_BYTES;
   const maxWindows = opts.maxAuthFailureWindows ?? AUTH_FAILURE_MAX_WINDOWS;
   const now = opts.now ?? Date.now;
+  const maxBuffered = opts.maxBufferedBytes ?? LOG_MAX_BUFFERED_BYTES;
+  const onError = opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`));
   let purge: LogPurgeSchedule | undefined;
+  // Bytes of the entries added and not yet written (or failed); an entry's size is kept beside it until then.
+  let buffered = 0;
+  const sizes = new WeakMap<LogEntry, number>();
+  let droppedUnreported = 0;
+  let lastDropReport = -Infinity;
+  const reportDrops = (force: boolean) => {
+    if (droppedUnreported === 0 || (!force && Date.now() - lastDropReport < DROP_REPORT_MS)) return;
+    lastDropReport = Date.now();
+    const n = droppedUnreported;
+    droppedUnreported = 0;
+    onError(new Error(`the tenant log buffer is full (${maxBuffered} bytes waiting for the database)`), n);
+  };
   const batches = createWriteBehind<LogEntry>(
     async (chunk) => {
-      await repo.append(chunk);
+      try {
+        await repo.append(chunk);
+      } finally {
+        for (const e of chunk) buffered -= sizes.get(e) ?? 0;
+      }
       purge?.written(chunk.length);
     },
     {
       intervalMs: opts.intervalMs ?? 200,
       // Small batches: under load an entry waits a few ms, and one insert holds the event loop well under a ms.
       batchSize: opts.batchSize ?? 25,
-      onError: opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`)),
+      onError,
     },
   );
   if (opts.retention) purge = scheduleLogPurge(repo, { ...opts.retention, now });
+  const enqueue = ({ entry, size }: { entry: LogEntry; size: number }) => {
+    if (buffered + size > maxBuffered) {
+      droppedUnreported++;
+      reportDrops(false);
+      return;
+    }
+    buffered += size;
+    sizes.set(entry, size);
+    batches.add(entry);
+  };
 
-  const complete = (input: LogInput): LogEntry =>
-    boundEntry(
+  const complete = (input: LogInput) =>
+    bounded(
       {
         ...input,
         log_id: input.log_id ?? newLogId(),
@@ -208,8 +248,8 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
     windows.delete(w.key);
     const e = w.entry;
     const seconds = AUTH_FAILURE_WINDOW_MS / 1000;
-    batches.add(
-      boundEntry(
+    enqueue(
+      bounded(
         {
           ...e,
           description: w.count > 1
@@ -247,10 +287,10 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
 
   return {
     write(input) {
-      batches.add(complete(input));
+      enqueue(complete(input));
     },
     writeUnknownClientFailure(input) {
-      if (closed) return batches.add(complete(input));
+      if (closed) return enqueue(complete(input));
       const t = now();
       const key = `${input.type}\u0000${input.ip ?? ''}`;
       const open = windows.get(key);
@@ -262,7 +302,7 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
       }
       if (open) emit(open);
       if (windows.size >= maxWindows) emit(windows.values().next().value!);
-      const entry = complete({ ...input, date: input.date ?? new Date(t).toISOString() });
+      const { entry } = complete({ ...input, date: input.date ?? new Date(t).toISOString() });
       windows.set(key, { key, start: t, last: t, count: 1, entry, samples: new Set(entry.client_id ? [clipString(entry.client_id, Math.min(maxString, 256))] : []) });
       if (!sweeper) {
         sweeper = setInterval(sweep, Math.min(AUTH_FAILURE_WINDOW_MS, 5000));
@@ -278,6 +318,7 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
       emitAll();
       await purge?.stop();
       await batches.close();
+      reportDrops(true);
     },
   };
 }

@@ -82,6 +82,24 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(JSON.stringify(multibyte.details), /\\ud83d/, 'no half of a surrogate pair is left at a cut');
     });
 
+    test('entries waiting on a stalled database are capped in bytes; the excess is dropped and reported', async () => {
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const real = t.ctx.repos.logs;
+      // The real repository behind a gate: the database answers nothing until the gate opens.
+      const stalled = { ...real, append: async (chunk: LogEntry[]) => { await gate; await real.append(chunk); } };
+      const reports: number[] = [];
+      const w = createLogWriter(stalled, { maxBufferedBytes: 100_000, onError: (_err, n) => reports.push(n) });
+      // Each entry stores 9 + 24 + 5 + 1000 = 1038 bytes: 96 fit in 100,000.
+      for (let i = 0; i < 100; i++) w.write({ log_id: `stall-${String(i).padStart(3, '0')}`, type: 'stall', description: 'x'.repeat(1000) });
+      open();
+      await w.close();
+      const { total, logs } = await real.list({ page: 0, perPage: 1, filter: { type: ['stall'] } });
+      assert.equal(total, 96);
+      assert.equal(logs[0]!.log_id, 'stall-095', 'the newest entries are the ones dropped');
+      assert.equal(reports.reduce((a, b) => a + b, 0), 4);
+    });
+
     test('NUL characters (refused by PostgreSQL text columns) are stored as U+FFFD instead of dropping the batch', async () => {
       const w = createLogWriter(t.ctx.repos.logs, { onError: (err) => assert.fail(`a log batch was dropped: ${(err as Error).message}`) });
       w.write({ log_id: 'nul-1', type: 'fecte', client_id: 'a\u0000b', description: 'unknown client a\u0000b', details: { claimed: '\u0000' } });
