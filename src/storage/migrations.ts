@@ -284,6 +284,30 @@ const m0001: Migration = {
   },
 };
 
+/**
+ * Refresh token families (issue 10, M3): rotation with reuse detection, idle lifetime, binding to the user row;
+ * an index to purge expired client-assertion jtis in bounded batches (L7). Existing tokens become one-token
+ * families bound to their user's current row; tokens whose user no longer exists are deleted.
+ */
+const m0002: Migration = {
+  async up(db: Db) {
+    const add = (column: string, type: 'text' | 'bigint' | 'integer', build = (c: any) => c) =>
+      db.schema.alterTable('refresh_tokens').addColumn(column, type, build).execute();
+    await add('family_id', 'text');
+    await add('parent_id', 'text');
+    await add('rotating', 'integer', (c) => c.notNull().defaultTo(0));
+    await add('rotated_at_ms', 'bigint');
+    await add('idle_expires_at_epoch', 'bigint');
+    await add('user_created_at', 'text');
+    await sql`delete from refresh_tokens where user_id not in (select user_id from users)`.execute(db);
+    await sql`update refresh_tokens set family_id = id,
+      user_created_at = (select u.created_at from users u where u.user_id = refresh_tokens.user_id)`.execute(db);
+    await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family_id').execute();
+    await db.schema.createIndex('refresh_tokens_parent').on('refresh_tokens').column('parent_id').execute();
+    await db.schema.createIndex('used_jtis_expires').on('used_jtis').column('expires_at_epoch').execute();
+  },
+};
+
 /** Clients whose ID tokens a profile accepts as actor tokens besides the requesting client (issue 10, M2). */
 const m0003: Migration = {
   async up(db: Db) {
@@ -301,7 +325,7 @@ const m0004: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004 };
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_refresh_token_families': m0002, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

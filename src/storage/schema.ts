@@ -163,9 +163,22 @@ export interface RefreshTokensTable {
   org_id: string | null;
   data: string; // json: what the refresh grant needs to re-mint
   created_at: string;
+  /** Absolute expiry of the token's family (epoch seconds); null: no absolute lifetime. */
   expires_at_epoch: number | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** The family: the first token's id, shared by every token rotated from it (0002). */
+  family_id: string | null;
+  /** The token this one was rotated from; null for the first of a family (0002). */
+  parent_id: string | null;
+  /** 1: rotating (every redemption retires it and issues a successor); 0: reusable (0002). */
+  rotating: number;
+  /** When the token was redeemed and retired by rotation (epoch ms); null while current (0002). */
+  rotated_at_ms: number | null;
+  /** Inactivity expiry (epoch seconds), moved on each use; null: no idle lifetime (0002). */
+  idle_expires_at_epoch: number | null;
+  /** created_at of the user row it was issued for: a user created again with the same user_id is another (0002). */
+  user_created_at: string | null;
 }
 
 export interface LogsTable {

@@ -14,11 +14,14 @@ import { scopedUserClaims, allowedCustomClaims, type ClaimsUser } from './user-c
 import { newJti, newRefreshToken, randomAlnum } from '../storage/ids.js';
 import type { TokenResponse } from '../oauth/grants/types.js';
 import type { ActorClaim } from './actor.js';
+import type { User } from '../storage/repositories/users.js';
+import { refreshPolicy, idleDeadline } from './refresh-policy.js';
 
 export interface IssueInput {
   client: Client;
   api: ResourceServer;
-  user: ClaimsUser;
+  /** `created_at` binds a new refresh token to this user row (a user created again later is another user). */
+  user: ClaimsUser & Pick<User, 'created_at'>;
   /** Granted scopes, already limited to what the API and client allow. */
   scopes: string[];
   org?: { id: string; name: string } | undefined;
@@ -31,6 +34,8 @@ export interface IssueInput {
   issuedTokenType?: string;
   /** Stored with a new refresh token, so the refresh grant can re-mint. */
   subjectTokenType?: string;
+  /** A refresh token the refresh grant already stored (rotation): returned as is, and no other is minted. */
+  refreshToken?: string;
 }
 
 export interface Issued {
@@ -42,11 +47,12 @@ export interface Issued {
 export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<Issued> {
   const { client, api, user, org, actor } = input;
   const wantsRefresh =
-    input.scopes.includes('offline_access') &&
-    !actor &&
-    !input.noRefreshToken &&
-    api.allow_offline_access &&
-    client.grant_types.includes('refresh_token');
+    input.refreshToken !== undefined ||
+    (input.scopes.includes('offline_access') &&
+      !actor &&
+      !input.noRefreshToken &&
+      api.allow_offline_access &&
+      client.grant_types.includes('refresh_token'));
   // offline_access leaves the granted scope when no refresh token is issued (spec 9.4).
   const scopes = wantsRefresh ? input.scopes : input.scopes.filter((s) => s !== 'offline_access');
   const openid = scopes.includes('openid');
@@ -75,18 +81,27 @@ export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<I
 
   if (openid) response.id_token = await mintIdToken(ctx, client, user, scopes, { ...orgClaims, ...(actor ? { act: actor } : {}) }, input.idTokenClaims);
 
-  if (wantsRefresh) {
+  if (input.refreshToken !== undefined) {
+    response.refresh_token = input.refreshToken;
+  } else if (wantsRefresh) {
+    // A new family, with the client's policy (tokens/refresh-policy.ts).
     const token = newRefreshToken();
+    const policy = refreshPolicy(client);
+    const nowS = Math.floor(Date.now() / 1000);
+    const expiresAt = policy.absoluteS === null ? null : nowS + policy.absoluteS;
     await ctx.repos.refreshTokens.create(
       {
-        id: `rt_${randomAlnum(20)}`,
+        id: newRefreshTokenId(),
         client_id: client.client_id,
         user_id: user.user_id,
         audience: api.identifier,
         scope: scopes.join(' '),
         org_id: org?.id ?? null,
         data: { scopes, audience: api.identifier, org, subject_token_type: input.subjectTokenType },
-        expires_at_epoch: refreshExpiry(client),
+        expires_at_epoch: expiresAt,
+        rotating: policy.rotating,
+        idle_expires_at_epoch: idleDeadline(policy, nowS, expiresAt),
+        user_created_at: user.created_at,
       },
       token,
     );
@@ -95,12 +110,7 @@ export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<I
   return { response, accessTokenJti: access.jti, grantedScopes: scopes };
 }
 
-/** Auth0 `refresh_token.infinite_token_lifetime` / `token_lifetime` (seconds) on the client; default 30 days. */
-function refreshExpiry(client: Client): number | null {
-  const cfg = (client.refresh_token ?? {}) as { infinite_token_lifetime?: boolean; token_lifetime?: number };
-  if (cfg.infinite_token_lifetime) return null;
-  return Math.floor(Date.now() / 1000) + (cfg.token_lifetime ?? 2592000);
-}
+export const newRefreshTokenId = () => `rt_${randomAlnum(20)}`;
 
 async function mintIdToken(
   ctx: AppContext,

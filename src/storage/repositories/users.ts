@@ -240,6 +240,11 @@ export function usersRepository(db: Db, read: ReadQuery) {
         if (u.blocked !== undefined) set.blocked = fromBool(u.blocked);
         if (u.passwordHash !== undefined) set.password_hash = u.passwordHash;
         await trx.updateTable('users').set(set).where('user_id', '=', userId).execute();
+        // Blocking revokes the user's refresh tokens (issue 10, M3): unblocking does not bring them back. After the
+        // users row is updated, so a refresh rotating concurrently (it reads that row under a share lock) is seen.
+        if (u.blocked === true) {
+          await trx.updateTable('refresh_tokens').set({ revoked_at: nowIso() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+        }
         return true;
       });
       return found ? repo.get(userId) : undefined;
@@ -311,6 +316,9 @@ export function usersRepository(db: Db, read: ReadQuery) {
         await trx.deleteFrom('organization_members').where('user_id', '=', userId).execute();
         await trx.deleteFrom('user_identities').where('user_id', '=', userId).execute();
         const r = await trx.deleteFrom('users').where('user_id', '=', userId).executeTakeFirst();
+        // Its refresh tokens go with it (issue 10, M3), after the users row (see update): a user created again with
+        // this user_id starts with none. Tokens also carry the row's created_at, which such a user does not share.
+        await trx.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
         return Number(r.numDeletedRows) > 0;
       });
     },
