@@ -69,7 +69,7 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
   );
   await keys.init();
-  const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl });
+  const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl, ipv6Prefix: config.throttleIpv6Prefix });
   const exchangeRateLimit = config.tokenExchangeRateLimit
     ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl })
     : undefined;

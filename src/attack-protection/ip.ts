@@ -1,7 +1,7 @@
 /**
  * IP addresses for Suspicious IP Throttling: one canonical spelling per address (so `2001:DB8::1`,
- * `2001:db8:0:0::1` and `::ffff:192.0.2.1`'s IPv4 share one bucket), and the allowlist of addresses and CIDR
- * ranges (spec section 12.1) as a node:net BlockList.
+ * `2001:db8:0:0::1` and `::ffff:192.0.2.1`'s IPv4 share one bucket), one bucket per IPv6 /64 by default
+ * (throttleKey), and the allowlist of addresses and CIDR ranges (spec section 12.1) as a node:net BlockList.
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -26,6 +26,40 @@ export function normalizeIp(value: string): string | undefined {
     return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   }
   return canonical;
+}
+
+/**
+ * Default of BATON_THROTTLE_IPV6_PREFIX: IPv6 addresses are throttled per /64, the smallest network a site is given
+ * (RFC 6177), since a host can pick any address of its /64 for every request (RFC 8981 temporary addresses).
+ */
+export const DEFAULT_IPV6_PREFIX = 64;
+export const MIN_IPV6_PREFIX = 32;
+export const MAX_IPV6_PREFIX = 128;
+
+/** The eight 16-bit groups of a canonical (URL-serialised, hex only) IPv6 address. */
+function groupsOf(canonical: string): number[] {
+  const [head, tail] = canonical.split('::') as [string, string | undefined];
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  if (tail === undefined) return left;
+  const right = parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The Suspicious IP Throttling bucket of an address: an IPv4 address (IPv4-mapped IPv6 included) is its own
+ * bucket; an IPv6 address shares one with its /`ipv6Prefix` network, keyed `network/prefix` (the address itself at
+ * 128). Undefined when `value` is not an IP address.
+ */
+export function throttleKey(value: string, ipv6Prefix: number = DEFAULT_IPV6_PREFIX): string | undefined {
+  const ip = normalizeIp(value);
+  if (!ip || isIP(ip) === 4 || ipv6Prefix >= MAX_IPV6_PREFIX) return ip;
+  const groups = groupsOf(ip).map((g, i) => {
+    const bits = Math.min(16, Math.max(0, ipv6Prefix - i * 16));
+    return bits === 0 ? 0 : g & ((0xffff << (16 - bits)) & 0xffff);
+  });
+  const network = new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1);
+  return `${network}/${ipv6Prefix}`;
 }
 
 /** Why an allowlist entry is not an IPv4/IPv6 address or CIDR range, or null when it is one. */

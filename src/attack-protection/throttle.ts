@@ -15,7 +15,7 @@
 import { OAuthError } from '../oauth/errors.js';
 import type { AppContext } from '../context.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
-import { buildAllowlist, isAllowlisted, normalizeIp } from './ip.js';
+import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import {
   CTE_STAGE,
   SETTINGS_KEY,
@@ -37,7 +37,10 @@ export const SETTINGS_TTL_MS = 10_000;
 
 /** Emitted once when an IP's bucket becomes empty (the `limit_mu` moment). */
 export interface IpBlockedEvent {
+  /** The address whose rejection emptied the bucket. */
   ip: string;
+  /** The IPv6 network the bucket covers (`2001:db8:1:2::/64`), when the bucket is wider than the address. */
+  ip_range?: string;
   stage: typeof CTE_STAGE;
   max_attempts: number;
   rate: number;
@@ -60,7 +63,7 @@ export interface SuspiciousIpThrottle {
   check(ip: string): Promise<boolean>;
   /** One `rejectInvalidSubjectToken` from `ip`; returns whether the IP's bucket is now empty. */
   recordInvalidSubjectToken(ip: string): Promise<{ empty: boolean }>;
-  /** Refills the IP's bucket (DELETE /anomaly/blocks/ips/{ip}). */
+  /** Refills the IP's bucket, i.e. an IPv6 address's whole network (DELETE /anomaly/blocks/ips/{ip}). */
   unblock(ip: string): Promise<void>;
   /** Subscribes to "bucket became empty"; returns the unsubscribe function. */
   onBlocked(listener: (event: IpBlockedEvent) => void): () => void;
@@ -76,6 +79,8 @@ export interface ThrottleOptions {
   /** Store or listener failures; defaults to a process warning at most every 30 s. */
   onError?: (err: unknown) => void;
   settingsTtlMs?: number;
+  /** IPv6 addresses share a bucket per network of this prefix length (BATON_THROTTLE_IPV6_PREFIX); default 64. */
+  ipv6Prefix?: number;
 }
 
 export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise<SuspiciousIpThrottle> {
@@ -98,16 +103,18 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     }
     return cached.value;
   };
-  const keyOf = (ip: string) => normalizeIp(ip) ?? ip;
+  const ipv6Prefix = opts.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
+  // The allowlist is matched against the address itself, the bucket is the address's (IPv6: its network's).
+  const addressOf = (ip: string) => normalizeIp(ip) ?? ip;
+  const bucketOf = (ip: string) => throttleKey(ip, ipv6Prefix) ?? ip;
 
   const isBlocked = async (ip: string): Promise<boolean> => {
     const { s, allow } = await current();
     if (!s.enabled || !s.shields.includes('block')) return false;
-    const key = keyOf(ip);
-    if (isAllowlisted(allow, key)) return false;
+    if (isAllowlisted(allow, addressOf(ip))) return false;
     const stage = s.stage[CTE_STAGE];
     try {
-      return (await buckets.used(key, stage.rate)) >= stage.max_attempts;
+      return (await buckets.used(bucketOf(ip), stage.rate)) >= stage.max_attempts;
     } catch (err) {
       onError(err);
       return false;
@@ -127,12 +134,13 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     check: isBlocked,
     async recordInvalidSubjectToken(ip) {
       const { s, allow } = await current();
-      const key = keyOf(ip);
-      if (!s.enabled || isAllowlisted(allow, key)) return { empty: false };
+      const address = addressOf(ip);
+      if (!s.enabled || isAllowlisted(allow, address)) return { empty: false };
       const stage = s.stage[CTE_STAGE];
+      const bucket = bucketOf(ip);
       let used: number;
       try {
-        used = await buckets.take(key, stage.max_attempts, stage.rate);
+        used = await buckets.take(bucket, stage.max_attempts, stage.rate);
       } catch (err) {
         onError(err);
         return { empty: false };
@@ -140,7 +148,8 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
       // Exactly the take that emptied the bucket reports it; later ones (used > max) found it empty already.
       if (used === stage.max_attempts) {
         const event: IpBlockedEvent = {
-          ip: key,
+          ip: address,
+          ...(bucket !== address ? { ip_range: bucket } : {}),
           stage: CTE_STAGE,
           max_attempts: stage.max_attempts,
           rate: stage.rate,
@@ -159,7 +168,7 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
       return { empty: used >= stage.max_attempts };
     },
     async unblock(ip) {
-      await buckets.clear(keyOf(ip));
+      await buckets.clear(bucketOf(ip));
     },
     onBlocked(listener) {
       listeners.add(listener);
@@ -193,6 +202,7 @@ export function limitMuLogEntry(event: IpBlockedEvent): {
       max_attempts: event.max_attempts,
       rate: event.rate,
       shields: event.shields,
+      ...(event.ip_range ? { ip_range: event.ip_range } : {}),
     },
   };
 }

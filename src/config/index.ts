@@ -83,7 +83,6 @@ export const envSchema = z.object({
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
   BATON_TOKEN_EXCHANGE_BURST: z.coerce.number().int().min(1).max(1_000_000).optional().describe('token exchange requests allowed at once'),
-  BATON_ACTOR_TOKEN_MAX_AGE: z.coerce.number().int().min(60).max(2_592_000).default(2_592_000).describe('seconds: oldest `iat` of an actor ID token'),
   BATON_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(LOG_RETENTION_DAYS).describe('tenant log entries older than this are purged; 0: kept forever'),
   BATON_LOG_MAX_ROWS: z.coerce.number().int().min(0).max(1_000_000_000).default(LOG_MAX_ROWS).describe('tenant log entries kept at most (the newest); 0: no cap'),
   BATON_LOG_MAX_STRING_LENGTH: z.coerce.number().int().min(64).max(65_536).default(LOG_MAX_STRING_LENGTH).describe('characters: longest string in a tenant log entry'),
@@ -91,6 +90,7 @@ export const envSchema = z.object({
   BATON_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('serve /metrics on this port only, not on PORT'),
   BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('interface of the metrics listener'),
   BATON_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('bearer token required by /metrics'),
+  BATON_THROTTLE_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(64).describe('IPv6 addresses share a throttling bucket per network of this prefix'),
   BATON_ACTOR_TOKEN_MAX_AGE: z.coerce.number().int().min(60).max(2_592_000).default(2_592_000).describe('seconds: oldest `iat` of an actor ID token'),
 });
 
@@ -140,12 +140,12 @@ export interface Config {
     timersPerRun?: number;
     egressSocketsPerOrigin?: number;
     egressSocketsTotal?: number;
-  /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
-  actorTokenMaxAge: number;
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
   logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
   /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
   metrics: { port: number | undefined; host: string; token: string | undefined };
+  /** Suspicious IP Throttling buckets an IPv6 address by its network of this prefix length (attack-protection/ip.ts). */
+  throttleIpv6Prefix: number;
   /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
   actorTokenMaxAge: number;
 }
@@ -220,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
     },
     actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
-    actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
+    throttleIpv6Prefix: e.BATON_THROTTLE_IPV6_PREFIX,
     ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
       ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }
       egressAllowPrivate: e.BATON_ACTION_EGRESS_ALLOW_PRIVATE ?? false,
