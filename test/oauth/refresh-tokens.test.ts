@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
-import { createApi, deployAction, API_ID, TOKEN_TYPE, EXCHANGE_GRANT } from '../helpers/exchange.js';
+import { createApi, deployAction, lastLog, API_ID, TOKEN_TYPE, EXCHANGE_GRANT } from '../helpers/exchange.js';
 
 const ACTION = `
 exports.onExecuteCustomTokenExchange = async (event, api) => {
@@ -132,6 +132,11 @@ for (const dialect of DIALECTS) {
       const family = await t.ctx.storage.db.selectFrom('refresh_tokens').select(['revoked_at']).where('family_id', '=', (await row(rt1)).family_id).execute();
       assert.equal(family.length, 3);
       assert.ok(family.every((r) => r.revoked_at !== null), 'every token of the family is revoked');
+      const log = await lastLog(t, 'ferrt');
+      assert.deepEqual(
+        [log.description, log.client_id, log.user_id, log.audience, log.details.error, log.details.family_id, log.details.revoked],
+        ['Reused rotating refresh token detected: the token family was revoked', c.id, userIdOf('rot-bob'), API_ID, 'invalid_grant', (await row(rt1)).family_id, 3],
+      );
       // Another family of the same user and client is not touched.
       const other = await exchange(c, 'rot-bob');
       await refreshOk(c, other, { rotates: true });

@@ -28,15 +28,23 @@ import { runPostLogin } from './post-login.js';
 const UNKNOWN = 'Unknown or invalid refresh token.';
 const unknownToken = (log: string) => invalidGrant(UNKNOWN, log);
 
+/** Who presented the token, for the `ferrt` log of a detected reuse. */
+interface Presenter {
+  client: Client;
+  ip: string;
+  userAgent: string | undefined;
+}
+
 /** The live, unexpired record of the presented token; a retired one is a reuse unless inside the leeway. */
-async function liveRecord(ctx: AppContext, token: string, client: Client, policy: RefreshPolicy): Promise<RefreshTokenRecord> {
+async function liveRecord(ctx: AppContext, token: string, by: Presenter, policy: RefreshPolicy): Promise<RefreshTokenRecord> {
+  const { client } = by;
   const record = await ctx.repos.refreshTokens.find(token);
   if (!record || record.client_id !== client.client_id) throw unknownToken('unknown refresh token or another client\'s');
   if (record.revoked_at) throw unknownToken('the refresh token was revoked');
   const nowS = Math.floor(Date.now() / 1000);
   if (record.expires_at_epoch !== null && record.expires_at_epoch < nowS) throw unknownToken('the refresh token reached its absolute lifetime');
   if (record.idle_expires_at_epoch !== null && record.idle_expires_at_epoch < nowS) throw unknownToken('the refresh token reached its idle lifetime');
-  if (record.rotated_at_ms !== null && !(await mayReuse(ctx, record, policy))) await reuseDetected(ctx, record);
+  if (record.rotated_at_ms !== null && !(await mayReuse(ctx, record, policy))) await reuseDetected(ctx, record, by);
   return record;
 }
 
@@ -47,9 +55,23 @@ async function mayReuse(ctx: AppContext, record: RefreshTokenRecord, policy: Ref
   return !(await ctx.repos.refreshTokens.hasRotatedSuccessor(record.id));
 }
 
-async function reuseDetected(ctx: AppContext, record: RefreshTokenRecord): Promise<never> {
-  await ctx.repos.refreshTokens.revokeFamily(record.family_id);
-  throw unknownToken(`refresh token reuse detected: family ${record.family_id} revoked`);
+/** A retired token came back: the family is revoked and the event logged (Auth0's `ferrt`), then invalid_grant. */
+async function reuseDetected(ctx: AppContext, record: RefreshTokenRecord, by: Presenter): Promise<never> {
+  const revoked = await ctx.repos.refreshTokens.revokeFamily(record.family_id);
+  const description = 'Reused rotating refresh token detected: the token family was revoked';
+  ctx.logs.write({
+    type: 'ferrt',
+    description,
+    client_id: by.client.client_id,
+    client_name: by.client.name,
+    ip: by.ip,
+    user_agent: by.userAgent ?? null,
+    user_id: record.user_id,
+    audience: record.audience,
+    organization_id: record.org_id,
+    details: { error: 'invalid_grant', family_id: record.family_id, token_id: record.id, revoked },
+  });
+  throw unknownToken(description);
 }
 
 /** The user the token was issued for: the same row (a user deleted and created again is another), not blocked. */
@@ -90,7 +112,7 @@ async function tokenOrganization(ctx: AppContext, record: RefreshTokenRecord, cl
  * this API and user are revoked, as Auth0 does); a rotating token met by a non-rotating policy starts a reusable
  * family and its own family is revoked (Auth0 again). Returns the new token, or undefined (the token stays).
  */
-async function successor(ctx: AppContext, record: RefreshTokenRecord, policy: RefreshPolicy, user: User): Promise<string | undefined> {
+async function successor(ctx: AppContext, record: RefreshTokenRecord, policy: RefreshPolicy, user: User, by: Presenter): Promise<string | undefined> {
   if (!policy.rotating && !record.rotating) {
     await ctx.repos.refreshTokens.touch(record.id, idleDeadline(policy, Math.floor(Date.now() / 1000), record.expires_at_epoch));
     return undefined;
@@ -122,7 +144,7 @@ async function successor(ctx: AppContext, record: RefreshTokenRecord, policy: Re
   });
   if (outcome === 'user') throw unknownToken('the user of the refresh token changed while it was redeemed');
   // Another redemption of this token won the race: this one is a reuse.
-  if (outcome === 'conflict') await reuseDetected(ctx, record);
+  if (outcome === 'conflict') await reuseDetected(ctx, record, by);
   return token;
 }
 
@@ -132,7 +154,8 @@ export const refreshTokenGrant: Grant = {
   async handle(ctx, { params, client, ip, userAgent, http }) {
     if (!params.refresh_token) throw invalidRequest('Missing required parameter: refresh_token');
     const policy = refreshPolicy(client);
-    const record = await liveRecord(ctx, params.refresh_token, client, policy);
+    const by: Presenter = { client, ip, userAgent };
+    const record = await liveRecord(ctx, params.refresh_token, by, policy);
     const user = await tokenUser(ctx, record);
     const api = await resourceServerByIdentifier(ctx, record.audience);
     if (!api) throw unknownToken('the API of the refresh token no longer exists');
@@ -159,7 +182,7 @@ export const refreshTokenGrant: Grant = {
       userAgent,
       hostname: http.hostname,
     });
-    const refreshToken = await successor(ctx, record, policy, user);
+    const refreshToken = await successor(ctx, record, policy, user, by);
     const issued = await issueTokens(ctx, {
       client,
       api,
