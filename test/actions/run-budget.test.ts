@@ -17,6 +17,8 @@ import {
   MAX_ERROR_NAME_CHARS,
   MAX_METADATA_BYTES,
   MAX_REASON_CHARS,
+  MAX_ACTOR_STRING_CHARS,
+  MAX_USER_ATTRIBUTE_CHARS,
 } from '../../src/actions/triggers/limits.js';
 import { CacheSession } from '../../src/actions/cache/session.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -199,4 +201,31 @@ test('BATON_ACTION_MAX_COMMANDS and BATON_ACTION_MAX_COMMAND_BYTES set the budge
   } finally {
     await small.close();
   }
+});
+
+test('actor and user attribute strings are capped (they end up in tokens and on the user)', async () => {
+  const expectRule = async (body: string, rule: string, message: string) => {
+    const r = await run(ex, body);
+    assert.equal(r.kind, 'invalid_command', JSON.stringify({ ...r, commands: r.commands.length }));
+    if (r.kind !== 'invalid_command') return;
+    assert.equal(r.rule, rule);
+    assert.equal(r.message, message);
+  };
+  await expectRule(`api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'a'.repeat(${MAX_ACTOR_STRING_CHARS + 1}) });`, RULES.actorShape, `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`);
+  await expectRule(
+    `api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'a', act: { sub: 'b', role: 'r'.repeat(${MAX_ACTOR_STRING_CHARS + 1}) } });`,
+    RULES.actorShape,
+    `custom actor property "role" must be at most ${MAX_ACTOR_STRING_CHARS} characters`,
+  );
+  await expectRule(
+    `api.authentication.setUserByConnection('db', { user_id: '1', name: 'n'.repeat(${MAX_USER_ATTRIBUTE_CHARS + 1}) }, { creationBehavior: 'none', updateBehavior: 'none' });`,
+    RULES.userAttributes,
+    `user attribute "name" must be at most ${MAX_USER_ATTRIBUTE_CHARS} characters`,
+  );
+  const ok = await run(
+    ex,
+    `api.authentication.setUserByConnection('db', { user_id: '1', name: 'n'.repeat(${MAX_USER_ATTRIBUTE_CHARS}) }, { creationBehavior: 'none', updateBehavior: 'none' });
+api.authentication.setActor({ sub: 'a'.repeat(${MAX_ACTOR_STRING_CHARS}), role: 'r'.repeat(${MAX_ACTOR_STRING_CHARS}) });`,
+  );
+  assert.equal(ok.kind, 'ok', JSON.stringify(ok).slice(0, 300));
 });

@@ -15,6 +15,8 @@ import {
   MAX_METADATA_BYTES,
   MAX_METADATA_KEY_CHARS,
   MAX_REASON_CHARS,
+  MAX_ACTOR_STRING_CHARS,
+  MAX_USER_ATTRIBUTE_CHARS,
 } from './limits.js';
 
 export const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
@@ -116,11 +118,15 @@ const ATTRIBUTE_TYPES: Record<string, 'string' | 'boolean'> = {
 export function actorProblem(actor: unknown, depth = 0): string | null {
   if (!isPlainObject(actor)) return 'actor must be an object';
   if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';
+  if (actor.sub.length > MAX_ACTOR_STRING_CHARS) return `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`;
   const custom = Object.keys(actor).filter((k) => k !== 'sub' && k !== 'act');
   if (custom.length > 5) return 'at most 5 custom properties per actor level';
   for (const k of custom) {
     const v = actor[k];
-    if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return `custom actor property "${k}" must be a string, number or boolean`;
+    if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return `custom actor property "${clip(k, 64)}" must be a string, number or boolean`;
+    if (k.length > MAX_ACTOR_STRING_CHARS || (typeof v === 'string' && v.length > MAX_ACTOR_STRING_CHARS)) {
+      return `custom actor property "${clip(k, 64)}" must be at most ${MAX_ACTOR_STRING_CHARS} characters`;
+    }
   }
   if (actor.act === undefined) return null;
   if (depth + 1 >= 5) return 'at most 5 actors: the root actor and 4 nested act levels';
@@ -142,7 +148,10 @@ export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViola
     case 'authentication.setUserByConnection': {
       if (!nonEmpty(a, 512)) return bad(RULES.connectionName, 'connection_name must be a non-empty string of at most 512 characters');
       if (!isPlainObject(b) || !nonEmpty(b.user_id) || Object.keys(b).length > 24) return bad(RULES.userAttributes, 'user_attributes must be an object with a user_id');
-      for (const [k, v] of Object.entries(b)) if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${clip(k, 64)}"`);
+      for (const [k, v] of Object.entries(b)) {
+        if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${clip(k, 64)}"`);
+        if (typeof v === 'string' && v.length > MAX_USER_ATTRIBUTE_CHARS) return bad(RULES.userAttributes, `user attribute "${k}" must be at most ${MAX_USER_ATTRIBUTE_CHARS} characters`);
+      }
       if (!isPlainObject(o) || !['create_if_not_exists', 'none'].includes(o.creationBehavior as string) || !['replace', 'none'].includes(o.updateBehavior as string)) {
         return bad(RULES.connectionOptions, 'invalid creationBehavior or updateBehavior');
       }

@@ -33,3 +33,8 @@ export function clip(s: string, max: number): string {
   const cut = s.charCodeAt(max - 1);
   return s.slice(0, cut >= 0xd800 && cut <= 0xdbff ? max - 1 : max);
 }
+
+/** `setActor`: `sub` and custom string properties (they become the `act` claim). */
+export const MAX_ACTOR_STRING_CHARS = 1024;
+/** `setUserByConnection`: each string user attribute (stored on the user, some in the ID token). */
+export const MAX_USER_ATTRIBUTE_CHARS = 2048;
