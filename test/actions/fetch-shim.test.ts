@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { executor, run } from './helpers.js';
 
@@ -22,6 +23,12 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         for (let i = 0; i < 100; i++) res.write('y'.repeat(1024));
         res.end();
+      } else if (req.url === '/gzip') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(zlib.gzipSync(JSON.stringify({ zipped: true })));
+      } else if (req.url === '/gzip-bomb') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+        res.end(zlib.gzipSync(Buffer.alloc(10 * 1024 * 1024)));
       } else if (req.url === '/slow') {
         setTimeout(() => res.end('late'), 5000).unref();
       } else if (req.url === '/redirect-out') {
@@ -97,4 +104,12 @@ api.authentication.setUserById('u');`);
 test('non-http protocols are refused', async () => {
   const r = await run(ex, "try { await fetch('file:///etc/passwd'); } catch (e) { console.log(e.message); }\napi.authentication.setUserById('u');");
   assert.deepEqual(logs(r), ['fetch: unsupported protocol file:']);
+});
+
+test('a gzip response is decoded, and the size cap applies to the decoded body', async () => {
+  const r = await run(ex, `
+console.log(JSON.stringify(await (await fetch('${base}/gzip')).json()));
+try { await fetch('${base}/gzip-bomb'); console.log('read'); } catch (e) { console.log(e.name, e.message); }
+api.authentication.setUserById('u');`);
+  assert.deepEqual(logs(r), ['{"zipped":true}', 'TypeError fetch: response body exceeds 65536 bytes']);
 });
