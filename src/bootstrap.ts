@@ -1,12 +1,14 @@
 /**
  * Start-up seeding (DESIGN section 2): the Management API as a system resource server, and the admin client that
  * may call it with every scope. The admin client comes from BATON_ADMIN_CLIENT_ID/SECRET (created or updated at
- * every start), or is generated on first start and its secret printed once.
+ * every start), or is generated on first start and its secret printed once. It is the global client: the
+ * Management API cannot change its authentication method, credentials or grant types, nor delete it.
+ * Client secrets are stored peppered (keys/hashing.ts); legacy unpeppered hashes are rehashed here, at every start.
  */
 import type { AppContext } from './context.js';
 import { MANAGEMENT_SCOPES } from './management/scopes.js';
 import { newClientGrantId, newClientId, newClientSecret, newResourceServerId } from './storage/ids.js';
-import { sha256Hex } from './keys/hashing.js';
+import { secretHasher } from './keys/hashing.js';
 
 export const ADMIN_CLIENT_NAME = 'Baton Management (admin)';
 
@@ -37,12 +39,16 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
     await repos.resourceServers.update(existingApi.id, { scopes });
   }
 
+  const hasher = secretHasher(ctx.config);
+  await repos.clients.upgradeSecretHashes(hasher.upgrade);
+
   let clientId = ctx.config.adminClientId;
   let generatedSecret: string | undefined;
   if (clientId) {
-    const hash = sha256Hex(ctx.config.adminClientSecret!);
+    const hash = hasher.hash(ctx.config.adminClientSecret!);
     const existing = await repos.clients.get(clientId);
-    if (existing) await repos.clients.update(clientId, { client_secret_hash: hash, global: true });
+    // The operator's client is the admin client as Baton defines it, whatever was stored under its id before.
+    if (existing) await repos.clients.update(clientId, { ...adminClientAuth(), client_secret_hash: hash, global: true }, []);
     else await createAdminClient(ctx, clientId, hash);
   } else {
     const existing = (await repos.clients.list({ page: 0, perPage: 1, isGlobal: true })).clients[0];
@@ -50,7 +56,7 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
     else {
       clientId = newClientId();
       generatedSecret = newClientSecret();
-      await createAdminClient(ctx, clientId, sha256Hex(generatedSecret));
+      await createAdminClient(ctx, clientId, hasher.hash(generatedSecret));
     }
   }
   const grant = await repos.clientGrants.find(clientId, audience);
@@ -58,6 +64,12 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
   else await repos.clientGrants.updateScope(grant.id, MANAGEMENT_SCOPES);
   return generatedSecret ? { adminClientId: clientId, generatedSecret } : { adminClientId: clientId };
 }
+
+/** What the Management API may not change on the admin client (it may rename it). */
+const adminClientAuth = (): { token_endpoint_auth_method: 'client_secret_post'; grant_types: string[] } => ({
+  token_endpoint_auth_method: 'client_secret_post',
+  grant_types: ['client_credentials'],
+});
 
 async function createAdminClient(ctx: AppContext, clientId: string, secretHash: string): Promise<void> {
   await ctx.repos.clients.create({
@@ -68,8 +80,7 @@ async function createAdminClient(ctx: AppContext, clientId: string, secretHash: 
     is_first_party: true,
     oidc_conformant: true,
     client_secret_hash: secretHash,
-    token_endpoint_auth_method: 'client_secret_post',
-    grant_types: ['client_credentials'],
+    ...adminClientAuth(),
     callbacks: [],
     allowed_origins: [],
     client_metadata: {},

@@ -1,14 +1,119 @@
 /**
- * Hashes for high-entropy secrets (client secrets, refresh tokens). They are random 384-bit values, so a fast
- * SHA-256 digest is enough (no password stretching needed); comparison is constant time.
+ * Hashes for high-entropy secrets. Refresh tokens: a plain SHA-256 digest (`sha256Hex`), enough for random 384-bit
+ * values. Client secrets (issue 10, L2): a keyed hash, HMAC-SHA256 over the secret's SHA-256 digest with a pepper
+ * derived from the master key through HKDF, stored as `hs1$<hex>`. A database read alone then allows no offline
+ * guessing, even of an operator-chosen admin secret. Comparisons are constant time.
+ *
+ * A legacy row (64 hex characters: the unpeppered SHA-256 of earlier versions) still verifies; bootstrap rehashes
+ * every legacy row at start (the HMAC input is the digest, so no plaintext is needed), and a successful
+ * authentication against a legacy row written since (a node of an earlier version in the same cluster) rehashes it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { resolveMasterKey } from './master-key.js';
+import type { Config } from '../config/index.js';
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
-export function secretMatches(presented: string, storedHash: string | null): boolean {
-  if (!storedHash) return false;
-  const a = Buffer.from(sha256Hex(presented), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Prefix of a peppered client-secret hash (version 1: HMAC-SHA256(pepper, SHA-256(secret))). */
+export const PEPPERED_PREFIX = 'hs1$';
+const PEPPER_SALT = 'baton';
+const PEPPER_INFO = 'baton client secret pepper v1';
+const LEGACY = /^[0-9a-f]{64}$/;
+
+export interface SecretHasher {
+  /** The stored form of a secret: `hs1$` + hex HMAC. */
+  hash(secret: string): string;
+  /** Whether `presented` is the secret behind `stored`; `rehash` is set when `stored` is a legacy hash. */
+  verify(presented: string, stored: string | null): { match: boolean; rehash?: string };
+  /** The peppered form of a legacy (unpeppered SHA-256) hash, or undefined when `stored` is not one. */
+  upgrade(stored: string): string | undefined;
+}
+
+export function createSecretHasher(masterKey: Uint8Array): SecretHasher {
+  const pepper = Buffer.from(hkdfSync('sha256', masterKey, PEPPER_SALT, PEPPER_INFO, 32));
+  const keyed = (digest: Buffer) => PEPPERED_PREFIX + createHmac('sha256', pepper).update(digest).digest('hex');
+  const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
+  const equal = (a: string, b: string) => {
+    const x = Buffer.from(a, 'utf8');
+    const y = Buffer.from(b, 'utf8');
+    return x.length === y.length && timingSafeEqual(x, y);
+  };
+  return {
+    hash: (secret) => keyed(digestOf(secret)),
+    verify(presented, stored) {
+      if (!stored) return { match: false };
+      if (stored.startsWith(PEPPERED_PREFIX)) return { match: equal(keyed(digestOf(presented)), stored) };
+      if (LEGACY.test(stored)) {
+        const match = timingSafeEqual(digestOf(presented), Buffer.from(stored, 'hex'));
+        return match ? { match, rehash: keyed(Buffer.from(stored, 'hex')) } : { match };
+      }
+      return { match: false };
+    },
+    upgrade: (stored) => (LEGACY.test(stored) ? keyed(Buffer.from(stored, 'hex')) : undefined),
+  };
+}
+
+const hashers = new WeakMap<Config, SecretHasher>();
+
+/** The client-secret hasher of a running configuration, its pepper derived from the same master key as the sealer's. */
+export function secretHasher(config: Config): SecretHasher {
+  let hasher = hashers.get(config);
+  if (!hasher) {
+    hasher = createSecretHasher(resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
+    hashers.set(config, hasher);
+  }
+  return hasher;
+}
+
+/**
+ * Client authentication's secret check: constant time, against a peppered or a legacy hash; a legacy hash that
+ * matched is replaced by its peppered form (only if the row still holds it).
+ */
+export async function clientSecretMatches(
+  ctx: { config: Config; repos: { clients: { replaceSecretHash(clientId: string, from: string, to: string): Promise<boolean> } } },
+  client: { client_id: string; client_secret_hash: string | null },
+  presented: string,
+): Promise<boolean> {
+  const { match, rehash } = secretHasher(ctx.config).verify(presented, client.client_secret_hash);
+  if (match && rehash) await ctx.repos.clients.replaceSecretHash(client.client_id, client.client_secret_hash!, rehash);
+  return match;
+}
+
+/**
+ * An operator-chosen admin secret (BATON_ADMIN_CLIENT_SECRET) must carry at least 256 bits of estimated entropy,
+ * as much as the secrets Baton generates carry at least. The estimate is deliberately simple: length x log2 of
+ * the sum of the sizes of the character classes the secret uses (lowercase 26, uppercase 26, digits 10, ASCII
+ * punctuation and space 33, anything else 32), and at least 12 distinct characters, which refuses repeated
+ * patterns the product would overrate. `openssl rand -hex 32` (64 characters, about 331 estimated bits) or
+ * `openssl rand -base64 32` (44 characters, about 289) pass; a 34-character phrase of lowercase, digits and dashes
+ * (about 208) does not. Not configurable: an operator who wants no such rule lets Baton generate the secret.
+ */
+export const ADMIN_SECRET_MIN_BITS = 256;
+export const ADMIN_SECRET_MIN_DISTINCT = 12;
+
+const CHARACTER_CLASSES: Array<[RegExp, number]> = [
+  [/[a-z]/, 26],
+  [/[A-Z]/, 26],
+  [/[0-9]/, 10],
+  [/[ !-/:-@[-`{-~]/, 33],
+  [/[^ -~]/u, 32],
+];
+
+/** Estimated entropy in bits: length x log2(pool of the character classes used). */
+export function estimateSecretBits(secret: string): number {
+  const chars = [...secret];
+  const pool = CHARACTER_CLASSES.reduce((n, [re, size]) => (re.test(secret) ? n + size : n), 0);
+  return pool > 1 ? chars.length * Math.log2(pool) : 0;
+}
+
+/** Why a chosen admin secret is too weak, or undefined when it is strong enough. */
+export function adminSecretWeakness(secret: string): string | undefined {
+  const bits = Math.floor(estimateSecretBits(secret));
+  const distinct = new Set([...secret]).size;
+  if (bits >= ADMIN_SECRET_MIN_BITS && distinct >= ADMIN_SECRET_MIN_DISTINCT) return undefined;
+  return (
+    `must carry at least ${ADMIN_SECRET_MIN_BITS} bits of estimated entropy (length x log2 of the character classes used) ` +
+    `with at least ${ADMIN_SECRET_MIN_DISTINCT} distinct characters; this one has about ${bits} bits and ${distinct} distinct ` +
+    'characters. Generate one with `openssl rand -hex 32`, or leave it unset for Baton to generate one'
+  );
 }

@@ -325,7 +325,19 @@ const m0004: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_refresh_token_families': m0002, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004 };
+/**
+ * Issue 10 (H1, L2). Client secrets are peppered from now on (keys/hashing.ts: bootstrap rehashes legacy rows, no
+ * schema change needed); private_key_jwt credentials gain Auth0's created-then-enabled state: a credential created
+ * through POST /clients/{id}/credentials is used only once client_authentication_methods lists it. Rows that exist
+ * already were all in use: they stay enabled.
+ */
+const m0005: Migration = {
+  async up(db: Db) {
+    await db.schema.alterTable('client_credentials').addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_refresh_token_families': m0002, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004, '0005_client_secret_pepper': m0005 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

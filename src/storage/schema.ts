@@ -14,7 +14,7 @@ export interface ClientsTable {
   app_type: string;
   is_first_party: number;
   oidc_conformant: number;
-  /** sha256 of the secret, hex; null for public clients. */
+  /** `hs1$` + HMAC-SHA256 under the master key's pepper of the secret's SHA-256 (keys/hashing.ts); null: no secret. */
   client_secret_hash: string | null;
   token_endpoint_auth_method: string;
   grant_types: string; // json string[]
@@ -43,6 +43,8 @@ export interface ClientCredentialsTable {
   pem: string;
   kid: string | null;
   created_at: string;
+  /** 1 when the client's client_authentication_methods lists it; created through the API: 0 until then (0005). */
+  enabled: number;
 }
 
 export interface ClientGrantsTable {

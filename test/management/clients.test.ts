@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
-import { sha256Hex } from '../../src/keys/hashing.js';
+import { secretHasher, sha256Hex } from '../../src/keys/hashing.js';
 
 const CLIENT_KEYS = [
   'allowed_origins', 'app_type', 'callbacks', 'client_id', 'client_metadata', 'description', 'global', 'grant_types',
@@ -50,7 +50,9 @@ for (const dialect of DIALECTS) {
       });
 
       const row = await t.ctx.storage.db.selectFrom('clients').selectAll().where('client_id', '=', body.client_id).executeTakeFirstOrThrow();
-      assert.equal(row.client_secret_hash, sha256Hex(body.client_secret));
+      // Peppered with a key derived from the master key (issue 10, L2), not a bare SHA-256.
+      assert.equal(row.client_secret_hash, secretHasher(t.config).hash(body.client_secret));
+      assert.notEqual(row.client_secret_hash, sha256Hex(body.client_secret));
       assert.ok(!JSON.stringify(row).includes(body.client_secret), 'the secret is not stored in clear');
 
       const got = await t.api('GET', `/clients/${body.client_id}`);
@@ -151,10 +153,13 @@ for (const dialect of DIALECTS) {
       assert.equal(pub.json().client_secret, undefined);
       const row = await t.ctx.storage.db.selectFrom('clients').select('client_secret_hash').where('client_id', '=', created.client_id).executeTakeFirstOrThrow();
       assert.equal(row.client_secret_hash, null);
-      // Becoming confidential again issues a new secret, shown in that response only.
+      // Becoming confidential again issues no secret through PATCH (issue 10, H1): rotate-secret does.
       const conf = await t.api('PATCH', `/clients/${created.client_id}`, { token_endpoint_auth_method: 'client_secret_basic' });
-      assert.match(conf.json().client_secret, /^[A-Za-z0-9_-]{64}$/);
-      assert.notEqual(conf.json().client_secret, created.client_secret);
+      assert.equal(conf.statusCode, 200);
+      assert.equal(conf.json().client_secret, undefined);
+      const issued = await t.api('POST', `/clients/${created.client_id}/rotate-secret`);
+      assert.match(issued.json().client_secret, /^[A-Za-z0-9_-]{64}$/);
+      assert.notEqual(issued.json().client_secret, created.client_secret);
       assert.equal((await t.api('GET', `/clients/${created.client_id}`)).json().client_secret, undefined);
 
       const missing = await t.api('PATCH', '/clients/nope', { name: 'x' });
@@ -205,7 +210,9 @@ for (const dialect of DIALECTS) {
       }]);
       const added = await t.api('POST', `/clients/${body.client_id}/credentials`, { credential_type: 'public_key', pem: await rsaPem() });
       assert.equal(added.statusCode, 201);
-      assert.equal((await t.ctx.repos.clients.credentials(body.client_id)).length, 2);
+      // Created, not enabled until a PATCH lists it (issue 10, H1).
+      assert.equal((await t.ctx.repos.clients.allCredentials(body.client_id)).length, 2);
+      assert.equal((await t.ctx.repos.clients.credentials(body.client_id)).length, 1);
       assert.equal((await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode, 204);
       assert.equal((await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode, 404);
 
@@ -227,11 +234,11 @@ for (const dialect of DIALECTS) {
       assert.equal(both.statusCode, 400);
       assert.equal(both.json().message, 'token_endpoint_auth_method and client_authentication_methods cannot be set together');
 
-      // Back to a secret: null removes the keys, a new secret is issued.
+      // Back to a secret: null disables the keys; PATCH issues no secret (issue 10, H1), rotate-secret does.
       const back = await t.api('PATCH', `/clients/${body.client_id}`, { client_authentication_methods: null, token_endpoint_auth_method: 'client_secret_post' });
       assert.equal(back.statusCode, 200);
       assert.equal(back.json().token_endpoint_auth_method, 'client_secret_post');
-      assert.equal(typeof back.json().client_secret, 'string');
+      assert.equal(back.json().client_secret, undefined);
       assert.equal(back.json().client_authentication_methods, undefined);
       assert.deepEqual(await t.ctx.repos.clients.credentials(body.client_id), []);
     });

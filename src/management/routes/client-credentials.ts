@@ -1,7 +1,9 @@
 /**
  * Public keys for private_key_jwt (Auth0 `client_authentication_methods.private_key_jwt.credentials` and
  * /api/v2/clients/{id}/credentials). A PEM is imported with jose before it is stored, so a bad key is a 400 at
- * configuration time and never a failure at the token endpoint.
+ * configuration time and never a failure at the token endpoint. As in Auth0, a credential created here
+ * (`create:client_credentials`) is not used until a PATCH of the client lists its id (`update:client_credentials`);
+ * the global client's credentials cannot change (issue 10, H1).
  */
 import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, exportJWK, importSPKI, importX509 } from 'jose';
@@ -12,6 +14,8 @@ import { badRequest, notFound } from '../errors.js';
 import { nowIso } from '../../storage/codec.js';
 import { randomAlnum } from '../../storage/ids.js';
 import { credentialInputSchema } from './client-schemas.js';
+import { globalImmutable, refuseForGlobal, type ClientAudit } from './clients.js';
+import type { Client } from '../../storage/repositories/clients.js';
 
 export interface CredentialInput {
   credential_type: 'public_key';
@@ -20,7 +24,7 @@ export interface CredentialInput {
   alg?: string;
 }
 
-export type NewCredential = Omit<ClientCredentialsTable, 'client_id'>;
+export type NewCredential = Omit<ClientCredentialsTable, 'client_id' | 'enabled'>;
 
 /** Validates the PEM (SPKI public key or X.509 certificate) for its alg; `kid` is the key's RFC 7638 thumbprint. */
 export async function prepareCredential(input: CredentialInput): Promise<NewCredential> {
@@ -76,17 +80,19 @@ const params = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, credential_id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-async function requireClient(ctx: AppContext, id: string): Promise<void> {
-  if (!(await ctx.repos.clients.get(id))) throw notFound('The client does not exist', 'inexistent_client');
+async function requireClient(ctx: AppContext, id: string): Promise<Client> {
+  const client = await ctx.repos.clients.get(id);
+  if (!client) throw notFound('The client does not exist', 'inexistent_client');
+  return client;
 }
 
-export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext, audit: ClientAudit): Promise<void> {
   app.get<{ Params: { id: string } }>('/clients/:id/credentials', {
     preHandler: requireScope('read:client_credentials'),
     schema: { params, response: { 200: { type: 'array', items: credentialSchema } } },
   }, async (request) => {
     await requireClient(ctx, request.params.id);
-    return (await ctx.repos.clients.credentials(request.params.id)).map(present);
+    return (await ctx.repos.clients.allCredentials(request.params.id)).map(present);
   });
 
   app.get<{ Params: { id: string; credential_id: string } }>('/clients/:id/credentials/:credential_id', {
@@ -94,7 +100,7 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     schema: { params, response: { 200: credentialSchema } },
   }, async (request) => {
     await requireClient(ctx, request.params.id);
-    const cred = (await ctx.repos.clients.credentials(request.params.id)).find((c) => c.id === request.params.credential_id);
+    const cred = (await ctx.repos.clients.allCredentials(request.params.id)).find((c) => c.id === request.params.credential_id);
     if (!cred) throw notFound('The credential does not exist', 'inexistent_credential');
     return present(cred);
   });
@@ -103,9 +109,11 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     preHandler: requireScope('create:client_credentials'),
     schema: { params, body: credentialInputSchema, response: { 201: credentialSchema } },
   }, async (request, reply) => {
-    await requireClient(ctx, request.params.id);
+    const client = await requireClient(ctx, request.params.id);
+    if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'), request.body);
     const cred = await prepareCredential(request.body);
     await ctx.repos.clients.addCredential({ ...cred, client_id: request.params.id });
+    audit(request, { type: 'sapi', description: 'Create a client credential', statusCode: 201, body: request.body });
     return reply.status(201).send(present(cred));
   });
 
@@ -113,10 +121,12 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     preHandler: requireScope('delete:client_credentials'),
     schema: { params },
   }, async (request, reply) => {
-    await requireClient(ctx, request.params.id);
+    const client = await requireClient(ctx, request.params.id);
+    if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'));
     if (!(await ctx.repos.clients.deleteCredential(request.params.id, request.params.credential_id))) {
       throw notFound('The credential does not exist', 'inexistent_credential');
     }
+    audit(request, { type: 'sapi', description: 'Delete a client credential', statusCode: 204 });
     return reply.status(204).send();
   });
 }

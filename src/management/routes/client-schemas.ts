@@ -1,7 +1,7 @@
 /**
  * JSON schemas and the response view of /api/v2/clients (Auth0's client object; spec section 2.1).
  * The response schema is an allow-list: `client_secret_hash` has no entry, so it can never be serialized, and
- * `client_secret` appears only where a handler puts it (create, rotate-secret, a switch to a secret method).
+ * `client_secret` appears only where a handler puts it (create and rotate-secret; never PATCH).
  */
 import type { Client } from '../../storage/repositories/clients.js';
 
@@ -27,6 +27,8 @@ export const KNOWN_GRANT_TYPES = [
 export const SECRET_AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
 export const CREDENTIAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'] as const;
 export const TOKEN_EXCHANGE_TYPES = ['custom_authentication', 'on_behalf_of_token_exchange'] as const;
+/** Auth0: a client's private_key_jwt method lists at most two credentials (two, for a rotation without downtime). */
+export const MAX_ENABLED_CREDENTIALS = 2;
 
 /** Auth0's defaults when `grant_types` is omitted: machine-to-machine clients get client_credentials only. */
 export function defaultGrantTypes(appType: string, isPublic: boolean): string[] {
@@ -70,19 +72,29 @@ const refreshToken = {
   },
 } as const;
 
-const clientAuthenticationMethods = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['private_key_jwt'],
-  properties: {
-    private_key_jwt: {
-      type: 'object',
-      required: ['credentials'],
-      additionalProperties: false,
-      properties: { credentials: { type: 'array', minItems: 1, maxItems: 2, items: credentialInputSchema } },
+/** Auth0: fully defined credentials on create; on update, the ids of credentials created on the client. */
+const clientAuthenticationMethods = (forPatch: boolean) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['private_key_jwt'],
+    properties: {
+      private_key_jwt: {
+        type: 'object',
+        required: ['credentials'],
+        additionalProperties: false,
+        properties: {
+          credentials: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MAX_ENABLED_CREDENTIALS,
+            // On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
+            items: forPatch ? { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } : credentialInputSchema,
+          },
+        },
+      },
     },
-  },
-} as const;
+  }) as const;
 
 /** Properties both create and update accept; `nullable` marks the ones PATCH may clear (Auth0 `...OrNull`). */
 function properties(forPatch: boolean) {
@@ -95,7 +107,7 @@ function properties(forPatch: boolean) {
     oidc_conformant: { type: 'boolean' },
     grant_types: { type: 'array', uniqueItems: true, items: { type: 'string', enum: KNOWN_GRANT_TYPES } },
     token_endpoint_auth_method: { type: 'string', enum: SECRET_AUTH_METHODS },
-    client_authentication_methods: orNull(clientAuthenticationMethods),
+    client_authentication_methods: orNull(clientAuthenticationMethods(forPatch)),
     callbacks: stringList(100),
     allowed_origins: stringList(100),
     client_metadata: {

@@ -1,15 +1,20 @@
 /**
  * /api/v2/clients: applications (spec section 2.1), with Auth0's paths, defaults and PATCH semantics.
- * Secrets: generated here, returned only by create, rotate-secret and a PATCH that makes a secretless client
- * confidential; stored as sha256Hex (DESIGN section 5). `token_endpoint_auth_method: none` is a public client
- * with no secret; `client_authentication_methods.private_key_jwt` makes it a private_key_jwt client.
+ * Secrets: generated here and returned only by create and rotate-secret (`update:client_keys`), never by PATCH:
+ * a client PATCHed to a secret method without a secret has none until rotate-secret issues one (issue 10, H1).
+ * Stored peppered (keys/hashing.ts). `token_endpoint_auth_method: none` is a public client with no secret;
+ * `client_authentication_methods.private_key_jwt` makes it a private_key_jwt client: keys inline on create, on
+ * PATCH the ids of credentials created through /clients/{id}/credentials (`update:client_credentials`).
+ * The global client (the admin client bootstrap creates) keeps its authentication method, credentials, grant types
+ * and existence: Baton manages it at start. Every write is a `sapi` tenant log entry; a refused change to the global
+ * client is a `fapi` one.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
-import { badRequest, notFound } from '../errors.js';
+import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
-import { sha256Hex } from '../../keys/hashing.js';
+import { secretHasher } from '../../keys/hashing.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import {
@@ -30,7 +35,8 @@ interface ClientBody {
   oidc_conformant?: boolean;
   grant_types?: string[];
   token_endpoint_auth_method?: 'none' | 'client_secret_post' | 'client_secret_basic';
-  client_authentication_methods?: { private_key_jwt: { credentials: CredentialInput[] } } | null;
+  /** Inline keys on create; `{id}` items on PATCH. */
+  client_authentication_methods?: { private_key_jwt: { credentials: Array<CredentialInput | { id?: unknown }> } } | null;
   callbacks?: string[];
   allowed_origins?: string[];
   client_metadata?: Record<string, string>;
@@ -60,13 +66,79 @@ const PLAIN_FIELDS = [
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
+const BOTH_METHODS = 'token_endpoint_auth_method and client_authentication_methods cannot be set together';
+const INLINE_ON_PATCH =
+  'client_authentication_methods.private_key_jwt.credentials takes the ids of credentials created with POST /api/v2/clients/{id}/credentials; keys inline are accepted on create only';
+
 async function prepareCredentials(b: ClientBody): Promise<NewCredential[] | undefined> {
   const methods = b.client_authentication_methods;
   if (!methods) return undefined;
-  if (b.token_endpoint_auth_method !== undefined) {
-    throw badRequest('token_endpoint_auth_method and client_authentication_methods cannot be set together', 'invalid_body');
-  }
-  return Promise.all(methods.private_key_jwt.credentials.map(prepareCredential));
+  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
+  return Promise.all((methods.private_key_jwt.credentials as CredentialInput[]).map(prepareCredential));
+}
+
+/** PATCH: the credential ids to enable; each item must be exactly `{id}` (Auth0's update shape). */
+function credentialIds(b: ClientBody): string[] | undefined {
+  const methods = b.client_authentication_methods;
+  if (!methods) return undefined;
+  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
+  const items = methods.private_key_jwt.credentials;
+  if (items.some((i) => Object.keys(i).length !== 1 || typeof (i as { id?: unknown }).id !== 'string')) throw badRequest(INLINE_ON_PATCH, 'invalid_body');
+  return [...new Set(items.map((i) => (i as { id: string }).id))];
+}
+
+/**
+ * PATCH's scopes by what the body changes (Auth0): `update:clients` for the client's settings,
+ * `update:client_credentials` for client_authentication_methods. A secret never changes through PATCH.
+ */
+function patchScopes(request: FastifyRequest<{ Body: ClientBody }>): string[] {
+  const keys = Object.keys(request.body ?? {});
+  const needs: string[] = [];
+  if (keys.length === 0 || keys.some((k) => k !== 'client_authentication_methods')) needs.push('update:clients');
+  if (keys.includes('client_authentication_methods')) needs.push('update:client_credentials');
+  return needs;
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
+
+/** A tenant log entry for a Management API operation on clients (Auth0 `sapi` / `fapi`). */
+export type ClientAudit = (
+  request: FastifyRequest,
+  entry: { type: 'sapi' | 'fapi'; description: string; statusCode: number; body?: unknown },
+) => void;
+
+export function clientAudit(ctx: AppContext): ClientAudit {
+  return (request, { type, description, statusCode, body }) => {
+    const callerId = request.management?.clientId ?? null;
+    ctx.logs.write({
+      type,
+      description,
+      client_id: callerId,
+      ip: request.ip,
+      user_agent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      details: {
+        request: {
+          method: request.method,
+          path: request.url.split('?')[0],
+          channel: 'api',
+          auth: { strategy: 'jwt', credentials: { client_id: callerId } },
+          ...(body !== undefined ? { body } : {}),
+        },
+        response: { statusCode },
+      },
+    });
+  };
+}
+
+/** The refusal of a change to the global client, logged as a failed API operation. */
+export function refuseForGlobal(audit: ClientAudit, request: FastifyRequest, message: string, body?: unknown): ApiError {
+  const error = forbidden(message, 'operation_not_supported');
+  audit(request, { type: 'fapi', description: message, statusCode: 403, body });
+  return error;
+}
+
+export function globalImmutable(what: string): string {
+  return `The global client's ${what} cannot be changed through the Management API (Baton manages it at start: BATON_ADMIN_CLIENT_ID, BATON_ADMIN_CLIENT_SECRET)`;
 }
 
 /** `fields`/`include_fields` (Auth0): keep only (or drop) the listed fields. */
@@ -78,6 +150,8 @@ function selectFields(view: ClientView, fields: string | undefined, include: boo
 }
 
 export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const audit = clientAudit(ctx);
+  const hasher = secretHasher(ctx.config);
   const view = async (c: Client, secret?: string): Promise<ClientView> => {
     const ids = c.token_endpoint_auth_method === 'private_key_jwt' ? (await ctx.repos.clients.credentials(c.client_id)).map((k) => k.id) : [];
     return presentClient(c, ctx.config.tenant, ids, secret);
@@ -104,7 +178,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
       app_type: appType,
       is_first_party: b.is_first_party ?? true,
       oidc_conformant: b.oidc_conformant ?? true,
-      client_secret_hash: secret ? sha256Hex(secret) : null,
+      client_secret_hash: secret ? hasher.hash(secret) : null,
       token_endpoint_auth_method: method,
       grant_types: b.grant_types ?? defaultGrantTypes(appType, method === 'none'),
       callbacks: b.callbacks ?? [],
@@ -118,6 +192,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
       is_token_endpoint_ip_header_trusted: b.is_token_endpoint_ip_header_trusted ?? false,
       global: false,
     }, credentials ?? []);
+    audit(request, { type: 'sapi', description: 'Create a client', statusCode: 201, body: b });
     return reply.status(201).send(await view(client, secret));
   });
 
@@ -161,36 +236,51 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
   }, async (request) => selectFields(await view(await load(request.params.id)), request.query.fields, request.query.include_fields));
 
   app.patch<{ Params: { id: string }; Body: ClientBody }>('/clients/:id', {
-    preHandler: requireScope('update:clients'),
+    preHandler: async (request) => {
+      const granted = request.management?.scopes;
+      for (const scope of patchScopes(request)) {
+        if (!granted?.has(scope)) throw forbidden(`Insufficient scope; expected any of: ${scope}.`);
+      }
+    },
     schema: { params: idParams, body: patchClientBody, response: { 200: clientResponseSchema } },
   }, async (request) => {
     const current = await load(request.params.id);
     const b = request.body ?? {};
-    const credentials = await prepareCredentials(b);
+    const enable = credentialIds(b);
     const patch: ClientPatch = {};
     for (const f of PLAIN_FIELDS) if (b[f] !== undefined) (patch as Record<string, unknown>)[f] = b[f];
     if (b.jwt_configuration) patch.jwt_configuration = { ...current.jwt_configuration, ...b.jwt_configuration };
 
     let method: TokenEndpointAuthMethod = current.token_endpoint_auth_method;
-    if (credentials) method = 'private_key_jwt';
+    if (enable) method = 'private_key_jwt';
     else if (b.token_endpoint_auth_method) method = b.token_endpoint_auth_method;
     else if (b.client_authentication_methods === null && current.token_endpoint_auth_method === 'private_key_jwt') {
       throw badRequest('Removing client_authentication_methods requires a token_endpoint_auth_method in the same request', 'invalid_body');
     }
-    let secret: string | undefined;
-    if (method !== current.token_endpoint_auth_method) {
-      patch.token_endpoint_auth_method = method;
-      if (!isSecretMethod(method)) patch.client_secret_hash = null;
-      else if (!current.client_secret_hash) {
-        // Becoming confidential: the client needs a secret now, and this is the only time it is shown.
-        secret = newClientSecret();
-        patch.client_secret_hash = sha256Hex(secret);
+    if (current.global) {
+      // Values equal to the current ones are no change: a tool that sends the whole object is not refused.
+      const noMethods = b.client_authentication_methods === null && current.token_endpoint_auth_method !== 'private_key_jwt';
+      if (b.client_authentication_methods !== undefined && !noMethods) throw refuseForGlobal(audit, request, globalImmutable('client_authentication_methods'), b);
+      if (method !== current.token_endpoint_auth_method) throw refuseForGlobal(audit, request, globalImmutable('token_endpoint_auth_method'), b);
+      if (b.grant_types && !sameSet(b.grant_types, current.grant_types)) throw refuseForGlobal(audit, request, globalImmutable('grant_types'), b);
+    }
+    if (enable) {
+      const known = new Set((await ctx.repos.clients.allCredentials(current.client_id)).map((c) => c.id));
+      const unknown = enable.find((id) => !known.has(id));
+      if (unknown) {
+        throw badRequest(`The client has no credential ${unknown}: create it with POST /api/v2/clients/${current.client_id}/credentials first`, 'invalid_body');
       }
     }
-    const removeCredentials = b.client_authentication_methods === null ? [] : undefined;
-    const updated = await ctx.repos.clients.update(current.client_id, patch, credentials ?? removeCredentials);
+    if (method !== current.token_endpoint_auth_method) {
+      patch.token_endpoint_auth_method = method;
+      // Leaving the secret methods drops the secret. Coming back issues none here: PATCH never returns a secret,
+      // so `update:clients` cannot mint one (H1); POST /clients/{id}/rotate-secret (update:client_keys) does.
+      if (!isSecretMethod(method)) patch.client_secret_hash = null;
+    }
+    const updated = await ctx.repos.clients.update(current.client_id, patch, enable ?? (b.client_authentication_methods === null ? [] : undefined));
     if (!updated) throw notFound('The client does not exist', 'inexistent_client');
-    return view(updated, secret);
+    audit(request, { type: 'sapi', description: 'Update a client', statusCode: 200, body: b });
+    return view(updated);
   });
 
   app.post<{ Params: { id: string } }>('/clients/:id/rotate-secret', {
@@ -202,8 +292,9 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
       throw badRequest(`The client authenticates with ${current.token_endpoint_auth_method} and has no client secret to rotate`, 'invalid_operation');
     }
     const secret = newClientSecret();
-    const updated = await ctx.repos.clients.update(current.client_id, { client_secret_hash: sha256Hex(secret) });
+    const updated = await ctx.repos.clients.update(current.client_id, { client_secret_hash: hasher.hash(secret) });
     if (!updated) throw notFound('The client does not exist', 'inexistent_client');
+    audit(request, { type: 'sapi', description: 'Rotate a client secret', statusCode: 200 });
     return view(updated, secret);
   });
 
@@ -211,9 +302,12 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
     preHandler: requireScope('delete:clients'),
     schema: { params: idParams },
   }, async (request, reply) => {
-    if (!(await ctx.repos.clients.delete(request.params.id))) throw notFound('The client does not exist', 'inexistent_client');
+    const current = await load(request.params.id);
+    if (current.global) throw refuseForGlobal(audit, request, 'The global client cannot be deleted through the Management API');
+    if (!(await ctx.repos.clients.delete(current.client_id))) throw notFound('The client does not exist', 'inexistent_client');
+    audit(request, { type: 'sapi', description: 'Delete a client', statusCode: 204 });
     return reply.status(204).send();
   });
 
-  await clientCredentialRoutes(app, ctx);
+  await clientCredentialRoutes(app, ctx, audit);
 }

@@ -7,7 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Client, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
-import { secretMatches } from '../../keys/hashing.js';
+import { clientSecretMatches } from '../../keys/hashing.js';
 import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './private-key-jwt.js';
 import { markUnknownClient } from '../../logs/auth-failures.js';
@@ -99,7 +99,7 @@ export async function authenticateClient(ctx: AppContext, request: FastifyReques
   switch (presented.method) {
     case 'client_secret_basic':
     case 'client_secret_post':
-      if (!secretMatches(presented.secret ?? '', client.client_secret_hash)) throw fail('wrong client secret');
+      if (!(await clientSecretMatches(ctx, client, presented.secret ?? ''))) throw fail('wrong client secret');
       return client;
     case 'private_key_jwt':
       await verifyClientAssertion(ctx, client, presented.assertion!, fail);

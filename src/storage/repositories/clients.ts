@@ -39,6 +39,10 @@ export interface ClientCredential {
   created_at: string;
 }
 
+/** A credential as stored: `enabled` is 1 when client_authentication_methods lists it (Auth0: created, then enabled). */
+type StoredCredential = Omit<ClientCredential, 'client_id'>;
+const CREDENTIAL_COLUMNS = ['id', 'client_id', 'name', 'credential_type', 'alg', 'pem', 'kid', 'created_at'] as const;
+
 export type NewClient = Omit<Client, 'created_at' | 'updated_at'>;
 export type ClientPatch = Partial<Omit<Client, 'client_id' | 'created_at' | 'updated_at'>>;
 
@@ -95,7 +99,8 @@ function fromRow(r: ClientsTable): Client {
 
 export function clientsRepository(db: Db) {
   return {
-    async create(client: NewClient, credentials: Omit<ClientCredential, 'client_id'>[] = []): Promise<Client> {
+    /** Inserts a client; `credentials` (keys given inline on create) are enabled at once. */
+    async create(client: NewClient, credentials: StoredCredential[] = []): Promise<Client> {
       const now = nowIso();
       await db.transaction().execute(async (trx) => {
         await trx
@@ -103,7 +108,7 @@ export function clientsRepository(db: Db) {
           .values({ ...(toRow(client) as ClientsTable), created_at: now, updated_at: now })
           .execute();
         for (const cred of credentials) {
-          await trx.insertInto('client_credentials').values({ ...cred, client_id: client.client_id }).execute();
+          await trx.insertInto('client_credentials').values({ ...cred, client_id: client.client_id, enabled: 1 }).execute();
         }
       });
       return { ...client, created_at: now, updated_at: now };
@@ -124,22 +129,24 @@ export function clientsRepository(db: Db) {
       return { clients: rows.map(fromRow), total: Number(total.n) };
     },
     /**
-     * Partial update. `credentials`, when given, replaces the client's private_key_jwt keys in the same
-     * transaction (an empty array removes them all).
+     * Partial update. `enabledCredentials`, when given, is the set of the client's credential ids its
+     * private_key_jwt method uses from now on, in the same transaction (others stay stored, disabled; an empty
+     * array disables them all).
      */
-    async update(
-      clientId: string,
-      patch: ClientPatch,
-      credentials?: Omit<ClientCredential, 'client_id'>[],
-    ): Promise<Client | undefined> {
+    async update(clientId: string, patch: ClientPatch, enabledCredentials?: string[]): Promise<Client | undefined> {
       const set = { ...toRow(patch), updated_at: nowIso() };
       const updated = await db.transaction().execute(async (trx) => {
         const r = await trx.updateTable('clients').set(set).where('client_id', '=', clientId).executeTakeFirst();
         if (Number(r.numUpdatedRows) === 0) return false;
-        if (credentials) {
-          await trx.deleteFrom('client_credentials').where('client_id', '=', clientId).execute();
-          for (const cred of credentials) {
-            await trx.insertInto('client_credentials').values({ ...cred, client_id: clientId }).execute();
+        if (enabledCredentials) {
+          await trx.updateTable('client_credentials').set({ enabled: 0 }).where('client_id', '=', clientId).execute();
+          if (enabledCredentials.length) {
+            await trx
+              .updateTable('client_credentials')
+              .set({ enabled: 1 })
+              .where('client_id', '=', clientId)
+              .where('id', 'in', enabledCredentials)
+              .execute();
           }
         }
         return true;
@@ -154,11 +161,30 @@ export function clientsRepository(db: Db) {
         return Number(r.numDeletedRows) > 0;
       });
     },
+    /** The credentials client authentication uses: the enabled ones. */
     async credentials(clientId: string): Promise<ClientCredential[]> {
-      return db.selectFrom('client_credentials').selectAll().where('client_id', '=', clientId).orderBy('created_at').execute();
+      return db
+        .selectFrom('client_credentials')
+        .select(CREDENTIAL_COLUMNS)
+        .where('client_id', '=', clientId)
+        .where('enabled', '=', 1)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
     },
-    async addCredential(cred: ClientCredentialsTable): Promise<void> {
-      await db.insertInto('client_credentials').values(cred).execute();
+    /** Every credential of the client, enabled or not (/clients/{id}/credentials). */
+    async allCredentials(clientId: string): Promise<ClientCredential[]> {
+      return db
+        .selectFrom('client_credentials')
+        .select(CREDENTIAL_COLUMNS)
+        .where('client_id', '=', clientId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+    },
+    /** Stores a credential created through /clients/{id}/credentials: not enabled until the client lists it. */
+    async addCredential(cred: Omit<ClientCredentialsTable, 'enabled'>): Promise<void> {
+      await db.insertInto('client_credentials').values({ ...cred, enabled: 0 }).execute();
     },
     async deleteCredential(clientId: string, id: string): Promise<boolean> {
       const r = await db
@@ -167,6 +193,26 @@ export function clientsRepository(db: Db) {
         .where('id', '=', id)
         .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
+    },
+    /** Replaces a client's secret hash only if the row still holds `from` (a concurrent rotation wins). */
+    async replaceSecretHash(clientId: string, from: string, to: string): Promise<boolean> {
+      const r = await db
+        .updateTable('clients')
+        .set({ client_secret_hash: to })
+        .where('client_id', '=', clientId)
+        .where('client_secret_hash', '=', from)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Rewrites every stored secret hash `upgrade` maps to a new form (legacy hashes, at bootstrap); returns how many. */
+    async upgradeSecretHashes(upgrade: (stored: string) => string | undefined): Promise<number> {
+      const rows = await db.selectFrom('clients').select(['client_id', 'client_secret_hash']).where('client_secret_hash', 'is not', null).execute();
+      let n = 0;
+      for (const row of rows) {
+        const to = upgrade(row.client_secret_hash!);
+        if (to && (await this.replaceSecretHash(row.client_id, row.client_secret_hash!, to))) n++;
+      }
+      return n;
     },
     async count(): Promise<number> {
       const r = await db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
