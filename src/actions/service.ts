@@ -153,15 +153,21 @@ async function compileOrThrow(ctx: AppContext, code: string, trigger: TriggerId)
 // ---------------------------------------------------------------------------------------------------------------
 // Secrets
 
-async function sealSecrets(ctx: AppContext, secrets: StoredSecret[]): Promise<{ secrets_enc: string; secret_names: SecretName[] }> {
+/**
+ * Sealed for the Action's id (L5): its versions copy the blob, so a version opens it with the same binding, and a
+ * blob copied into another Action does not open. Every write reseals, so a blob sealed before L5 is bound then.
+ */
+const secretsContext = (actionId: string) => ({ purpose: 'action-secrets', id: actionId }) as const;
+
+async function sealSecrets(ctx: AppContext, actionId: string, secrets: StoredSecret[]): Promise<{ secrets_enc: string; secret_names: SecretName[] }> {
   return {
-    secrets_enc: await ctx.sealer.seal(JSON.stringify(secrets)),
+    secrets_enc: await ctx.sealer.seal(JSON.stringify(secrets), secretsContext(actionId)),
     secret_names: secrets.map((s) => ({ name: s.name, updated_at: s.updated_at })),
   };
 }
 
-async function openSecrets(ctx: AppContext, sealed: string): Promise<StoredSecret[]> {
-  return JSON.parse(await ctx.sealer.open(sealed)) as StoredSecret[];
+async function openSecrets(ctx: AppContext, actionId: string, sealed: string): Promise<StoredSecret[]> {
+  return JSON.parse(await ctx.sealer.open(sealed, secretsContext(actionId))) as StoredSecret[];
 }
 
 const secretsRecord = (secrets: StoredSecret[]): Record<string, string> => Object.fromEntries(secrets.map((s) => [s.name, s.value]));
@@ -204,11 +210,12 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   }
   await compileOrThrow(ctx, code, trigger.id);
   const now = nowIso();
-  const sealed = await sealSecrets(ctx, secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })));
+  const id = randomUUID();
+  const sealed = await sealSecrets(ctx, id, secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })));
   let action: ActionRecord;
   try {
     action = await ctx.repos.actions.create({
-      id: randomUUID(),
+      id,
       name: input.name,
       trigger_id: trigger.id,
       trigger_version: trigger.version,
@@ -255,7 +262,7 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
   if (input.runtime !== undefined) patch.runtime = input.runtime;
   if (input.dependencies !== undefined) patch.dependencies = input.dependencies;
   if (input.secrets !== undefined) {
-    Object.assign(patch, await sealSecrets(ctx, mergeSecrets(await openSecrets(ctx, action.secrets_enc), input.secrets)));
+    Object.assign(patch, await sealSecrets(ctx, action.id, mergeSecrets(await openSecrets(ctx, action.id, action.secrets_enc), input.secrets)));
   }
   try {
     const updated = await ctx.repos.actions.update(id, patch);
@@ -400,7 +407,7 @@ function runError(r: RunResult): TestRunPayload['error'] {
  */
 export async function testAction(ctx: AppContext, id: string, event: Record<string, unknown>): Promise<TestRunPayload> {
   const action = await getAction(ctx, id);
-  const secrets = secretsRecord(await openSecrets(ctx, action.secrets_enc));
+  const secrets = secretsRecord(await openSecrets(ctx, action.id, action.secrets_enc));
   const codeHash = createHash('sha256').update(action.code).digest('base64url');
   // The Action's own secrets win over any `secrets` in the given event, as in a real run.
   const result = await ctx.actions.run({
@@ -446,7 +453,7 @@ async function loadVersion(ctx: AppContext, pointer: { actionId: string; name: s
     name: pointer.name,
     versionId: version.id,
     code: version.code,
-    secrets: secretsRecord(await openSecrets(ctx, version.secrets_enc)),
+    secrets: secretsRecord(await openSecrets(ctx, pointer.actionId, version.secrets_enc)),
     trigger: pointer.trigger,
   };
   cache.set(version.id, deployed);

@@ -61,7 +61,11 @@ export class KeySet {
     const current = new Map<SigningAlg, ActiveKey>();
     for (const row of rows) {
       if (row.status !== 'current' || !isSigningAlg(row.alg) || current.has(row.alg)) continue;
-      const privateJwk = JSON.parse(await this.sealer.open(row.private_jwk_enc)) as JWK;
+      const context = { purpose: 'signing-key', id: row.kid } as const;
+      const plaintext = await this.sealer.open(row.private_jwk_enc, context);
+      // Sealed before L5 (no binding to its row): bound from now on.
+      if (this.sealer.isLegacy(row.private_jwk_enc)) await this.repo.reseal(row.kid, row.private_jwk_enc, await this.sealer.seal(plaintext, context));
+      const privateJwk = JSON.parse(plaintext) as JWK;
       const privateKey = (await importJWK(privateJwk, row.alg)) as CryptoKey;
       current.set(row.alg, { kid: row.kid, alg: row.alg, privateKey, privateJwk });
     }
@@ -133,7 +137,7 @@ export class KeySet {
     return {
       kid,
       alg,
-      private_jwk_enc: await this.sealer.seal(JSON.stringify({ ...privateJwk, kid, alg })),
+      private_jwk_enc: await this.sealer.seal(JSON.stringify({ ...privateJwk, kid, alg }), { purpose: 'signing-key', id: kid }),
       public_jwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
       status: 'current',
       created_at: nowIso(),

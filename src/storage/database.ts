@@ -2,13 +2,13 @@
  * Opens the database: SQLite (better-sqlite3, WAL) in the data dir by default, PostgreSQL when a URL is given.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
+import { ensurePrivateDir, ensurePrivateFile, restrictFile } from './file-modes.js';
 
 export type Db = Kysely<Database>;
 export type DialectName = 'sqlite' | 'postgres';
@@ -60,7 +60,13 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
   }
   const file = opts.sqliteFile ?? ':memory:';
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sidecars = [`${file}-wal`, `${file}-shm`];
+  if (file !== ':memory:') {
+    // Owner-only (L5). SQLite creates -wal and -shm with the database file's mode, so the file is made 0600 first.
+    ensurePrivateDir(path.dirname(file));
+    ensurePrivateFile(file);
+    for (const f of sidecars) restrictFile(f);
+  }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -71,6 +77,7 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
   const checkpointer = onDisk ? startCheckpointer(file) : undefined;
   const reader = onDisk ? new SQLite(file, { readonly: true }) : undefined;
   reader?.pragma('busy_timeout = 5000');
+  if (onDisk) for (const f of sidecars) restrictFile(f);
   const readStatements = reader && withStatementCache(reader);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({

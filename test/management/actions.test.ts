@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
       const versions = await t.ctx.storage.db.selectFrom('action_versions').selectAll().where('action_id', '=', id).execute();
       assert.equal(versions.length, 1);
       assert.ok(!JSON.stringify(versions).includes('plaintext-api-key-123'));
-      assert.equal(JSON.parse(await t.ctx.sealer.open(row.secrets_enc))[0].value, 'plaintext-api-key-123');
+      assert.equal(JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id }))[0].value, 'plaintext-api-key-123');
       for (const path of [`/actions/actions/${id}`, '/actions/actions', `/actions/actions/${id}/versions`, `/actions/actions/${id}/versions/${versions[0]!.id}`]) {
         const r = await t.api('GET', path);
         assert.equal(r.statusCode, 200, path);
@@ -112,7 +112,7 @@ for (const dialect of DIALECTS) {
       assert.equal(patched.deployed_version.number, 1);
       assert.equal(patched.deployed_version.code, CODE, 'the deployed version is immutable');
       const row = await t.ctx.storage.db.selectFrom('actions').select('secrets_enc').where('id', '=', a.id).executeTakeFirstOrThrow();
-      assert.deepEqual(JSON.parse(await t.ctx.sealer.open(row.secrets_enc)).map((s: { name: string; value: string }) => [s.name, s.value]), [['SUFFIX', 'one'], ['NEW', 'n']]);
+      assert.deepEqual(JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id: a.id })).map((s: { name: string; value: string }) => [s.name, s.value]), [['SUFFIX', 'one'], ['NEW', 'n']]);
 
       const v2 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
       assert.equal(v2.number, 2);

@@ -84,7 +84,7 @@ async function present(ctx: AppContext, c: Connection): Promise<Record<string, u
     name: c.name,
     ...(c.display_name !== null ? { display_name: c.display_name } : {}),
     strategy: c.strategy,
-    options: await openOptions(ctx.sealer, c.options),
+    options: await openOptions(ctx.sealer, c.id, c.options),
     enabled_clients: c.enabled_clients,
     realms: [c.name],
     is_domain_connection: false,
@@ -117,12 +117,13 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     await checkClients(ctx, b.enabled_clients);
     if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
     try {
+      const id = newConnectionId();
       const c = await ctx.repos.connections.create({
-        id: newConnectionId(),
+        id,
         name: b.name,
         strategy: b.strategy,
         display_name: b.display_name ?? null,
-        options: await sealOptions(ctx.sealer, b.options ?? {}),
+        options: await sealOptions(ctx.sealer, id, b.options ?? {}),
         enabled_clients: b.enabled_clients ?? [],
         metadata: b.metadata ?? {},
       });
@@ -181,7 +182,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     const b = request.body ?? {};
     await checkClients(ctx, b.enabled_clients);
     // Auth0 replaces `options` and `metadata` as a whole.
-    const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, b.options) } : b;
+    const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, request.params.id, b.options) } : b;
     const updated = await ctx.repos.connections.update(request.params.id, patch);
     if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
     return present(ctx, updated);

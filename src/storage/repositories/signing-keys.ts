@@ -30,6 +30,10 @@ export function signingKeysRepository(db: Db) {
         return true;
       });
     },
+    /** Replaces a sealed private key by its resealed form, only if the row still holds `sealed` (L5 upgrade). */
+    async reseal(kid: string, sealed: string, resealed: string): Promise<void> {
+      await db.updateTable('signing_keys').set({ private_jwk_enc: resealed }).where('kid', '=', kid).where('private_jwk_enc', '=', sealed).execute();
+    },
     async revoke(kid: string, at: string): Promise<boolean> {
       const r = await db
         .updateTable('signing_keys')
