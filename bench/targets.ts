@@ -10,7 +10,7 @@ import { spawnChild, waitForHttp, waitForOutput, freePort, type Child } from './
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ADMIN_ID = 'bench-admin';
-export const ADMIN_SECRET = 'bench-admin-secret-0123456789abcdef';
+export const ADMIN_SECRET = 'bench-admin-eRdxJfuejDvcu0wz4-s2eoNg2DQsR6LcFQoN0qysTTo';
 export const SECRET_KEY = 'bench-master-key-0123456789abcdef0123456789';
 
 export interface Target {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import { adminSecretWeakness } from '../keys/hashing.js';
 import ipaddr from 'ipaddr.js';
 import { DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCHES_PER_RUN, DEFAULT_TIMERS_PER_RUN } from '../actions/runtime/egress-run.js';
 import { DEFAULT_EGRESS_SOCKETS_PER_ORIGIN, DEFAULT_EGRESS_SOCKETS_TOTAL } from '../actions/runtime/egress.js';
@@ -55,7 +56,14 @@ export const envSchema = z.object({
     .optional()
     .describe('master key that encrypts signing keys and Action secrets at rest'),
   BATON_ADMIN_CLIENT_ID: z.string().min(1).max(64).optional().describe('Management API client created at start'),
-  BATON_ADMIN_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  BATON_ADMIN_CLIENT_SECRET: z
+    .string()
+    .superRefine((v, c) => {
+      const weakness = adminSecretWeakness(v);
+      if (weakness) c.addIssue({ code: 'custom', message: weakness });
+    })
+    .optional()
+    .describe('secret of that client: at least 256 bits of estimated entropy (keys/hashing.ts)'),
   BATON_TENANT: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes').default('baton'),
   BATON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BATON_ACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(20_000).describe('wall-clock limit of one Action run'),

@@ -14,7 +14,8 @@ import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 
 export const ADMIN_ID = 'test-admin-client';
-export const ADMIN_SECRET = 'test-admin-secret-0123456789abcdef';
+/** 256 random bits after the prefix: an operator-chosen admin secret must carry at least 256 estimated bits (L2). */
+export const ADMIN_SECRET = 'test-admin-Tp2V0SY1ipE4MHPOgbotRsGjqOalE-gREiEKIuImxNE';
 export const ISSUER = 'http://localhost:3000/';
 
 /** `sqlite-file`: SQLite in a temporary file, where hot reads use the second, read-only connection (database.ts). */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const CHILD_ADMIN_ID = 'child-admin-client';
-export const CHILD_ADMIN_SECRET = 'child-admin-secret-0123456789abcdef0123456789';
+export const CHILD_ADMIN_SECRET = 'child-admin-NHLKVyPiXYeodeakEkZ-Jo_HBkGcR_cAHgOMdaxGAtg';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { startTestApp, ISSUER, type TestApp } from '../helpers/app.js';
+import { startTestApp, ISSUER, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 before(async () => {
@@ -67,7 +67,7 @@ test('a client_credentials token verifies with jose against the JWKS, and surviv
   await jwtVerify(token, createLocalJWKSet(after), { issuer: ISSUER });
 
   const fresh = await t.form('/oauth/token', {
-    grant_type: 'client_credentials', client_id: 'test-admin-client', client_secret: 'test-admin-secret-0123456789abcdef', audience: t.ctx.managementAudience,
+    grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: ADMIN_SECRET, audience: t.ctx.managementAudience,
   });
   assert.equal(decodeProtectedHeader(fresh.json().access_token).kid, newKid);
 
