@@ -89,6 +89,8 @@ export async function startBaton(o: BatonOptions): Promise<Target & { port: numb
     BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
     BATON_LOG_LEVEL: 'warn',
     BATON_SECRET_KEY: SECRET_KEY,
+    // The bench's IdP (JWKS, introspection) listens on loopback: Action fetch reaches it only by the operator's opt-in.
+    BATON_ACTION_EGRESS_ALLOW_PRIVATE: 'true',
   };
   if (o.databaseUrl) env.BATON_DATABASE_URL = o.databaseUrl;
   if (o.redisUrl) env.BATON_REDIS_URL = o.redisUrl;
