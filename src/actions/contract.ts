@@ -43,7 +43,12 @@ export type RunResult =
   | { kind: 'timeout'; limit: 'cpu' | 'wall'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   | { kind: 'memory'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   /** An `api` call broke a rule (bad arguments); `rule` names it. */
-  | { kind: 'invalid_command'; command: string; rule: string; message: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number };
+  | { kind: 'invalid_command'; command: string; rule: string; message: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
+  /**
+   * The run never started: it waited for a sandbox worker past the queue deadline (`queuedMs`, runtime/pool.ts).
+   * Not the Action's fault: the caller answers 503 with `Retry-After: retryAfterS`.
+   */
+  | { kind: 'unavailable'; reason: 'queue_timeout'; queuedMs: number; retryAfterS: number; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number };
 
 export interface CompileError {
   message: string;
@@ -63,6 +68,8 @@ export interface RunRequest {
   limits?: Partial<RunLimits>;
   /** A test run (POST /actions/actions/{id}/test): `api.cache` is a scratch namespace production runs never see. */
   testRun?: boolean;
+  /** The client the run is for: one client's runs share a concurrency cap (runtime/pool.ts). Absent: no client cap. */
+  clientId?: string;
 }
 
 export interface ActionExecutor {

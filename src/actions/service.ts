@@ -398,6 +398,8 @@ function runError(r: RunResult): TestRunPayload['error'] {
       return { name: 'MemoryError', message: 'The action exceeded its memory limit.' };
     case 'invalid_command':
       return { name: 'InvalidCommandError', message: `${r.command}: ${r.message}`, rule: r.rule };
+    case 'unavailable':
+      return { name: 'UnavailableError', message: 'The action did not start: the sandbox was busy.' };
   }
 }
 

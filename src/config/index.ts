@@ -8,6 +8,7 @@ import { adminSecretWeakness } from '../keys/hashing.js';
 import ipaddr from 'ipaddr.js';
 import { DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCHES_PER_RUN, DEFAULT_TIMERS_PER_RUN } from '../actions/runtime/egress-run.js';
 import { DEFAULT_EGRESS_SOCKETS_PER_ORIGIN, DEFAULT_EGRESS_SOCKETS_TOTAL } from '../actions/runtime/egress.js';
+import { DEFAULT_QUEUE_TIMEOUT_MS } from '../actions/runtime/pool.js';
 import { LOG_MAX_ENTRY_BYTES, LOG_MAX_ROWS, LOG_MAX_STRING_LENGTH, LOG_RETENTION_DAYS } from '../logs/limits.js';
 
 const boolish = z
@@ -73,6 +74,9 @@ export const envSchema = z.object({
   BATON_ACTION_FETCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
+  BATON_ACTION_CONCURRENCY_PER_ACTION: z.coerce.number().int().min(1).max(64).optional().describe('workers one Action version may hold at once (default: all but one)'),
+  BATON_ACTION_CONCURRENCY_PER_CLIENT: z.coerce.number().int().min(1).max(64).optional().describe("workers one client's Action runs may hold at once (default: all but one)"),
+  BATON_ACTION_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(DEFAULT_QUEUE_TIMEOUT_MS).describe('how long a run may wait for a worker before the request gets 503'),
   BATON_ACTION_MAX_COMMANDS: z.coerce.number().int().min(16).max(100_000).default(256).describe('api commands one Action run may record'),
   BATON_ACTION_MAX_COMMAND_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(262_144).describe('bytes: serialized api commands one Action run may record'),
   BATON_AUTH_BODY_LIMIT: z.coerce.number().int().min(4096).max(1_048_576).default(65_536).describe('bytes: body limit of every Authentication API request'),
@@ -130,6 +134,11 @@ export interface Config {
     egressAllow: string[] | undefined;
     /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
     workers?: number;
+    /** Workers one Action version / one client may hold at once (runtime/pool.ts); unset: all but one. */
+    concurrencyPerAction?: number;
+    concurrencyPerClient?: number;
+    /** How long a run may wait for a worker before it is refused (runtime/pool.ts DEFAULT_QUEUE_TIMEOUT_MS). */
+    queueTimeoutMs?: number;
     /** Budget of api commands one run may record, and their serialized bytes (actions/triggers/limits.ts). */
     maxCommands?: number;
     maxCommandBytes?: number;
@@ -224,6 +233,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
       workers: e.BATON_ACTION_WORKERS,
+      concurrencyPerAction: e.BATON_ACTION_CONCURRENCY_PER_ACTION,
+      concurrencyPerClient: e.BATON_ACTION_CONCURRENCY_PER_CLIENT,
+      queueTimeoutMs: e.BATON_ACTION_QUEUE_TIMEOUT_MS,
       maxCommands: e.BATON_ACTION_MAX_COMMANDS,
       maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
     },

@@ -19,7 +19,11 @@
  *   host calls (`fetch`, jose, timers); a stack limit on the QuickJS runtime; a memory limit (QuickJS's own limit
  *   undercounts in this build, so the WASM heap's growth during the run is checked too, and each worker's
  *   WebAssembly.Memory has a hard maximum: see sandbox.ts). A runtime that hit a limit is discarded. Behind them, the pool terminates a worker that does not answer by the wall-clock limit
- *   plus a grace period, so even a stuck host call fails only its own run.
+ *   plus a grace period, so even a stuck host call fails only its own run; each worker's V8 heap has its own
+ *   old-generation limit (workerHeapMb), so host-side data of a run cannot grow the process, only end its worker.
+ * - Sharing the workers (runtime/pool.ts): runs queue per Action version and client, served round-robin; one
+ *   version and one client hold at most all workers but one; a run that waits past the queue deadline is refused
+ *   (`unavailable`, answered 503 with Retry-After) without running. A slow or hostile Action delays its own runs.
  * - Isolation: each Action version has its own QuickJS runtime and context; runs of one version share module
  *   state (as on Auth0) but never see another version's. `event.secrets` is the only place secrets go; they are
  *   not logged, not kept after the run except in the guest heap of that version's own context.
@@ -37,7 +41,7 @@ import { TRIGGERS, type ActionExecutor, type CompileError, type RunLimits, type 
 import { MemoryCacheStore } from '../cache/memory-store.js';
 import type { ActionCacheStore, CacheEntry } from '../cache/types.js';
 import type { SandboxRunOutput } from './sandbox.js';
-import { WorkerPool } from './pool.js';
+import { DEFAULT_QUEUE_TIMEOUT_MS, queueRetryAfterS, WorkerPool } from './pool.js';
 import { findRequires, isProvidedModule } from './require-scan.js';
 
 /** Spec section 5.1: Action source at most 100 kB. */
@@ -45,6 +49,22 @@ export const MAX_CODE_BYTES = 100 * 1024;
 export const DEFAULT_STACK_BYTES = 512 * 1024;
 /** Module top-level code at compile time gets this much (it runs again, for real, on first use). */
 const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
+
+/**
+ * V8 heap a sandbox worker needs besides its runs' data: its code (the QuickJS glue, jose, the sandbox), about 8 MB
+ * at rest, with room for fetch buffers and garbage. The QuickJS heap itself is WASM memory, outside V8's heap.
+ */
+export const WORKER_HEAP_OVERHEAD_MB = 64;
+
+/**
+ * Each worker's V8 old-generation limit: the overhead plus the run's memory limit, since what a run hands across
+ * (its event, fetch bodies, recorded commands, the result) is copied out of a guest heap of at most that size and
+ * the host's budgets keep it far below (triggers/limits.ts). A worker that reaches it dies alone; the pool
+ * replaces it and only its run fails (as `memory`).
+ */
+export function workerHeapMb(memoryMb: number): number {
+  return WORKER_HEAP_OVERHEAD_MB + memoryMb;
+}
 
 export interface ActionExecutorOptions {
   /** `api.cache` backing store; defaults to an in-process store. */
@@ -92,7 +112,13 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       ...(options.resolveHosts ? { resolveHosts: options.resolveHosts } : {}),
     },
     moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
+    heapMb: workerHeapMb(config.memoryMb),
+  }, {
+    // Issue 10 M1: one Action version, or one client, holds at most all workers but one (all of a 1-worker pool).
+    perAction: config.concurrencyPerAction ?? Math.max(1, size - 1),
+    perClient: config.concurrencyPerClient ?? Math.max(1, size - 1),
   });
+  const queueTimeoutMs = config.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
   const defaults: RunLimits = {
     wallMs: config.timeoutMs,
     cpuMs: config.cpuMs,
@@ -132,9 +158,14 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       const r = await pool.submit(
         { type: 'run', input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot } },
         limits.wallMs,
+        { client: req.clientId, queueTimeoutMs },
       );
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (r.failure === 'queue_timeout') {
+        return { kind: 'unavailable', reason: 'queue_timeout', queuedMs: queueTimeoutMs, retryAfterS: queueRetryAfterS(queueTimeoutMs), commands: [], logs: [], durationMs };
+      }
       if (r.failure === 'unresponsive') return { kind: 'timeout', limit: 'wall', commands: [], logs: [], durationMs };
+      if (r.failure === 'memory') return { kind: 'memory', commands: [], logs: [], durationMs };
       if (r.failure) return { kind: 'thrown', name: 'Error', message: 'the Action runtime failed', commands: [], logs: [], durationMs };
       const out = r.output as SandboxRunOutput;
       if (out.cacheOps.length) await cache.apply(namespace, out.cacheOps).catch(() => undefined);

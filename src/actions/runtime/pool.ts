@@ -1,26 +1,76 @@
 /**
- * A small pool of sandbox workers with a FIFO queue. A worker runs one job at a time; the pool hands it at most
- * `PIPELINE` jobs, so the next one is already waiting in the worker when the current one ends: the worker does not
- * sit idle until this (busy) thread has read the last answer. A worker whose running job is not answered by its
- * wall-clock limit plus a grace period, or that dies, is terminated and replaced; the running job fails, the jobs
- * waiting behind it go back to the front of the queue.
+ * A small pool of sandbox workers and the scheduler in front of it (docs/actions-sandbox.md, "Scheduling").
+ *
+ * Fair queuing (issue 10 M1). Runs wait in one queue per Action version, split by client. A free worker takes the
+ * next run round-robin across the versions with runs waiting, and across clients within a version: never first
+ * come, first served, so a burst of one Action's runs does not stand in front of every other Action's.
+ *
+ * Caps. A version holds at most `perAction` workers and a client at most `perClient` (the executor puts both below
+ * the pool size), so a slow Action, or a client hammering several, always leaves workers to the others. A run with a
+ * queue deadline that has not started by then is refused (`queue_timeout`) and never runs.
+ *
+ * Pipelining. A worker runs one job at a time; the pool may hand it a second job of the same version, so the next
+ * one is already waiting in the worker when the current one ends: the worker does not sit idle until this (busy)
+ * thread has read the last answer. It does so only while no other version has a run waiting that it could start
+ * (that run's turn would be taken), so every job in a worker belongs to one version; a handed job whose queue
+ * deadline passes before it starts is withdrawn (the worker answers it `cancelled` without running it).
+ *
+ * Failures. A worker whose running job is not answered by its wall-clock limit plus a grace period, or that dies
+ * (of its heap limit, say), is terminated and replaced; the running job fails, the jobs waiting behind it go back
+ * to the front of their queues.
  */
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FetchPolicy } from './fetch.js';
-import type { WorkerRequest } from './worker.js';
+import type { WorkerCancel, WorkerRequest } from './worker.js';
 
 type JobBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export type PoolFailure = 'unresponsive' | 'crashed' | 'memory' | 'queue_timeout';
+export interface PoolResult {
+  output?: unknown;
+  failure?: PoolFailure;
+}
+
+export interface SubmitOptions {
+  /** The client the run is for: runs of one client share the `perClient` cap. Absent: no client cap. */
+  client?: string | undefined;
+  /** How long the job may wait for a worker before it is refused; absent: as long as it takes. */
+  queueTimeoutMs?: number | undefined;
+}
+
+/** Workers one Action version, and one client, may hold at once; at most (and by default) the pool size. */
+export interface Scheduling {
+  perAction?: number | undefined;
+  perClient?: number | undefined;
+}
+
+/** How long a run may wait for a worker by default (BATON_ACTION_QUEUE_TIMEOUT_MS). */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 5000;
+
+/** Seconds a client is told to wait after a queue timeout (`Retry-After`): the queue deadline, rounded up. */
+export function queueRetryAfterS(queueTimeoutMs: number): number {
+  return Math.max(1, Math.ceil(queueTimeoutMs / 1000));
+}
 
 interface Job {
   id: number;
   body: JobBody;
-  deadlineMs: number;
-  resolve(v: { output?: unknown; failure?: 'unresponsive' | 'crashed' }): void;
+  wallMs: number;
+  /** Scheduling key: the trigger and version (the sandbox's cache key), or `compile`. */
+  action: string;
+  client: string | undefined;
+  resolve(v: PoolResult): void;
+  settled: boolean;
+  /** The queue deadline, armed until the job starts. */
+  expiry: NodeJS.Timeout | null;
+  /** Refused at its deadline after it was handed to a worker: the worker's answer is dropped. */
+  withdrawn: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  /** Jobs handed to the worker, in order; the first is running. */
+  /** Jobs handed to the worker, in order, all of one version; the first is running. */
   jobs: Job[];
   /** Backstop for the running job. */
   timer: NodeJS.Timeout | null;
@@ -34,50 +84,93 @@ export interface WorkerInit {
   policy: FetchPolicy;
   /** Hard maximum of each worker's WASM memory (sandbox.ts explains why). */
   moduleMemoryBytes: number;
+  /** Each worker's V8 old-generation limit (`resourceLimits.maxOldGenerationSizeMb`); index.ts sizes it. */
+  heapMb: number;
 }
 
 /**
  * A worker's own V8 heap holds little: the QuickJS heap lives in WASM memory (outside it) and each run's garbage is
  * short-lived. A small young generation keeps every worker's resident memory down (about 20 MB less each than
- * V8's default) at the price of more, cheaper scavenges.
+ * V8's default) at the price of more, cheaper scavenges. The old generation has an explicit limit (WorkerInit.heapMb):
+ * a worker that reaches it dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of growing toward the process's limit.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+const YOUNG_GENERATION_MB = 4;
+
+let heapFlagCleared = false;
+/**
+ * `--max-old-space-size` (which `npm start` and the CLI's shebang pass) is a process-wide V8 flag, and V8 lets it
+ * override every worker's own `maxOldGenerationSizeMb`: each worker would get the main thread's limit. The main
+ * isolate's heap was sized when it was created, so clearing the flag now leaves the main thread's limit as it is
+ * and lets the workers' own limits apply (tested in pool.test.ts, with and without the flag).
+ */
+function clearProcessHeapFlag(): void {
+  if (heapFlagCleared) return;
+  heapFlagCleared = true;
+  v8.setFlagsFromString('--max-old-space-size=0');
+}
 
 function spawn(init: WorkerInit): Worker {
+  clearProcessHeapFlag();
+  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: init.heapMb };
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Tests and `tsx` runs: workers do not inherit tsx's loader hooks, so register them first.
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', here).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: init, resourceLimits: WORKER_LIMITS });
+    return new Worker(boot, { eval: true, workerData: init, resourceLimits });
   }
-  return new Worker(new URL('./worker.js', here), { workerData: init, resourceLimits: WORKER_LIMITS });
+  return new Worker(new URL('./worker.js', here), { workerData: init, resourceLimits });
 }
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
+  /** Waiting jobs: version → client → FIFO. Map order is the round-robin order: a served key moves to the back. */
+  private readonly waiting = new Map<string, Map<string, Job[]>>();
+  private waitingCount = 0;
+  private readonly perAction: number;
+  private readonly perClient: number;
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly size: number, private readonly init: WorkerInit) {
+  constructor(private readonly size: number, private readonly init: WorkerInit, scheduling: Scheduling = {}) {
+    const cap = (n: number | undefined) => Math.max(1, Math.min(size, n ?? size));
+    this.perAction = cap(scheduling.perAction);
+    this.perClient = cap(scheduling.perClient);
     for (let i = 0; i < size; i++) this.slots.push(this.newSlot());
   }
 
-  submit(body: JobBody, deadlineMs: number): Promise<{ output?: unknown; failure?: 'unresponsive' | 'crashed' }> {
+  /** Queues a job; `wallMs` is its wall-clock limit (the backstop's base). Never rejects. */
+  submit(body: JobBody, wallMs: number, opts: SubmitOptions = {}): Promise<PoolResult> {
     if (this.closed) return Promise.resolve({ failure: 'crashed' });
     return new Promise((resolve) => {
-      this.queue.push({ id: ++this.seq, body, deadlineMs, resolve });
+      const job: Job = {
+        id: ++this.seq,
+        body,
+        wallMs,
+        action: body.type === 'run' ? `${body.input.trigger}:${body.input.versionId}` : 'compile',
+        client: opts.client,
+        resolve,
+        settled: false,
+        expiry: null,
+        withdrawn: false,
+      };
+      if (opts.queueTimeoutMs !== undefined) {
+        job.expiry = setTimeout(() => this.expire(job), opts.queueTimeoutMs);
+        job.expiry.unref();
+      }
+      this.enqueue(job, false);
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ failure: 'crashed' });
+    for (const byClient of this.waiting.values()) for (const jobs of byClient.values()) for (const job of jobs) settle(job, { failure: 'crashed' });
+    this.waiting.clear();
+    this.waitingCount = 0;
     await Promise.all(this.slots.map((s) => {
-      for (const job of s.jobs.splice(0)) job.resolve({ failure: 'crashed' });
+      for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
       if (s.timer) clearTimeout(s.timer);
       return s.worker.terminate();
     }));
@@ -86,24 +179,25 @@ export class WorkerPool {
   private newSlot(): Slot {
     const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null };
     slot.worker.unref();
-    slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string }) => {
+    slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean }) => {
       const job = slot.jobs[0];
       if (!job || job.id !== msg.id) return;
       slot.jobs.shift();
       this.armHead(slot);
-      job.resolve(msg.crash !== undefined ? { failure: 'crashed' } : { output: msg.output });
+      // A withdrawn job was answered already; if it started before the withdrawal arrived, its result is dropped.
+      if (!job.withdrawn) settle(job, msg.crash !== undefined || msg.cancelled ? { failure: 'crashed' } : { output: msg.output });
       this.dispatch();
     });
-    const onDeath = () => {
-      if (this.closed) return;
-      this.replace(slot, 'crashed');
-    };
-    slot.worker.on('error', onDeath);
-    slot.worker.on('exit', onDeath);
+    slot.worker.on('error', (err: Error & { code?: string }) => {
+      if (!this.closed) this.replace(slot, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crashed');
+    });
+    slot.worker.on('exit', () => {
+      if (!this.closed) this.replace(slot, 'crashed');
+    });
     return slot;
   }
 
-  /** Starts the backstop for the slot's running job (the worker starts it as soon as the previous one ends). */
+  /** The slot's running job has started: its queue deadline no longer applies, its backstop starts. */
   private armHead(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
@@ -112,25 +206,125 @@ export class WorkerPool {
       slot.worker.unref();
       return;
     }
+    if (head.expiry) clearTimeout(head.expiry);
+    head.expiry = null;
     slot.worker.ref();
-    slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.deadlineMs + GRACE_MS);
+    slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.wallMs + GRACE_MS);
+  }
+
+  private enqueue(job: Job, front: boolean): void {
+    let byClient = this.waiting.get(job.action);
+    if (!byClient) this.waiting.set(job.action, (byClient = new Map()));
+    const key = job.client ?? '';
+    let jobs = byClient.get(key);
+    if (!jobs) byClient.set(key, (jobs = []));
+    if (front) jobs.unshift(job);
+    else jobs.push(job);
+    this.waitingCount++;
+  }
+
+  /** Removes a waiting job; false when it is not waiting any more. */
+  private unqueue(job: Job): boolean {
+    const byClient = this.waiting.get(job.action);
+    const key = job.client ?? '';
+    const jobs = byClient?.get(key);
+    const i = jobs ? jobs.indexOf(job) : -1;
+    if (i < 0) return false;
+    jobs!.splice(i, 1);
+    if (jobs!.length === 0) byClient!.delete(key);
+    if (byClient!.size === 0) this.waiting.delete(job.action);
+    this.waitingCount--;
+    return true;
+  }
+
+  /** The queue deadline passed before the job started: refuse it, wherever it waits. */
+  private expire(job: Job): void {
+    job.expiry = null;
+    if (job.settled) return;
+    if (this.unqueue(job)) {
+      settle(job, { failure: 'queue_timeout' });
+      return;
+    }
+    // Handed to a worker behind the running job: withdraw it there (a job that reached the head has started).
+    const slot = this.slots.find((s) => s.jobs.indexOf(job) > 0);
+    if (!slot) return;
+    job.withdrawn = true;
+    const cancel: WorkerCancel = { type: 'cancel', id: job.id };
+    slot.worker.postMessage(cancel);
+    settle(job, { failure: 'queue_timeout' });
+  }
+
+  private workersOfAction(action: string): number {
+    let n = 0;
+    for (const s of this.slots) if (s.jobs[0]?.action === action) n++;
+    return n;
+  }
+
+  /** Whether `slot` may take a job of `client` within the client's cap (a slot it already holds costs nothing). */
+  private clientFits(client: string | undefined, slot: Slot | null): boolean {
+    if (client === undefined) return true;
+    if (slot?.jobs.some((j) => j.client === client)) return true;
+    let n = 0;
+    for (const s of this.slots) if (s.jobs.some((j) => j.client === client)) n++;
+    return n < this.perClient;
+  }
+
+  /**
+   * The next waiting job `slot` may take, in turn: round-robin over versions, then over the version's clients.
+   * A busy slot takes only its own version's jobs; a free one, those of versions below their cap.
+   */
+  private take(slot: Slot): Job | undefined {
+    const own = slot.jobs[0]?.action;
+    for (const [action, byClient] of this.waiting) {
+      if (own !== undefined ? action !== own : this.workersOfAction(action) >= this.perAction) continue;
+      for (const [client, jobs] of byClient) {
+        if (!this.clientFits(jobs[0]!.client, slot)) continue;
+        const job = jobs.shift()!;
+        this.waitingCount--;
+        byClient.delete(client);
+        if (jobs.length) byClient.set(client, jobs);
+        this.waiting.delete(action);
+        if (byClient.size) this.waiting.set(action, byClient);
+        return job;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a version other than `action` has a job waiting that a free worker could start now. */
+  private othersWaiting(action: string): boolean {
+    for (const [other, byClient] of this.waiting) {
+      if (other === action || this.workersOfAction(other) >= this.perAction) continue;
+      for (const jobs of byClient.values()) if (this.clientFits(jobs[0]!.client, null)) return true;
+    }
+    return false;
+  }
+
+  private hand(slot: Slot, job: Job): void {
+    slot.jobs.push(job);
+    if (slot.jobs.length === 1) this.armHead(slot);
+    slot.worker.postMessage({ id: job.id, ...job.body });
   }
 
   private dispatch(): void {
-    // Idle workers first, then a second job for busy ones.
-    for (let depth = 0; depth < PIPELINE && this.queue.length > 0; depth++) {
-      for (const slot of this.slots) {
-        if (slot.jobs.length !== depth || this.queue.length === 0) continue;
-        const job = this.queue.shift()!;
-        slot.jobs.push(job);
-        if (slot.jobs.length === 1) this.armHead(slot);
-        slot.worker.postMessage({ id: job.id, ...job.body });
-      }
+    if (this.closed) return;
+    // Free workers first, each taking the next job in turn; then a second job for busy ones, if no one else waits.
+    for (const slot of this.slots) {
+      if (this.waitingCount === 0) return;
+      if (slot.jobs.length > 0) continue;
+      const job = this.take(slot);
+      if (job) this.hand(slot, job);
+    }
+    for (const slot of this.slots) {
+      if (this.waitingCount === 0) return;
+      if (slot.jobs.length === 0 || slot.jobs.length >= PIPELINE || this.othersWaiting(slot.jobs[0]!.action)) continue;
+      const job = this.take(slot);
+      if (job) this.hand(slot, job);
     }
   }
 
   /** Terminates the slot's worker: its running job fails, the others are queued again, first. */
-  private replace(slot: Slot, failure: 'unresponsive' | 'crashed'): void {
+  private replace(slot: Slot, failure: PoolFailure): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     if (slot.timer) clearTimeout(slot.timer);
@@ -138,9 +332,17 @@ export class WorkerPool {
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();
-    this.queue.unshift(...waiting);
+    for (const job of waiting.reverse()) if (!job.withdrawn) this.enqueue(job, true);
     if (!this.closed) this.slots[i] = this.newSlot();
-    running?.resolve({ failure });
+    if (running) settle(running, { failure });
     this.dispatch();
   }
+}
+
+function settle(job: Job, result: PoolResult): void {
+  if (job.settled) return;
+  job.settled = true;
+  if (job.expiry) clearTimeout(job.expiry);
+  job.expiry = null;
+  job.resolve(result);
 }

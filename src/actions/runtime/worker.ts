@@ -12,6 +12,12 @@ export type WorkerRequest =
   | { id: number; type: 'run'; input: SandboxRunInput }
   | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits };
 
+/** The pool withdraws a job it handed over that has not started (its queue deadline passed): pool.ts. */
+export interface WorkerCancel {
+  type: 'cancel';
+  id: number;
+}
+
 // The Action's jose.jwtVerify (host-ops.ts) verifies inline: this thread is already off the event loop.
 installInlineSubtle();
 
@@ -19,8 +25,15 @@ const port = parentPort!;
 const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
 const sandbox = Sandbox.create(init.policy, init.moduleMemoryBytes);
 
+/** Jobs withdrawn before they started; each is answered `cancelled` in its turn, without running. */
+const cancelled = new Set<number>();
+
 async function handle(msg: WorkerRequest): Promise<void> {
   const s = await sandbox;
+  if (cancelled.delete(msg.id)) {
+    port.postMessage({ id: msg.id, cancelled: true });
+    return;
+  }
   try {
     if (msg.type === 'run') port.postMessage({ id: msg.id, output: await s.run(msg.input) });
     else port.postMessage({ id: msg.id, output: await s.compile(msg.code, msg.trigger, msg.limits) });
@@ -31,6 +44,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
 
 // The pool may hand over the next job while one runs (pool.ts); jobs run one after another, in order.
 let tail: Promise<void> = Promise.resolve();
-port.on('message', (msg: WorkerRequest) => {
-  tail = tail.then(() => handle(msg));
+port.on('message', (msg: WorkerRequest | WorkerCancel) => {
+  if (msg.type === 'cancel') cancelled.add(msg.id);
+  else tail = tail.then(() => handle(msg));
 });

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import * as svc from '../../actions/service.js';
+import { ApiError } from '../errors.js';
+import { DEFAULT_QUEUE_TIMEOUT_MS, queueRetryAfterS } from '../../actions/runtime/pool.js';
 import type { ActionRecord, ActionVersionRecord, BindingRecord } from '../../storage/repositories/actions.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -342,7 +344,15 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
         },
       },
     },
-    async (request) => ({ payload: await svc.testAction(ctx, request.params.id, request.body.payload) }),
+    async (request, reply) => {
+      const payload = await svc.testAction(ctx, request.params.id, request.body.payload);
+      // Issue 10 M1: a test run that waited past the queue deadline did not run: 503, as the token endpoint says.
+      if (payload.kind === 'unavailable') {
+        reply.header('Retry-After', String(queueRetryAfterS(ctx.config.actions.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS)));
+        throw new ApiError(503, 'The server is too busy to run the action now; retry after the delay in Retry-After.', 'temporarily_unavailable');
+      }
+      return { payload };
+    },
   );
 
   app.get<{ Params: { actionId: string }; Querystring: { page: number; per_page: number } }>(

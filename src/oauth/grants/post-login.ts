@@ -13,6 +13,7 @@ import type { ActorClaim } from '../../tokens/actor.js';
 import { boundPostLoginActions } from '../../actions/service.js';
 import { OAuthError, accessDenied, invalidRequest, serverError } from '../errors.js';
 import { publicUser } from './token-exchange/user-view.js';
+import { actionUnavailable } from './token-exchange/run-action.js';
 import { buildPostLoginEvent } from '../../actions/triggers/post-login.js';
 
 export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
@@ -74,7 +75,11 @@ export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Prom
       trigger: 'post-login',
       event: buildEvent(ctx, input, input.user),
       secrets: action.secrets,
+      clientId: input.client.client_id,
     });
+    if (result.kind === 'unavailable') {
+      throw actionUnavailable(result, `post-login Action ${action.actionId} did not run: no sandbox worker was free for it within the queue deadline (${result.queuedMs} ms)`);
+    }
     for (const c of result.commands) {
       const [a, b] = c.args;
       switch (c.name) {

@@ -63,9 +63,21 @@ function failureDetail(result: RunResult): string {
       return 'Action exceeded its memory limit';
     case 'invalid_command':
       return `Action called ${result.command} and broke the rule ${result.rule}: ${result.message}`;
+    case 'unavailable':
+      return `Action did not run: no sandbox worker was free for it within the queue deadline (${result.queuedMs} ms)`;
     default:
       return 'Action failed';
   }
+}
+
+export const UNAVAILABLE_DESCRIPTION = 'The server is too busy to run the Action now; retry after the delay in Retry-After.';
+
+/**
+ * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client
+ * retries later instead of reading it as its own mistake or the Action's; `log` says why, for the fecte entry.
+ */
+export function actionUnavailable(result: Extract<RunResult, { kind: 'unavailable' }>, log: string): OAuthError {
+  return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, { 'Retry-After': String(result.retryAfterS) });
 }
 
 /** `deny` / `rejectInvalidSubjectToken`, if the Action called one: the first one recorded wins (spec 6.7). */
@@ -95,8 +107,10 @@ export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction
     trigger: 'custom-token-exchange',
     event: buildExchangeEvent(ctx, tx),
     secrets: version.secrets,
+    clientId: tx.client.client_id,
   });
   tx.commands = result.commands;
+  if (result.kind === 'unavailable') throw actionUnavailable(result, failureDetail(result));
   const denied = denial(result.commands);
   if (denied) {
     if (denied.kind === 'reject') await ctx.throttle.recordInvalidSubjectToken(tx.ip);
