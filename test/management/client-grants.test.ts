@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
+import { startTestApp, DIALECTS, ADMIN_ID, type TestApp } from '../helpers/app.js';
 
 for (const dialect of DIALECTS) {
   describe(`client grants (${dialect})`, () => {
@@ -19,6 +19,24 @@ for (const dialect of DIALECTS) {
 
     const token = (scope?: string) =>
       t.form('/oauth/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience, ...(scope ? { scope } : {}) });
+
+    test("the global admin client's Management API grant can be neither narrowed nor deleted (L1)", async () => {
+      const list = await t.api('GET', `/client-grants?client_id=${ADMIN_ID}`);
+      const grant = (list.json() as Array<{ id: string; audience: string; scope: string[] }>).find((g) => g.audience === t.ctx.managementAudience)!;
+      const refused = {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: "The global client's grant for the Management API cannot be changed through the Management API",
+        errorCode: 'operation_not_supported',
+      };
+      const narrowed = await t.api('PATCH', `/client-grants/${grant.id}`, { scope: ['read:clients'] });
+      assert.equal(narrowed.statusCode, 403);
+      assert.deepEqual(narrowed.json(), refused);
+      const deleted = await t.api('DELETE', `/client-grants/${grant.id}`);
+      assert.equal(deleted.statusCode, 403);
+      assert.deepEqual(deleted.json(), refused);
+      assert.deepEqual((await t.api('GET', `/client-grants/${grant.id}`)).json().scope, grant.scope);
+    });
 
     test('create, read, update and delete a grant; the token endpoint follows it', async () => {
       assert.equal((await token()).statusCode, 403, 'no grant yet');

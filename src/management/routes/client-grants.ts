@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
@@ -28,6 +28,19 @@ const grantSchema = {
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const grantConflict = () => conflict('Client grant already exists', 'client_grant_conflict');
+
+/**
+ * L1 (docs/security.md): the global admin client's grant for the Management API is Baton's to manage (bootstrap
+ * restores it at every start), like the client itself: narrowing or deleting it through the API would lock the
+ * operator out until the next start.
+ */
+async function refuseIfGlobalManagementGrant(ctx: AppContext, grant: ClientGrant): Promise<void> {
+  if (grant.audience !== ctx.managementAudience) return;
+  const client = await ctx.repos.clients.get(grant.client_id);
+  if (client?.global) {
+    throw forbidden("The global client's grant for the Management API cannot be changed through the Management API", 'operation_not_supported');
+  }
+}
 
 /** The API must define every scope of a grant (spec section 2.2: scopes come from the API). */
 async function checkScopesDefined(ctx: AppContext, audience: string, scope: string[]): Promise<void> {
@@ -113,6 +126,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     if (!grant) throw notFound('The client grant does not exist', 'inexistent_client_grant');
     const scope = request.body?.scope;
     if (scope === undefined) return grant;
+    await refuseIfGlobalManagementGrant(ctx, grant);
     await checkScopesDefined(ctx, grant.audience, scope);
     return (await ctx.repos.clientGrants.updateScope(grant.id, scope)) ?? grant;
   });
@@ -121,6 +135,8 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     preHandler: requireScope('delete:client_grants'),
     schema: { params: idParams },
   }, async (request, reply) => {
+    const grant = await ctx.repos.clientGrants.get(request.params.id);
+    if (grant) await refuseIfGlobalManagementGrant(ctx, grant);
     if (!(await ctx.repos.clientGrants.delete(request.params.id))) {
       throw notFound('The client grant does not exist', 'inexistent_client_grant');
     }
