@@ -66,6 +66,7 @@ interface Job {
   expiry: NodeJS.Timeout | null;
   /** Refused at its deadline after it was handed to a worker: the worker's answer is dropped. */
   withdrawn: boolean;
+  queueTimeoutMs: number | undefined;
 }
 
 interface Slot {
@@ -74,6 +75,8 @@ interface Slot {
   jobs: Job[];
   /** Backstop for the running job. */
   timer: NodeJS.Timeout | null;
+  /** The worker has booted (its sandbox is created). */
+  ready: boolean;
 }
 
 const GRACE_MS = 2000;
@@ -132,6 +135,13 @@ export class WorkerPool {
   private readonly perClient: number;
   private seq = 0;
   private closed = false;
+  /**
+   * Whether the first workers have all booted. Until then no queue deadline fires: a burst at start-up waits for
+   * them (seconds on a loaded machine) instead of being refused; its deadlines count from the moment they are up.
+   * Workers started later to replace others do not hold deadlines back, so a crash loop cannot disable them.
+   */
+  private warm = false;
+  private readonly deferred: Job[] = [];
 
   constructor(private readonly size: number, private readonly init: WorkerInit, scheduling: Scheduling = {}) {
     const cap = (n: number | undefined) => Math.max(1, Math.min(size, n ?? size));
@@ -154,11 +164,9 @@ export class WorkerPool {
         settled: false,
         expiry: null,
         withdrawn: false,
+        queueTimeoutMs: opts.queueTimeoutMs,
       };
-      if (opts.queueTimeoutMs !== undefined) {
-        job.expiry = setTimeout(() => this.expire(job), opts.queueTimeoutMs);
-        job.expiry.unref();
-      }
+      this.armExpiry(job);
       this.enqueue(job, false);
       this.dispatch();
     });
@@ -177,9 +185,14 @@ export class WorkerPool {
   }
 
   private newSlot(): Slot {
-    const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null };
+    const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null, ready: false };
     slot.worker.unref();
-    slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean }) => {
+    slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean; ready?: true }) => {
+      if (msg.ready) {
+        slot.ready = true;
+        if (!this.warm && this.slots.every((s) => s.ready)) this.warmed();
+        return;
+      }
       const job = slot.jobs[0];
       if (!job || job.id !== msg.id) return;
       slot.jobs.shift();
@@ -237,10 +250,26 @@ export class WorkerPool {
     return true;
   }
 
+  private armExpiry(job: Job): void {
+    if (job.queueTimeoutMs === undefined) return;
+    job.expiry = setTimeout(() => this.expire(job), job.queueTimeoutMs);
+    job.expiry.unref();
+  }
+
+  /** The first workers are up: deadlines that came due meanwhile start again from now. */
+  private warmed(): void {
+    this.warm = true;
+    for (const job of this.deferred.splice(0)) if (!job.settled && !job.expiry && !this.slots.some((s) => s.jobs[0] === job)) this.armExpiry(job);
+  }
+
   /** The queue deadline passed before the job started: refuse it, wherever it waits. */
   private expire(job: Job): void {
     job.expiry = null;
     if (job.settled) return;
+    if (!this.warm) {
+      this.deferred.push(job);
+      return;
+    }
     if (this.unqueue(job)) {
       settle(job, { failure: 'queue_timeout' });
       return;

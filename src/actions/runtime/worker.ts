@@ -24,6 +24,8 @@ installInlineSubtle();
 const port = parentPort!;
 const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
 const sandbox = Sandbox.create(init.policy, init.moduleMemoryBytes);
+// Tells the pool this worker can start runs (pool.ts: queue deadlines wait for the first workers to be up).
+void sandbox.then(() => port.postMessage({ ready: true }), () => undefined);
 
 /** Jobs withdrawn before they started; each is answered `cancelled` in its turn, without running. */
 const cancelled = new Set<number>();
