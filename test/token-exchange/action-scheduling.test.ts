@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { setupExchange, deployAction, bindPostLogin, lastLog, type ExchangeFixture } from '../helpers/exchange.js';
 import { ACTION_LOOPBACK_ENV, startGate, type Gate } from '../helpers/gate.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const UNAVAILABLE = {
   error: 'temporarily_unavailable',
@@ -140,5 +141,17 @@ test('a post-login run queued past the deadline gets the same 503, and its fecte
   } finally {
     await bindPostLogin(t, []);
     await g.close();
+  }
+});
+
+test('the caps and the queue deadline are read from the environment, with their defaults and bounds', () => {
+  const defaults = loadConfig({}).actions;
+  assert.equal(defaults.queueTimeoutMs, 5000);
+  assert.equal(defaults.concurrencyPerAction, undefined, 'unset: all workers but one, decided by the executor');
+  assert.equal(defaults.concurrencyPerClient, undefined);
+  const set = loadConfig({ BATON_ACTION_CONCURRENCY_PER_ACTION: '3', BATON_ACTION_CONCURRENCY_PER_CLIENT: '2', BATON_ACTION_QUEUE_TIMEOUT_MS: '250' }).actions;
+  assert.deepEqual([set.concurrencyPerAction, set.concurrencyPerClient, set.queueTimeoutMs], [3, 2, 250]);
+  for (const [name, value] of [['BATON_ACTION_CONCURRENCY_PER_ACTION', '0'], ['BATON_ACTION_CONCURRENCY_PER_CLIENT', 'x'], ['BATON_ACTION_QUEUE_TIMEOUT_MS', '5']]) {
+    assert.throws(() => loadConfig({ [name!]: value }), (e: Error) => e instanceof ConfigError && e.message.includes(name!));
   }
 });
