@@ -15,7 +15,6 @@ const boolish = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
-const urlWithSlash = z
 /** `false` (default), `true`, or a comma-separated list of CIDR ranges (a bare address is one host). */
 const egressPrivate = z.string().transform((v, ctx): boolean | string[] => {
   const t = v.trim().toLowerCase();
@@ -33,6 +32,7 @@ const egressPrivate = z.string().transform((v, ctx): boolean | string[] => {
   return out.length ? out : false;
 });
 
+const urlWithSlash = z
   .url({ protocol: /^https?$/ })
   .refine((v) => v.endsWith('/'), 'must end with a trailing slash');
 
@@ -73,6 +73,13 @@ export const envSchema = z.object({
   BATON_ACTION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   BATON_ACTION_FETCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   BATON_ACTION_EGRESS_ALLOW: z.string().optional().describe('comma-separated host allow-list for Action fetch'),
+  BATON_ACTION_EGRESS_ALLOW_PRIVATE: egressPrivate.optional().describe('Action fetch to internal addresses: false, true (all but cloud metadata) or CIDR list'),
+  BATON_ACTION_EGRESS_ALLOW_SELF: boolish.default(false).describe("Action fetch may reach this server's own listeners"),
+  BATON_ACTION_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_FETCH_CONCURRENCY).describe('fetches one Action run may have in flight'),
+  BATON_ACTION_FETCHES_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_FETCHES_PER_RUN).describe('fetches one Action run may start'),
+  BATON_ACTION_TIMERS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_TIMERS_PER_RUN).describe('live setTimeout timers of one Action run'),
+  BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN: z.coerce.number().int().min(1).max(1024).default(DEFAULT_EGRESS_SOCKETS_PER_ORIGIN).describe('Action fetch sockets per origin, per sandbox worker'),
+  BATON_ACTION_EGRESS_SOCKETS_TOTAL: z.coerce.number().int().min(1).max(4096).default(DEFAULT_EGRESS_SOCKETS_TOTAL).describe('Action fetch sockets in all, per sandbox worker'),
   BATON_ACTION_WORKERS: z.coerce.number().int().min(1).max(64).optional().describe('sandbox worker threads (Actions running at once)'),
   BATON_ACTION_CONCURRENCY_PER_ACTION: z.coerce.number().int().min(1).max(64).optional().describe('workers one Action version may hold at once (default: all but one)'),
   BATON_ACTION_CONCURRENCY_PER_CLIENT: z.coerce.number().int().min(1).max(64).optional().describe("workers one client's Action runs may hold at once (default: all but one)"),
@@ -84,13 +91,6 @@ export const envSchema = z.object({
   BATON_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe('time to receive a whole request (headers and body)'),
   BATON_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000).describe('time to receive the request headers'),
   BATON_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000).describe('idle time a kept-alive connection stays open'),
-  BATON_ACTION_EGRESS_ALLOW_PRIVATE: egressPrivate.optional().describe('Action fetch to internal addresses: false, true (all but cloud metadata) or CIDR list'),
-  BATON_ACTION_EGRESS_ALLOW_SELF: boolish.default(false).describe("Action fetch may reach this server's own listeners"),
-  BATON_ACTION_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_FETCH_CONCURRENCY).describe('fetches one Action run may have in flight'),
-  BATON_ACTION_FETCHES_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_FETCHES_PER_RUN).describe('fetches one Action run may start'),
-  BATON_ACTION_TIMERS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_TIMERS_PER_RUN).describe('live setTimeout timers of one Action run'),
-  BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN: z.coerce.number().int().min(1).max(1024).default(DEFAULT_EGRESS_SOCKETS_PER_ORIGIN).describe('Action fetch sockets per origin, per sandbox worker'),
-  BATON_ACTION_EGRESS_SOCKETS_TOTAL: z.coerce.number().int().min(1).max(4096).default(DEFAULT_EGRESS_SOCKETS_TOTAL).describe('Action fetch sockets in all, per sandbox worker'),
   BATON_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(1_000_000).default(2048).describe('open client connections at once; more are refused'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce.number().positive().max(1_000_000).optional().describe('tenant-wide token exchange requests per second'),
@@ -132,6 +132,18 @@ export interface Config {
     fetchTimeoutMs: number;
     fetchMaxBytes: number;
     egressAllow: string[] | undefined;
+    /** Internal destinations Action fetch may reach (runtime/egress.ts): none, all but cloud metadata, or CIDRs. */
+    egressAllowPrivate?: boolean | string[];
+    /** Whether Action fetch may reach this server's own listeners (`listenPorts` on this machine's addresses). */
+    egressAllowSelf?: boolean;
+    /** This server's listening ports (PORT, BATON_METRICS_PORT), out of Actions' reach; 0 means any port. */
+    listenPorts?: number[];
+    /** Per-run caps on fetches and timers (runtime/egress-run.ts), per-worker socket caps (runtime/egress.ts). */
+    fetchConcurrency?: number;
+    fetchesPerRun?: number;
+    timersPerRun?: number;
+    egressSocketsPerOrigin?: number;
+    egressSocketsTotal?: number;
     /** Sandbox worker threads; unset: 2 to 4 by the machine's cores. */
     workers?: number;
     /** Workers one Action version / one client may hold at once (runtime/pool.ts); unset: all but one. */
@@ -145,18 +157,6 @@ export interface Config {
   };
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
-    /** Internal destinations Action fetch may reach (runtime/egress.ts): none, all but cloud metadata, or CIDRs. */
-    egressAllowPrivate?: boolean | string[];
-    /** Whether Action fetch may reach this server's own listeners (`listenPorts` on this machine's addresses). */
-    egressAllowSelf?: boolean;
-    /** This server's listening ports (PORT, BATON_METRICS_PORT), out of Actions' reach; 0 means any port. */
-    listenPorts?: number[];
-    /** Per-run caps on fetches and timers (runtime/egress-run.ts), per-worker socket caps (runtime/egress.ts). */
-    fetchConcurrency?: number;
-    fetchesPerRun?: number;
-    timersPerRun?: number;
-    egressSocketsPerOrigin?: number;
-    egressSocketsTotal?: number;
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
   logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
   /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
@@ -232,6 +232,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fetchTimeoutMs: e.BATON_ACTION_FETCH_TIMEOUT_MS,
       fetchMaxBytes: e.BATON_ACTION_FETCH_MAX_BYTES,
       egressAllow: e.BATON_ACTION_EGRESS_ALLOW?.split(',').map((h) => h.trim()).filter(Boolean),
+      egressAllowPrivate: e.BATON_ACTION_EGRESS_ALLOW_PRIVATE ?? false,
+      egressAllowSelf: e.BATON_ACTION_EGRESS_ALLOW_SELF,
+      listenPorts: [e.PORT, ...(e.BATON_METRICS_PORT !== undefined ? [e.BATON_METRICS_PORT] : [])],
+      fetchConcurrency: e.BATON_ACTION_FETCH_CONCURRENCY,
+      fetchesPerRun: e.BATON_ACTION_FETCHES_PER_RUN,
+      timersPerRun: e.BATON_ACTION_TIMERS_PER_RUN,
+      egressSocketsPerOrigin: e.BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN,
+      egressSocketsTotal: e.BATON_ACTION_EGRESS_SOCKETS_TOTAL,
       workers: e.BATON_ACTION_WORKERS,
       concurrencyPerAction: e.BATON_ACTION_CONCURRENCY_PER_ACTION,
       concurrencyPerClient: e.BATON_ACTION_CONCURRENCY_PER_CLIENT,
@@ -243,14 +251,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throttleIpv6Prefix: e.BATON_THROTTLE_IPV6_PREFIX,
     ...(e.BATON_TOKEN_EXCHANGE_RATE !== undefined
       ? { tokenExchangeRateLimit: { ratePerSecond: e.BATON_TOKEN_EXCHANGE_RATE, burst: e.BATON_TOKEN_EXCHANGE_BURST ?? Math.ceil(e.BATON_TOKEN_EXCHANGE_RATE) } }
-      egressAllowPrivate: e.BATON_ACTION_EGRESS_ALLOW_PRIVATE ?? false,
-      egressAllowSelf: e.BATON_ACTION_EGRESS_ALLOW_SELF,
-      listenPorts: [e.PORT, ...(e.BATON_METRICS_PORT !== undefined ? [e.BATON_METRICS_PORT] : [])],
-      fetchConcurrency: e.BATON_ACTION_FETCH_CONCURRENCY,
-      fetchesPerRun: e.BATON_ACTION_FETCHES_PER_RUN,
-      timersPerRun: e.BATON_ACTION_TIMERS_PER_RUN,
-      egressSocketsPerOrigin: e.BATON_ACTION_EGRESS_SOCKETS_PER_ORIGIN,
-      egressSocketsTotal: e.BATON_ACTION_EGRESS_SOCKETS_TOTAL,
       : {}),
   };
 }
