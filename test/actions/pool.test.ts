@@ -166,6 +166,31 @@ test('a run still waiting at its queue deadline is refused and never runs; the r
   }
 });
 
+test('a run withdrawn while the run ahead of it holds the worker in a synchronous slice never starts', async () => {
+  const gate = await startGate();
+  const p = new WorkerPool(1, GATED_INIT);
+  try {
+    // Both runs of one version: after the gate, `g` spins for 800 ms of CPU; the deadline of the run handed over
+    // behind it passes during the spin, when the worker cannot read the withdrawal until the spin ends.
+    const code = (name: string) => {
+      const j = versionJob('spin-g', name, gate.url);
+      j.input.code = j.input.code.replace('api.authentication', "if (event.transaction.subject_token === 'g') { const end = Date.now() + 800; while (Date.now() < end); } api.authentication");
+      return j;
+    };
+    const running = p.submit(code('g'), 60_000);
+    await gate.started(1);
+    const behind = p.submit(code('behind'), 60_000, { queueTimeoutMs: 200 });
+    gate.open();
+    assert.deepEqual(await behind, { failure: 'queue_timeout' });
+    assert.deepEqual(users(await running), ['g']);
+    assert.deepEqual(users(await p.submit(code('after'), 60_000)), ['after']);
+    assert.deepEqual(gate.seen, ['/g', '/after'], 'the withdrawn run started anyway');
+  } finally {
+    await p.close();
+    await gate.close();
+  }
+});
+
 // ---- issue 10 H2: each worker's V8 heap has an explicit old-generation limit ----
 
 /** Runs fixtures/pool-heap-child.ts in a child process with the given node flags; its one JSON line. */

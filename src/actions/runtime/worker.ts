@@ -2,7 +2,7 @@
  * A pool worker: one QuickJS WASM module (sandbox.ts), one run at a time (jobs queue here, in order). Guest code runs here, off the server's
  * event loop, so a spinning Action cannot hold up other requests (DESIGN section 4).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Sandbox, type SandboxRunInput } from './sandbox.js';
 import type { RunLimits, TriggerId } from '../contract.js';
 import type { FetchPolicy } from './fetch.js';
@@ -32,6 +32,9 @@ const cancelled = new Set<number>();
 
 async function handle(msg: WorkerRequest): Promise<void> {
   const s = await sandbox;
+  // A withdrawal may have arrived while the previous job held this thread (a synchronous guest slice): take the
+  // messages waiting now, so the job is not started just because their 'message' events have not fired yet.
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onMessage(m.message as WorkerRequest | WorkerCancel);
   if (cancelled.delete(msg.id)) {
     port.postMessage({ id: msg.id, cancelled: true });
     return;
@@ -46,7 +49,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
 
 // The pool may hand over the next job while one runs (pool.ts); jobs run one after another, in order.
 let tail: Promise<void> = Promise.resolve();
-port.on('message', (msg: WorkerRequest | WorkerCancel) => {
+function onMessage(msg: WorkerRequest | WorkerCancel): void {
   if (msg.type === 'cancel') cancelled.add(msg.id);
   else tail = tail.then(() => handle(msg));
-});
+}
+port.on('message', onMessage);
