@@ -190,6 +190,7 @@ export class WorkerPool {
     slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean; ready?: true }) => {
       if (msg.ready) {
         slot.ready = true;
+        this.armHead(slot);
         if (!this.warm && this.slots.every((s) => s.ready)) this.warmed();
         return;
       }
@@ -210,7 +211,7 @@ export class WorkerPool {
     return slot;
   }
 
-  /** The slot's running job has started: its queue deadline no longer applies, its backstop starts. */
+  /** The slot's running job has started: its queue deadline no longer applies, its backstop starts (once booted). */
   private armHead(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
@@ -222,7 +223,8 @@ export class WorkerPool {
     if (head.expiry) clearTimeout(head.expiry);
     head.expiry = null;
     slot.worker.ref();
-    slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.wallMs + GRACE_MS);
+    // The backstop counts from the worker's boot, not from the hand-over: booting takes seconds on a loaded machine.
+    if (slot.ready) slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.wallMs + GRACE_MS);
   }
 
   private enqueue(job: Job, front: boolean): void {
