@@ -180,6 +180,9 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => {
       for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
       if (s.timer) clearTimeout(s.timer);
+      // An unref'd worker does not keep the event loop alive: without this, a close() that waits for a worker still
+      // booting can find the loop empty and the process (or test) ends with the close still pending.
+      s.worker.ref();
       return s.worker.terminate();
     }));
   }
