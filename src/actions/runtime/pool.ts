@@ -48,6 +48,9 @@ export interface Scheduling {
 /** How long a run may wait for a worker by default (BATON_ACTION_QUEUE_TIMEOUT_MS). */
 export const DEFAULT_QUEUE_TIMEOUT_MS = 5000;
 
+/** How long close() waits for the workers to exit. */
+const CLOSE_WAIT_MS = 5000;
+
 /** Seconds a client is told to wait after a queue timeout (`Retry-After`): the queue deadline, rounded up. */
 export function queueRetryAfterS(queueTimeoutMs: number): number {
   return Math.max(1, Math.ceil(queueTimeoutMs / 1000));
@@ -177,14 +180,16 @@ export class WorkerPool {
     for (const byClient of this.waiting.values()) for (const jobs of byClient.values()) for (const job of jobs) settle(job, { failure: 'crashed' });
     this.waiting.clear();
     this.waitingCount = 0;
-    await Promise.all(this.slots.map((s) => {
+    const exited = Promise.all(this.slots.map((s) => {
       for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
       if (s.timer) clearTimeout(s.timer);
-      // An unref'd worker does not keep the event loop alive: without this, a close() that waits for a worker still
-      // booting can find the loop empty and the process (or test) ends with the close still pending.
-      s.worker.ref();
       return s.worker.terminate();
     }));
+    // A terminating worker holds no handle on this event loop (ref() or not): without a timer of our own, a close()
+    // that terminates a worker still booting finds the loop empty and the process ends with the close pending.
+    let keepAlive: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (keepAlive = setTimeout(r, CLOSE_WAIT_MS)))]);
+    clearTimeout(keepAlive);
   }
 
   private newSlot(): Slot {
