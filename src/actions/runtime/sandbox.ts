@@ -214,7 +214,11 @@ export class Sandbox {
     }
     const outcome = await this.settle(entry, run, started.handle);
     if (outcome.kind === 'interrupted' || outcome.kind === 'stalled') state.poisoned = true;
-    if (run.violation) return { kind: 'invalid_command', ...run.violation };
+    if (run.violation) {
+      // The guest may have been stopped mid-way (above): its module state is not to be trusted by the next run.
+      state.poisoned = true;
+      return { kind: 'invalid_command', ...run.violation };
+    }
     if (outcome.kind === 'stalled') return { kind: 'timeout', limit: 'wall' };
     if (outcome.kind === 'rejected' || outcome.kind === 'interrupted') {
       const f = this.failure(run, outcome.error);
@@ -270,6 +274,9 @@ export class Sandbox {
       const run = entry.run;
       // Outside a guest slice (sliceDeadline 0) only Baton's own calls run, e.g. settling a deferred.
       if (!run || run.sliceDeadline === 0) return false;
+      // A run that broke a command rule (its budget, say) has failed: stop the guest now rather than let it spend
+      // its CPU budget on calls that can only be refused (a loop that catches the refusals, for instance).
+      if (run.violation) return true;
       if (this.heapBytes() - run.heapStart > run.memoryLimit) {
         run.memoryExceeded = true;
         return true;
