@@ -20,8 +20,8 @@ import {
 } from './limits.js';
 import { ACTOR_LIMITS, ARGUMENT_LIMITS, COMMANDS, RULES, USER_ATTRIBUTE_TYPES as ATTRIBUTE_TYPES } from './tables.js';
 
-// The tables the guest's api.js shares (tables.ts); re-exported where the host's callers have always found them.
-export { COMMANDS, CUSTOM_TOKEN_EXCHANGE_COMMANDS, POST_LOGIN_COMMANDS, RULES } from './tables.js';
+// The rule ids the guest's api.js shares (tables.ts); re-exported where the host's callers have always found them.
+export { RULES } from './tables.js';
 
 export type RuleId = (typeof RULES)[keyof typeof RULES];
 

@@ -8,7 +8,7 @@ import type { TriggerId } from '../contract.js';
 import { MODULE_ALIASES, PROVIDED_MODULES } from '../contract.js';
 import { MAX_METADATA_BYTES, MAX_REASON_CHARS } from './limits.js';
 
-export const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
+const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
   'authentication.setUserById',
   'authentication.setUserByConnection',
   'authentication.setOrganization',
@@ -21,7 +21,7 @@ export const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
 
 /** Post-Login in a CTE transaction (spec 7.1). challengeWith/enrollWith/redirect are recorded so the pipeline can
  *  fail the transaction with a non-recoverable error, as Auth0 does. */
-export const POST_LOGIN_COMMANDS = [
+const POST_LOGIN_COMMANDS = [
   'accessToken.setCustomClaim',
   'accessToken.addScope',
   'accessToken.removeScope',
