@@ -1,7 +1,7 @@
 /**
  * The `api.*` commands an Action may record, per trigger (spec sections 6.1 and 7.1), the rules their arguments
  * must follow, and the end-of-run rules (spec 6.4 exactly-one user, 6.6 actor needs a user). The guest-side
- * recorders (api-guest.ts) check the per-call rules; `validateCommands` checks the end-of-run ones.
+ * recorders (src/actions/guest/api.js) check the per-call rules; `validateCommands` checks the end-of-run ones.
  */
 import type { ActionCommand, TriggerId } from '../contract.js';
 import {
@@ -18,62 +18,10 @@ import {
   MAX_ACTOR_STRING_CHARS,
   MAX_USER_ATTRIBUTE_CHARS,
 } from './limits.js';
+import { ACTOR_LIMITS, ARGUMENT_LIMITS, COMMANDS, RULES, USER_ATTRIBUTE_TYPES as ATTRIBUTE_TYPES } from './tables.js';
 
-export const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
-  'authentication.setUserById',
-  'authentication.setUserByConnection',
-  'authentication.setOrganization',
-  'authentication.setActor',
-  'access.deny',
-  'access.rejectInvalidSubjectToken',
-  'user.setAppMetadata',
-  'user.setUserMetadata',
-] as const;
-
-/** Post-Login in a CTE transaction (spec 7.1). challengeWith/enrollWith/redirect are recorded so the pipeline can
- *  fail the transaction with a non-recoverable error, as Auth0 does. */
-export const POST_LOGIN_COMMANDS = [
-  'accessToken.setCustomClaim',
-  'accessToken.addScope',
-  'accessToken.removeScope',
-  'idToken.setCustomClaim',
-  'access.deny',
-  'multifactor.enable',
-  'authentication.challengeWith',
-  'authentication.challengeWithAny',
-  'authentication.enrollWith',
-  'authentication.enrollWithAny',
-  'redirect.sendUserTo',
-  'user.setAppMetadata',
-  'user.setUserMetadata',
-] as const;
-
-export const COMMANDS: Record<TriggerId, readonly string[]> = {
-  'custom-token-exchange': CUSTOM_TOKEN_EXCHANGE_COMMANDS,
-  'post-login': POST_LOGIN_COMMANDS,
-};
-
-/** Rule ids reported in `RunResult` `invalid_command.rule`. The pipeline maps them to protocol errors (DESIGN D10). */
-export const RULES = {
-  userId: 'setUserById.user_id',
-  exactlyOneUser: 'exactly-one-user',
-  connectionName: 'setUserByConnection.connection_name',
-  userAttributes: 'setUserByConnection.user_attributes',
-  connectionOptions: 'setUserByConnection.options',
-  organization: 'setOrganization.organization',
-  actorShape: 'setActor.shape',
-  actorNeedsUser: 'setActor.requires-user',
-  denyArgs: 'access.deny.arguments',
-  rejectArgs: 'access.rejectInvalidSubjectToken.reason',
-  metadata: 'user.metadata',
-  customClaim: 'setCustomClaim.arguments',
-  scope: 'scope.arguments',
-  multifactor: 'multifactor.enable.arguments',
-  factor: 'authentication.factor',
-  redirect: 'redirect.sendUserTo.arguments',
-  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
-  commandBudget: 'commands.budget',
-} as const;
+// The rule ids the guest's api.js shares (tables.ts); re-exported where the host's callers have always found them.
+export { RULES } from './tables.js';
 
 export type RuleId = (typeof RULES)[keyof typeof RULES];
 
@@ -109,10 +57,6 @@ export function validateCommands(trigger: TriggerId, commands: ActionCommand[]):
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const nonEmpty = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-const ATTRIBUTE_TYPES: Record<string, 'string' | 'boolean'> = {
-  user_id: 'string', email: 'string', email_verified: 'boolean', username: 'string', phone_number: 'string', phone_verified: 'boolean',
-  name: 'string', given_name: 'string', family_name: 'string', nickname: 'string', picture: 'string', verify_email: 'boolean',
-};
 
 /** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level. */
 export function actorProblem(actor: unknown, depth = 0): string | null {
@@ -120,7 +64,7 @@ export function actorProblem(actor: unknown, depth = 0): string | null {
   if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';
   if (actor.sub.length > MAX_ACTOR_STRING_CHARS) return `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`;
   const custom = Object.keys(actor).filter((k) => k !== 'sub' && k !== 'act');
-  if (custom.length > 5) return 'at most 5 custom properties per actor level';
+  if (custom.length > ACTOR_LIMITS.customProperties) return `at most ${ACTOR_LIMITS.customProperties} custom properties per actor level`;
   for (const k of custom) {
     const v = actor[k];
     if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return `custom actor property "${clip(k, 64)}" must be a string, number or boolean`;
@@ -129,7 +73,7 @@ export function actorProblem(actor: unknown, depth = 0): string | null {
     }
   }
   if (actor.act === undefined) return null;
-  if (depth + 1 >= 5) return 'at most 5 actors: the root actor and 4 nested act levels';
+  if (depth + 1 >= ACTOR_LIMITS.levels) return `at most ${ACTOR_LIMITS.levels} actors: the root actor and ${ACTOR_LIMITS.levels - 1} nested act levels`;
   return actorProblem(actor.act, depth + 1);
 }
 
@@ -144,10 +88,12 @@ export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViola
   const [a, b, o] = c.args;
   switch (c.name) {
     case 'authentication.setUserById':
-      return nonEmpty(a, 1024) ? null : bad(RULES.userId, 'user_id must be a non-empty string of at most 1024 characters');
+      return nonEmpty(a, ARGUMENT_LIMITS.userIdChars) ? null : bad(RULES.userId, `user_id must be a non-empty string of at most ${ARGUMENT_LIMITS.userIdChars} characters`);
     case 'authentication.setUserByConnection': {
-      if (!nonEmpty(a, 512)) return bad(RULES.connectionName, 'connection_name must be a non-empty string of at most 512 characters');
-      if (!isPlainObject(b) || !nonEmpty(b.user_id) || Object.keys(b).length > 24) return bad(RULES.userAttributes, 'user_attributes must be an object with a user_id');
+      if (!nonEmpty(a, ARGUMENT_LIMITS.connectionNameChars)) {
+        return bad(RULES.connectionName, `connection_name must be a non-empty string of at most ${ARGUMENT_LIMITS.connectionNameChars} characters`);
+      }
+      if (!isPlainObject(b) || !nonEmpty(b.user_id) || Object.keys(b).length > ARGUMENT_LIMITS.userAttributes) return bad(RULES.userAttributes, 'user_attributes must be an object with a user_id');
       for (const [k, v] of Object.entries(b)) {
         if (ATTRIBUTE_TYPES[k] === undefined || typeof v !== ATTRIBUTE_TYPES[k]) return bad(RULES.userAttributes, `invalid user attribute "${clip(k, 64)}"`);
         if (typeof v === 'string' && v.length > MAX_USER_ATTRIBUTE_CHARS) return bad(RULES.userAttributes, `user attribute "${k}" must be at most ${MAX_USER_ATTRIBUTE_CHARS} characters`);
@@ -158,14 +104,14 @@ export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViola
       return null;
     }
     case 'authentication.setOrganization':
-      return nonEmpty(a, 256) ? null : bad(RULES.organization, 'organization must be a non-empty organization id or name');
+      return nonEmpty(a, ARGUMENT_LIMITS.organizationChars) ? null : bad(RULES.organization, 'organization must be a non-empty organization id or name');
     case 'authentication.setActor': {
       const p = actorProblem(a);
       return p ? bad(RULES.actorShape, p) : null;
     }
     case 'access.deny':
       if (trigger === 'post-login') return typeof a === 'string' ? null : bad(RULES.denyArgs, 'reason must be a string');
-      return nonEmpty(a, 256) && typeof b === 'string' ? null : bad(RULES.denyArgs, 'code must be a non-empty string and reason a string');
+      return nonEmpty(a, ARGUMENT_LIMITS.denyCodeChars) && typeof b === 'string' ? null : bad(RULES.denyArgs, 'code must be a non-empty string and reason a string');
     case 'access.rejectInvalidSubjectToken':
       return typeof a === 'string' ? null : bad(RULES.rejectArgs, 'reason must be a string');
     case 'user.setAppMetadata':

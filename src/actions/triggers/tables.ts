@@ -1,0 +1,106 @@
+/**
+ * The tables the host and the guest both read: which `api` commands each trigger has, the rule ids a broken call
+ * reports, the user attributes `setUserByConnection` accepts, the actor and argument limits. The host's checks
+ * (commands.ts) import them; the guest's (src/actions/guest/api.js) receive them as JSON when a sandbox context is
+ * made (`GUEST_TABLES`, runtime/prelude.ts), so neither side retypes them.
+ */
+import type { TriggerId } from '../contract.js';
+import { MODULE_ALIASES, PROVIDED_MODULES } from '../contract.js';
+import { MAX_METADATA_BYTES, MAX_REASON_CHARS } from './limits.js';
+
+const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
+  'authentication.setUserById',
+  'authentication.setUserByConnection',
+  'authentication.setOrganization',
+  'authentication.setActor',
+  'access.deny',
+  'access.rejectInvalidSubjectToken',
+  'user.setAppMetadata',
+  'user.setUserMetadata',
+] as const;
+
+/** Post-Login in a CTE transaction (spec 7.1). challengeWith/enrollWith/redirect are recorded so the pipeline can
+ *  fail the transaction with a non-recoverable error, as Auth0 does. */
+const POST_LOGIN_COMMANDS = [
+  'accessToken.setCustomClaim',
+  'accessToken.addScope',
+  'accessToken.removeScope',
+  'idToken.setCustomClaim',
+  'access.deny',
+  'multifactor.enable',
+  'authentication.challengeWith',
+  'authentication.challengeWithAny',
+  'authentication.enrollWith',
+  'authentication.enrollWithAny',
+  'redirect.sendUserTo',
+  'user.setAppMetadata',
+  'user.setUserMetadata',
+] as const;
+
+export const COMMANDS: Record<TriggerId, readonly string[]> = {
+  'custom-token-exchange': CUSTOM_TOKEN_EXCHANGE_COMMANDS,
+  'post-login': POST_LOGIN_COMMANDS,
+};
+
+/** Rule ids reported in `RunResult` `invalid_command.rule`. The pipeline maps them to protocol errors (DESIGN D10). */
+export const RULES = {
+  userId: 'setUserById.user_id',
+  exactlyOneUser: 'exactly-one-user',
+  connectionName: 'setUserByConnection.connection_name',
+  userAttributes: 'setUserByConnection.user_attributes',
+  connectionOptions: 'setUserByConnection.options',
+  organization: 'setOrganization.organization',
+  actorShape: 'setActor.shape',
+  actorNeedsUser: 'setActor.requires-user',
+  denyArgs: 'access.deny.arguments',
+  rejectArgs: 'access.rejectInvalidSubjectToken.reason',
+  metadata: 'user.metadata',
+  customClaim: 'setCustomClaim.arguments',
+  scope: 'scope.arguments',
+  multifactor: 'multifactor.enable.arguments',
+  factor: 'authentication.factor',
+  redirect: 'redirect.sendUserTo.arguments',
+  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
+  commandBudget: 'commands.budget',
+} as const;
+
+/** spec 6.5: the attributes `setUserByConnection` accepts, with their types (metadata has its own commands). */
+export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = {
+  user_id: 'string',
+  email: 'string',
+  email_verified: 'boolean',
+  username: 'string',
+  phone_number: 'string',
+  phone_verified: 'boolean',
+  name: 'string',
+  given_name: 'string',
+  family_name: 'string',
+  nickname: 'string',
+  picture: 'string',
+  verify_email: 'boolean',
+};
+
+/** spec 6.6: at most 5 actors (the root and 4 nested `act` levels), at most 5 custom properties per level. */
+export const ACTOR_LIMITS = { levels: 5, customProperties: 5 } as const;
+
+/** Lengths of the identifiers the CTE commands take, and the number of user attributes one call may pass. */
+export const ARGUMENT_LIMITS = {
+  userIdChars: 1024,
+  connectionNameChars: 512,
+  organizationChars: 256,
+  denyCodeChars: 256,
+  userAttributes: 24,
+} as const;
+
+/** Everything above that the guest's `api` and `require` check, as one JSON-ready object. */
+export const GUEST_TABLES = {
+  commands: COMMANDS,
+  rules: RULES,
+  userAttributes: USER_ATTRIBUTE_TYPES,
+  actor: ACTOR_LIMITS,
+  arguments: ARGUMENT_LIMITS,
+  maxReasonChars: MAX_REASON_CHARS,
+  maxMetadataBytes: MAX_METADATA_BYTES,
+  modules: PROVIDED_MODULES,
+  moduleAliases: MODULE_ALIASES,
+};
