@@ -1,9 +1,11 @@
 /**
  * The `api.*` commands an Action may record, per trigger (spec sections 6.1 and 7.1), the rules their arguments
- * must follow, and the end-of-run rules (spec 6.4 exactly-one user, 6.6 actor needs a user). The guest-side
- * recorders (api-guest.ts) check the per-call rules; `validateCommands` checks the end-of-run ones.
+ * must follow, checked on the host as each call is recorded (CommandRecorder, checkCommand). The guest's api
+ * (api-guest.ts) checks the same rules first, for early errors; the host does not rely on them. The end-of-run
+ * rules live with the outcome parser (outcome.ts).
  */
-import type { ActionCommand, TriggerId } from '../contract.js';
+import { MAX_ACTOR_CUSTOM_PROPERTIES, MAX_ACTORS, RULES, type ActionCommand, type CommandViolation, type RuleId, type TriggerId } from '../contract.js';
+import { decideExchange } from './outcome.js';
 import {
   clip,
   DEFAULT_MAX_COMMAND_BYTES,
@@ -48,63 +50,21 @@ export const POST_LOGIN_COMMANDS = [
   'user.setUserMetadata',
 ] as const;
 
+export { RULES, type CommandViolation, type RuleId };
+
 export const COMMANDS: Record<TriggerId, readonly string[]> = {
   'custom-token-exchange': CUSTOM_TOKEN_EXCHANGE_COMMANDS,
   'post-login': POST_LOGIN_COMMANDS,
 };
 
-/** Rule ids reported in `RunResult` `invalid_command.rule`. The pipeline maps them to protocol errors (DESIGN D10). */
-export const RULES = {
-  userId: 'setUserById.user_id',
-  exactlyOneUser: 'exactly-one-user',
-  connectionName: 'setUserByConnection.connection_name',
-  userAttributes: 'setUserByConnection.user_attributes',
-  connectionOptions: 'setUserByConnection.options',
-  organization: 'setOrganization.organization',
-  actorShape: 'setActor.shape',
-  actorNeedsUser: 'setActor.requires-user',
-  denyArgs: 'access.deny.arguments',
-  rejectArgs: 'access.rejectInvalidSubjectToken.reason',
-  metadata: 'user.metadata',
-  customClaim: 'setCustomClaim.arguments',
-  scope: 'scope.arguments',
-  multifactor: 'multifactor.enable.arguments',
-  factor: 'authentication.factor',
-  redirect: 'redirect.sendUserTo.arguments',
-  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
-  commandBudget: 'commands.budget',
-} as const;
-
-export type RuleId = (typeof RULES)[keyof typeof RULES];
-
-export interface CommandViolation {
-  command: string;
-  rule: RuleId;
-  message: string;
-}
-
-const USER_COMMANDS = new Set(['authentication.setUserById', 'authentication.setUserByConnection']);
-const DENIALS = new Set(['access.deny', 'access.rejectInvalidSubjectToken']);
-
 /**
- * End-of-run rules for a run that returned normally. A denial wins over everything else (spec 6.7: Auth0 samples
- * deny then fall through). Custom Token Exchange must set exactly one user (spec 6.4), and an actor only with one.
+ * End-of-run rules for a run that returned normally (spec 6.4, 6.6): those of the outcome parser (outcome.ts),
+ * the one place they are written; the sandbox reports a broken one as the run's `invalid_command`.
  */
 export function validateCommands(trigger: TriggerId, commands: ActionCommand[]): CommandViolation | null {
   if (trigger !== 'custom-token-exchange') return null;
-  if (commands.some((c) => DENIALS.has(c.name))) return null;
-  const users = commands.filter((c) => USER_COMMANDS.has(c.name));
-  if (users.length === 0) {
-    const actor = commands.some((c) => c.name === 'authentication.setActor');
-    return actor
-      ? { command: 'authentication.setActor', rule: RULES.actorNeedsUser, message: 'setActor() must be used together with setUserById() or setUserByConnection()' }
-      : { command: 'authentication.setUserById', rule: RULES.exactlyOneUser, message: 'the Action set no user: call exactly one of setUserById() or setUserByConnection()' };
-  }
-  // The guest's api refuses a second user at the call; the host does not rely on guest code for the rule.
-  if (users.length > 1) {
-    return { command: users[1]!.name, rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' };
-  }
-  return null;
+  const decided = decideExchange(commands);
+  return 'violation' in decided ? decided.violation : null;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -114,13 +74,13 @@ const ATTRIBUTE_TYPES: Record<string, 'string' | 'boolean'> = {
   name: 'string', given_name: 'string', family_name: 'string', nickname: 'string', picture: 'string', verify_email: 'boolean',
 };
 
-/** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level. */
+/** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level; the host's one actor rule. */
 export function actorProblem(actor: unknown, depth = 0): string | null {
   if (!isPlainObject(actor)) return 'actor must be an object';
   if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';
   if (actor.sub.length > MAX_ACTOR_STRING_CHARS) return `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`;
   const custom = Object.keys(actor).filter((k) => k !== 'sub' && k !== 'act');
-  if (custom.length > 5) return 'at most 5 custom properties per actor level';
+  if (custom.length > MAX_ACTOR_CUSTOM_PROPERTIES) return `at most ${MAX_ACTOR_CUSTOM_PROPERTIES} custom properties per actor level`;
   for (const k of custom) {
     const v = actor[k];
     if (!(typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) return `custom actor property "${clip(k, 64)}" must be a string, number or boolean`;
@@ -129,7 +89,7 @@ export function actorProblem(actor: unknown, depth = 0): string | null {
     }
   }
   if (actor.act === undefined) return null;
-  if (depth + 1 >= 5) return 'at most 5 actors: the root actor and 4 nested act levels';
+  if (depth + 1 >= MAX_ACTORS) return `at most ${MAX_ACTORS} actors: the root actor and ${MAX_ACTORS - 1} nested act levels`;
   return actorProblem(actor.act, depth + 1);
 }
 
