@@ -23,7 +23,7 @@ import { issueTokens, newRefreshTokenId } from '../../tokens/issue.js';
 import { refreshPolicy, idleDeadline, type RefreshPolicy } from '../../tokens/refresh-policy.js';
 import { OIDC_SCOPES } from '../../tokens/user-claims.js';
 import { newRefreshToken } from '../../storage/ids.js';
-import { runPostLogin } from './post-login.js';
+import { applyPostLoginOutcome, runPostLogin } from './post-login.js';
 
 const UNKNOWN = 'Unknown or invalid refresh token.';
 const unknownToken = (log: string) => invalidGrant(UNKNOWN, log);
@@ -183,10 +183,11 @@ export const refreshTokenGrant: Grant = {
       hostname: http.hostname,
     });
     const refreshToken = await successor(ctx, record, policy, user, by);
+    const updated = await applyPostLoginOutcome(ctx, user, post);
     const issued = await issueTokens(ctx, {
       client,
       api,
-      user,
+      user: updated,
       // Never more than the refresh token holds and the ceiling allows now; offline_access stays only when a
       // (rotated) refresh token is returned.
       scopes: post.scopes.filter((s) => allowed(s) && (s === 'offline_access' || record.data.scopes.includes(s))),
