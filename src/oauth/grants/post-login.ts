@@ -1,8 +1,9 @@
 /**
  * The post-login flow for token-endpoint grants (spec 7.1, 8): the bound post-login Actions run in flow order for
- * the selected user. Each run's outcome (actions/triggers/outcome.ts) shapes the tokens (custom claims, scopes), the
- * user (metadata, written by applyPostLoginOutcome) or ends the transaction (deny → 403 access_denied; MFA → mfa_required, or the spec 6.6 400 with an actor;
- * challengeWith/enrollWith are not possible in a non-interactive grant).
+ * the selected user. Each run's outcome (actions/triggers/outcome.ts) shapes the tokens (custom claims, scopes),
+ * the user (metadata, written by applyPostLoginOutcome once the grant will answer 200) or ends the transaction
+ * (deny → 403 access_denied; MFA → mfa_required, or the spec 6.6 400 with an actor; challengeWith/enrollWith are
+ * not possible in a non-interactive grant).
  */
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
