@@ -71,7 +71,7 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
     protocol: 'oauth2-token-exchange',
     client: tx.client,
     api: tx.api,
-    // Post-login sees the user as the exchange Action left it; its changes are written only once post-login passed too.
+    // Post-login sees the user as the exchange Action left it; nothing is written before post-login passed too.
     user: {
       ...tx.user!,
       app_metadata: mergeTopLevel(tx.user!.app_metadata, tx.metadata.app_metadata),
