@@ -21,6 +21,41 @@ export interface ActionCommand {
   args: unknown[];
 }
 
+/** Rule ids reported in `RunResult` `invalid_command.rule`. The pipeline maps them to protocol errors (DESIGN D10). */
+export const RULES = {
+  userId: 'setUserById.user_id',
+  exactlyOneUser: 'exactly-one-user',
+  connectionName: 'setUserByConnection.connection_name',
+  userAttributes: 'setUserByConnection.user_attributes',
+  connectionOptions: 'setUserByConnection.options',
+  organization: 'setOrganization.organization',
+  /** setOrganization() called more than once in one run. */
+  organizationOnce: 'setOrganization.once',
+  actorShape: 'setActor.shape',
+  actorNeedsUser: 'setActor.requires-user',
+  /** setActor() called more than once in one run. */
+  actorOnce: 'setActor.once',
+  denyArgs: 'access.deny.arguments',
+  rejectArgs: 'access.rejectInvalidSubjectToken.reason',
+  metadata: 'user.metadata',
+  customClaim: 'setCustomClaim.arguments',
+  scope: 'scope.arguments',
+  multifactor: 'multifactor.enable.arguments',
+  factor: 'authentication.factor',
+  redirect: 'redirect.sendUserTo.arguments',
+  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
+  commandBudget: 'commands.budget',
+} as const;
+
+export type RuleId = (typeof RULES)[keyof typeof RULES];
+
+/** A broken command rule: which command, which rule, and why (the message may quote guest input, clipped). */
+export interface CommandViolation {
+  command: string;
+  rule: RuleId;
+  message: string;
+}
+
 export interface ConsoleLine {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug';
   message: string;
@@ -78,3 +113,83 @@ export interface ActionExecutor {
   run(request: RunRequest): Promise<RunResult>;
   close(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The outcome of a run, as the pipeline reads it: parsed once from the recorded commands (triggers/outcome.ts)
+
+/** The `setActor()` object, the RFC 8693 `act` claim (spec 6.6): `{sub, act?, ...custom scalars}`. */
+export interface Actor {
+  sub: string;
+  act?: Actor;
+  [custom: string]: string | number | boolean | Actor | undefined;
+}
+/** spec 6.6: the root actor and at most 4 nested `act` levels. */
+export const MAX_ACTORS = 5;
+/** spec 6.6: custom properties per actor level. */
+export const MAX_ACTOR_CUSTOM_PROPERTIES = 5;
+
+/** Top-level metadata keys a run set (spec 6.10); `null` removes the key. */
+export interface MetadataChanges {
+  app_metadata: Record<string, unknown>;
+  user_metadata: Record<string, unknown>;
+}
+
+/** `setUserByConnection` user attributes (spec 6.3), as the host checked them. */
+export interface UserAttributes {
+  user_id: string;
+  email?: string;
+  email_verified?: boolean;
+  username?: string;
+  phone_number?: string;
+  phone_verified?: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  nickname?: string;
+  picture?: string;
+  verify_email?: boolean;
+}
+
+/** The one user a custom-token-exchange run set (spec 6.2-6.4). */
+export type UserSelection =
+  | { by: 'id'; userId: string }
+  | {
+      by: 'connection';
+      connection: string;
+      attributes: UserAttributes;
+      creationBehavior: 'create_if_not_exists' | 'none';
+      updateBehavior: 'replace' | 'none';
+    };
+
+/** What a custom-token-exchange run decided: a denial (spec 6.7, 6.8), or the user and what goes with it. */
+export type ExchangeDecision =
+  | { kind: 'deny'; code: string; reason: string }
+  | { kind: 'reject'; reason: string }
+  | { kind: 'user'; user: UserSelection; actor?: Actor; organization?: string; metadata: MetadataChanges };
+
+/** What one post-login run decided (spec 7.1): it ends the transaction, or shapes the tokens and the user. */
+export type PostLoginDecision =
+  | { kind: 'deny'; reason: string }
+  | { kind: 'mfa' }
+  /** challengeWith/enrollWith/redirect: not possible in a non-interactive grant. */
+  | { kind: 'interactive'; command: string }
+  | {
+      kind: 'continue';
+      accessTokenClaims: Record<string, unknown>;
+      idTokenClaims: Record<string, unknown>;
+      /** addScope / removeScope, in call order. */
+      scopes: Array<{ op: 'add' | 'remove'; scope: string }>;
+      metadata: MetadataChanges;
+    };
+
+/** A run that ended badly: it threw, hit a limit or broke a rule. */
+export type RunFailure = Extract<RunResult, { kind: 'thrown' | 'timeout' | 'memory' | 'invalid_command' }>;
+
+/**
+ * The end of a run for the pipeline: a decision, or why there is none. A run that recorded a final decision (a
+ * denial) before it failed still decided (spec 6.7: the first denial wins).
+ */
+export type ActionOutcome<D> =
+  | { kind: 'decided'; decision: D }
+  | { kind: 'failed'; failure: RunFailure }
+  | { kind: 'unavailable'; queuedMs: number; retryAfterS: number };

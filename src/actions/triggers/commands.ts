@@ -1,9 +1,11 @@
 /**
  * The `api.*` commands an Action may record, per trigger (spec sections 6.1 and 7.1), the rules their arguments
- * must follow, and the end-of-run rules (spec 6.4 exactly-one user, 6.6 actor needs a user). The guest-side
- * recorders (src/actions/guest/api.js) check the per-call rules; `validateCommands` checks the end-of-run ones.
+ * must follow, checked on the host as each call is recorded (CommandRecorder, checkCommand). The guest's api
+ * (src/actions/guest/api.js) checks the same rules first, for early errors; the host does not rely on them. The
+ * end-of-run rules live with the outcome parser (outcome.ts).
  */
-import type { ActionCommand, TriggerId } from '../contract.js';
+import { RULES, type ActionCommand, type CommandViolation, type RuleId, type TriggerId } from '../contract.js';
+import { decideExchange } from './outcome.js';
 import {
   clip,
   DEFAULT_MAX_COMMAND_BYTES,
@@ -18,47 +20,25 @@ import {
   MAX_ACTOR_STRING_CHARS,
   MAX_USER_ATTRIBUTE_CHARS,
 } from './limits.js';
-import { ACTOR_LIMITS, ARGUMENT_LIMITS, COMMANDS, RULES, USER_ATTRIBUTE_TYPES as ATTRIBUTE_TYPES } from './tables.js';
+import { ACTOR_LIMITS, ARGUMENT_LIMITS, COMMANDS, USER_ATTRIBUTE_TYPES as ATTRIBUTE_TYPES } from './tables.js';
 
-// The rule ids the guest's api.js shares (tables.ts); re-exported where the host's callers have always found them.
-export { RULES } from './tables.js';
-
-export type RuleId = (typeof RULES)[keyof typeof RULES];
-
-export interface CommandViolation {
-  command: string;
-  rule: RuleId;
-  message: string;
-}
-
-const USER_COMMANDS = new Set(['authentication.setUserById', 'authentication.setUserByConnection']);
-const DENIALS = new Set(['access.deny', 'access.rejectInvalidSubjectToken']);
+export { RULES, type CommandViolation, type RuleId };
+export { COMMANDS };
 
 /**
- * End-of-run rules for a run that returned normally. A denial wins over everything else (spec 6.7: Auth0 samples
- * deny then fall through). Custom Token Exchange must set exactly one user (spec 6.4), and an actor only with one.
+ * End-of-run rules for a run that returned normally (spec 6.4, 6.6): those of the outcome parser (outcome.ts),
+ * the one place they are written; the sandbox reports a broken one as the run's `invalid_command`.
  */
 export function validateCommands(trigger: TriggerId, commands: ActionCommand[]): CommandViolation | null {
   if (trigger !== 'custom-token-exchange') return null;
-  if (commands.some((c) => DENIALS.has(c.name))) return null;
-  const users = commands.filter((c) => USER_COMMANDS.has(c.name));
-  if (users.length === 0) {
-    const actor = commands.some((c) => c.name === 'authentication.setActor');
-    return actor
-      ? { command: 'authentication.setActor', rule: RULES.actorNeedsUser, message: 'setActor() must be used together with setUserById() or setUserByConnection()' }
-      : { command: 'authentication.setUserById', rule: RULES.exactlyOneUser, message: 'the Action set no user: call exactly one of setUserById() or setUserByConnection()' };
-  }
-  // The guest's api refuses a second user at the call; the host does not rely on guest code for the rule.
-  if (users.length > 1) {
-    return { command: users[1]!.name, rule: RULES.exactlyOneUser, message: 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once' };
-  }
-  return null;
+  const decided = decideExchange(commands);
+  return 'violation' in decided ? decided.violation : null;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const nonEmpty = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 
-/** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level. */
+/** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level; the host's one actor rule. */
 export function actorProblem(actor: unknown, depth = 0): string | null {
   if (!isPlainObject(actor)) return 'actor must be an object';
   if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';

@@ -3,7 +3,7 @@
  * Only the fields a non-interactive transaction has; `event.session` is absent. `event.secrets` is added by the
  * runtime from RunRequest.secrets, never here.
  */
-import { TRIGGERS } from '../contract.js';
+import { TRIGGERS, type Actor } from '../contract.js';
 import { buildEventRequest, type EventClient, type EventOrganization, type EventRequest } from './custom-token-exchange.js';
 
 export const TRIGGER_ID = 'post-login' as const;
@@ -12,12 +12,6 @@ export const ENTRY_POINT = TRIGGERS[TRIGGER_ID].entryPoint;
 /** spec 7.1: token exchange shares `oauth2-token-exchange` with Native Social Login and OBO; Actions tell them apart by `subject_token_type`. */
 export type PostLoginProtocol = 'oauth2-token-exchange' | 'oauth2-refresh-token';
 
-/** The `setActor()` object: `{sub, act?, ...custom}` (spec 6.6). */
-export interface Actor {
-  sub: string;
-  act?: Actor;
-  [custom: string]: string | number | boolean | Actor | undefined;
-}
 
 export interface PostLoginTransaction {
   protocol: PostLoginProtocol;

@@ -5,7 +5,7 @@
  * made (`GUEST_TABLES`, runtime/prelude.ts), so neither side retypes them.
  */
 import type { TriggerId } from '../contract.js';
-import { MODULE_ALIASES, PROVIDED_MODULES } from '../contract.js';
+import { MAX_ACTOR_CUSTOM_PROPERTIES, MAX_ACTORS, MODULE_ALIASES, PROVIDED_MODULES, RULES } from '../contract.js';
 import { MAX_METADATA_BYTES, MAX_REASON_CHARS } from './limits.js';
 
 const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
@@ -42,27 +42,8 @@ export const COMMANDS: Record<TriggerId, readonly string[]> = {
   'post-login': POST_LOGIN_COMMANDS,
 };
 
-/** Rule ids reported in `RunResult` `invalid_command.rule`. The pipeline maps them to protocol errors (DESIGN D10). */
-export const RULES = {
-  userId: 'setUserById.user_id',
-  exactlyOneUser: 'exactly-one-user',
-  connectionName: 'setUserByConnection.connection_name',
-  userAttributes: 'setUserByConnection.user_attributes',
-  connectionOptions: 'setUserByConnection.options',
-  organization: 'setOrganization.organization',
-  actorShape: 'setActor.shape',
-  actorNeedsUser: 'setActor.requires-user',
-  denyArgs: 'access.deny.arguments',
-  rejectArgs: 'access.rejectInvalidSubjectToken.reason',
-  metadata: 'user.metadata',
-  customClaim: 'setCustomClaim.arguments',
-  scope: 'scope.arguments',
-  multifactor: 'multifactor.enable.arguments',
-  factor: 'authentication.factor',
-  redirect: 'redirect.sendUserTo.arguments',
-  /** The run recorded more commands, or more bytes of them, than its budget (limits.ts). */
-  commandBudget: 'commands.budget',
-} as const;
+/** Rule ids (contract.ts, the one definition): the guest reports the same ids as the host. */
+export { RULES };
 
 /** spec 6.5: the attributes `setUserByConnection` accepts, with their types (metadata has its own commands). */
 export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = {
@@ -81,7 +62,7 @@ export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>
 };
 
 /** spec 6.6: at most 5 actors (the root and 4 nested `act` levels), at most 5 custom properties per level. */
-export const ACTOR_LIMITS = { levels: 5, customProperties: 5 } as const;
+export const ACTOR_LIMITS = { levels: MAX_ACTORS, customProperties: MAX_ACTOR_CUSTOM_PROPERTIES } as const;
 
 /** Lengths of the identifiers the CTE commands take, and the number of user attributes one call may pass. */
 export const ARGUMENT_LIMITS = {

@@ -1,8 +1,9 @@
 /**
  * The post-login flow for token-endpoint grants (spec 7.1, 8): the bound post-login Actions run in flow order for
- * the selected user. Their commands shape the tokens (custom claims, scopes), the user (metadata) or end the
- * transaction (deny → 403 access_denied; MFA → mfa_required, or the spec 6.6 400 with an actor;
- * challengeWith/enrollWith are not possible in a non-interactive grant).
+ * the selected user. Each run's outcome (actions/triggers/outcome.ts) shapes the tokens (custom claims, scopes),
+ * the user (metadata, written by applyPostLoginOutcome once the grant will answer 200) or ends the transaction
+ * (deny → 403 access_denied; MFA → mfa_required, or the spec 6.6 400 with an actor; challengeWith/enrollWith are
+ * not possible in a non-interactive grant).
  */
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
@@ -15,6 +16,8 @@ import { OAuthError, accessDenied, invalidRequest, serverError } from '../errors
 import { publicUser } from './token-exchange/user-view.js';
 import { actionUnavailable } from './token-exchange/run-action.js';
 import { buildPostLoginEvent } from '../../actions/triggers/post-login.js';
+import { postLoginOutcome } from '../../actions/triggers/outcome.js';
+import type { MetadataChanges, PostLoginDecision } from '../../actions/contract.js';
 
 export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
 
@@ -36,12 +39,13 @@ export interface PostLoginInput {
   actor?: ActorClaim | undefined;
 }
 
+/** What the bound post-login Actions decided, together, for a transaction they let through. */
 export interface PostLoginOutcome {
   scopes: string[];
   accessTokenClaims: Record<string, unknown>;
   idTokenClaims: Record<string, unknown>;
-  appMetadata: Record<string, unknown>;
-  userMetadata: Record<string, unknown>;
+  /** Written by applyPostLoginOutcome, once the grant will answer 200. */
+  metadata: MetadataChanges;
 }
 
 function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
@@ -65,59 +69,65 @@ function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
   });
 }
 
+/** Folds one run's decision into the outcome so far; a decision that ends the transaction is thrown. */
+function fold(out: PostLoginOutcome, decision: PostLoginDecision, input: PostLoginInput): void {
+  switch (decision.kind) {
+    case 'deny':
+      throw accessDenied(decision.reason, `post-login Action denied: ${decision.reason}`);
+    case 'mfa':
+      if (input.actor) throw invalidRequest(MFA_WITH_ACTOR);
+      throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', 'post-login required MFA');
+    case 'interactive':
+      throw invalidRequest(`api.${decision.command} is not supported in a non-interactive ${input.protocol} transaction`);
+    case 'continue':
+      Object.assign(out.accessTokenClaims, decision.accessTokenClaims);
+      Object.assign(out.idTokenClaims, decision.idTokenClaims);
+      for (const { op, scope } of decision.scopes) {
+        if (op === 'remove') out.scopes = out.scopes.filter((s) => s !== scope);
+        else if (!out.scopes.includes(scope)) out.scopes.push(scope);
+      }
+      Object.assign(out.metadata.app_metadata, decision.metadata.app_metadata);
+      Object.assign(out.metadata.user_metadata, decision.metadata.user_metadata);
+  }
+}
+
 export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Promise<PostLoginOutcome> {
-  const out: PostLoginOutcome = { scopes: [...input.scopes], accessTokenClaims: {}, idTokenClaims: {}, appMetadata: {}, userMetadata: {} };
+  const out: PostLoginOutcome = { scopes: [...input.scopes], accessTokenClaims: {}, idTokenClaims: {}, metadata: { app_metadata: {}, user_metadata: {} } };
   const actions = await boundPostLoginActions(ctx);
   for (const action of actions) {
-    const result = await ctx.actions.run({
-      versionId: action.versionId,
-      code: action.code,
-      trigger: 'post-login',
-      event: buildEvent(ctx, input, input.user),
-      secrets: action.secrets,
-      clientId: input.client.client_id,
-    });
-    if (result.kind === 'unavailable') {
-      throw actionUnavailable(result, `post-login Action ${action.actionId} did not run: no sandbox worker was free for it within the queue deadline (${result.queuedMs} ms)`);
-    }
-    for (const c of result.commands) {
-      const [a, b] = c.args;
-      switch (c.name) {
-        case 'access.deny':
-          throw accessDenied(String(a ?? 'Access denied'), `post-login Action denied: ${String(a)}`);
-        case 'multifactor.enable':
-          if (input.actor) throw invalidRequest(MFA_WITH_ACTOR);
-          throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', 'post-login required MFA');
-        case 'authentication.challengeWith':
-        case 'authentication.challengeWithAny':
-        case 'authentication.enrollWith':
-        case 'authentication.enrollWithAny':
-        case 'redirect.sendUserTo':
-          throw invalidRequest(`api.${c.name} is not supported in a non-interactive ${input.protocol} transaction`);
-        case 'accessToken.setCustomClaim':
-          out.accessTokenClaims[String(a)] = b;
-          break;
-        case 'idToken.setCustomClaim':
-          out.idTokenClaims[String(a)] = b;
-          break;
-        case 'accessToken.addScope':
-          if (!out.scopes.includes(String(a))) out.scopes.push(String(a));
-          break;
-        case 'accessToken.removeScope':
-          out.scopes = out.scopes.filter((s) => s !== String(a));
-          break;
-        case 'user.setAppMetadata':
-          out.appMetadata[String(a)] = b ?? null;
-          break;
-        case 'user.setUserMetadata':
-          out.userMetadata[String(a)] = b ?? null;
-          break;
+    const outcome = postLoginOutcome(
+      await ctx.actions.run({
+        versionId: action.versionId,
+        code: action.code,
+        trigger: 'post-login',
+        event: buildEvent(ctx, input, input.user),
+        secrets: action.secrets,
+        clientId: input.client.client_id,
+      }),
+    );
+    switch (outcome.kind) {
+      case 'unavailable':
+        throw actionUnavailable(outcome, `post-login Action ${action.actionId} did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`);
+      case 'failed': {
+        const f = outcome.failure;
+        const detail = f.kind === 'thrown' ? `${f.name}: ${f.message}` : f.kind === 'invalid_command' ? f.rule : f.kind;
+        throw serverError(`post-login Action ${action.actionId} failed: ${detail}`);
       }
-    }
-    if (result.kind !== 'ok') {
-      const detail = result.kind === 'thrown' ? `${result.name}: ${result.message}` : result.kind === 'invalid_command' ? result.rule : result.kind;
-      throw serverError(`post-login Action ${action.actionId} failed: ${detail}`);
+      case 'decided':
+        fold(out, outcome.decision, input);
     }
   }
   return out;
+}
+
+/**
+ * The last step before minting, in every grant that runs post-login: the metadata the Actions set (`earlier`: the
+ * exchange Action's, then post-login's over it) is written, now that the grant will answer 200. Returns the user
+ * as stored.
+ */
+export async function applyPostLoginOutcome(ctx: AppContext, user: User, post: PostLoginOutcome, earlier?: MetadataChanges): Promise<User> {
+  const app_metadata = { ...earlier?.app_metadata, ...post.metadata.app_metadata };
+  const user_metadata = { ...earlier?.user_metadata, ...post.metadata.user_metadata };
+  if (!Object.keys(app_metadata).length && !Object.keys(user_metadata).length) return user;
+  return (await ctx.repos.users.mergeMetadata(user.user_id, { app_metadata, user_metadata })) ?? user;
 }

@@ -1,13 +1,15 @@
 /**
- * Step 10 of spec 1.2: apply the commands of a successful Action: the user (exactly one of setUserById /
- * setUserByConnection, spec 6.2-6.4), the organization (spec 6.5, 7.3), the actor (spec 6.6), metadata (6.10).
- * Error mapping per DESIGN D10.
+ * Step 10 of spec 1.2: apply the decision of a successful Action: the user (by id or by connection, spec
+ * 6.2-6.4), the organization (spec 6.5, 7.3), the actor (spec 6.6), metadata (6.10). Error mapping per DESIGN
+ * D10. Decide first, mint last: what the decision asks to write on an existing user (a replaced profile, a
+ * membership assigned on login) is held in `tx.writes` and written by `writeExchangeDecision`, once the exchange
+ * will answer 200; a user created by setUserByConnection stays, as with any federated first login.
  */
 import type { AppContext } from '../../../context.js';
-import type { ActionCommand } from '../../../actions/contract.js';
-import { accessDenied, invalidRequest, serverError } from '../../errors.js';
-import { actorShapeError, type ActorClaim } from '../../../tokens/actor.js';
+import type { UserSelection } from '../../../actions/contract.js';
+import { accessDenied, invalidRequest } from '../../errors.js';
 import type { ExchangeTransaction } from './transaction.js';
+import type { UserDecision } from './run-action.js';
 import { DATABASE_STRATEGY, isConnectionName } from '../../../storage/repositories/connections.js';
 import type { ProfileAttributes, User } from '../../../storage/repositories/users.js';
 import { resolveOrganization } from './organization.js';
@@ -15,33 +17,19 @@ import { resolveOrganization } from './organization.js';
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;
 const PROFILE_ATTRIBUTES = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified', 'name', 'given_name', 'family_name', 'nickname', 'picture'] as const;
 
-const byName = (commands: ActionCommand[], name: string) => commands.filter((c) => c.name === name);
+export async function applyExchangeDecision(ctx: AppContext, tx: ExchangeTransaction, decision: UserDecision): Promise<void> {
+  if (decision.actor) tx.actor = decision.actor;
+  tx.metadata = decision.metadata;
+  if (decision.user.by === 'id') await selectUserById(ctx, tx, decision.user.userId);
+  else await selectUserByConnection(ctx, tx, decision.user);
+  await resolveOrganization(ctx, tx, decision.organization, decision.user.by === 'connection');
+}
 
-export async function applyExchangeCommands(ctx: AppContext, tx: ExchangeTransaction, commands: ActionCommand[]): Promise<void> {
-  const byId = byName(commands, 'authentication.setUserById');
-  const byConnection = byName(commands, 'authentication.setUserByConnection');
-  if (byId.length + byConnection.length === 0) throw serverError('Action did not set a user (setUserById or setUserByConnection)');
-  if (byId.length + byConnection.length > 1) throw serverError('Action set more than one user');
-
-  const actors = byName(commands, 'authentication.setActor');
-  if (actors.length > 1) throw serverError('Action called setActor more than once');
-  if (actors.length === 1) {
-    const shape = actorShapeError(actors[0]!.args[0]);
-    if (shape) throw serverError(`setActor: ${shape}`);
-    tx.actor = actors[0]!.args[0] as ActorClaim;
-  }
-
-  for (const c of commands) {
-    if (c.name === 'user.setAppMetadata') tx.appMetadata[String(c.args[0])] = c.args[1] ?? null;
-    if (c.name === 'user.setUserMetadata') tx.userMetadata[String(c.args[0])] = c.args[1] ?? null;
-  }
-
-  if (byId.length) await selectUserById(ctx, tx, String(byId[0]!.args[0]));
-  else await selectUserByConnection(ctx, tx, byConnection[0]!.args);
-
-  const orgs = byName(commands, 'authentication.setOrganization');
-  if (orgs.length > 1) throw serverError('Action called setOrganization more than once');
-  await resolveOrganization(ctx, tx, orgs[0]?.args[0] as string | undefined, byConnection.length > 0);
+/** The writes `tx.writes` held, once the exchange will answer 200; `tx.user` becomes the stored row. */
+export async function writeExchangeDecision(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
+  const { profile, membershipOf } = tx.writes;
+  if (profile) tx.user = (await ctx.repos.users.updateProfile(tx.user!.user_id, profile, 'merge')) ?? tx.user;
+  if (membershipOf) await ctx.repos.organizations.addMembers(membershipOf, [tx.user!.user_id]);
 }
 
 function ensureUsable(user: User): void {
@@ -58,11 +46,8 @@ async function selectUserById(ctx: AppContext, tx: ExchangeTransaction, userId: 
   tx.identityUserId = user.identities[0]?.user_id;
 }
 
-async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, args: unknown[]): Promise<void> {
-  const [connectionName, rawAttributes, rawOptions] = args as [string, Record<string, unknown>, Record<string, unknown> | undefined];
-  const options = rawOptions ?? {};
-  const creation = (options.creationBehavior as string | undefined) ?? 'none';
-  const update = (options.updateBehavior as string | undefined) ?? 'none';
+async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, selection: Extract<UserSelection, { by: 'connection' }>): Promise<void> {
+  const { connection: connectionName, attributes: rawAttributes, creationBehavior: creation, updateBehavior: update } = selection;
   // C1: the name is the Action's; a name no connection can have is refused before it keys a lookup.
   if (!isConnectionName(connectionName)) throw invalidRequest('setUserByConnection: the connection name is not valid');
   const connection = await ctx.configCache.get(`connection:${connectionName}`, () => ctx.repos.connections.getByName(connectionName));
@@ -70,7 +55,7 @@ async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, 
   if (!connection.enabled_clients.includes(tx.client.client_id)) {
     throw invalidRequest(`setUserByConnection: connection ${connectionName} is not enabled for this client`);
   }
-  const providerUserId = String(rawAttributes.user_id);
+  const providerUserId = rawAttributes.user_id;
   const attributes: ProfileAttributes = {};
   for (const k of PROFILE_ATTRIBUTES) if (rawAttributes[k] !== undefined) (attributes as Record<string, unknown>)[k] = rawAttributes[k];
 
@@ -97,10 +82,21 @@ async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, 
       if ((IMMUTABLE as readonly string[]).includes(k)) continue;
       (replaced as Record<string, unknown>)[k] = attributes[k] ?? null;
     }
-    user = (await ctx.repos.users.updateProfile(user.user_id, replaced, 'merge'))!;
+    tx.writes.profile = replaced;
+    user = withProfile(user, replaced);
   }
   ensureUsable(user);
   tx.user = user;
   tx.connection = { id: connection.id, name: connection.name, strategy: connection.strategy };
   tx.identityUserId = providerUserId;
+}
+
+/** The user as it will be stored once `profile` is written ('merge': a null attribute is removed). */
+function withProfile(user: User, profile: ProfileAttributes): User {
+  const out: Record<string, unknown> = { ...user };
+  for (const [k, v] of Object.entries(profile)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out as unknown as User;
 }

@@ -1,9 +1,10 @@
 /**
  * The Custom Token Exchange grant (RFC 8693 on Auth0's CTE, spec section 1.2), as named steps:
  * parse parameters → client policy → audience and consent → IP throttling → profile → request organization →
- * actor ID token → Action → apply its commands → scopes → post-login → persist user changes → mint → log.
- * Decide first, mint last: a denial, a thrown Action or a timeout leaves no token, no refresh token and no
- * metadata written (a user created by setUserByConnection stays, as with any federated first login).
+ * actor ID token → Action → apply its decision → scopes → post-login → write user changes → mint → log.
+ * Decide first, mint last: a denial (the Action's or post-login's), a thrown Action or a timeout leaves no token,
+ * no refresh token, no metadata, no replaced profile and no membership written (a user created by
+ * setUserByConnection stays, as with any federated first login).
  */
 import type { AppContext } from '../../../context.js';
 import type { Grant, TokenRequest, TokenResponse } from '../types.js';
@@ -16,9 +17,9 @@ import { parseExchangeParams, redactedBody, TOKEN_EXCHANGE_GRANT, ACCESS_TOKEN_T
 import { checkClientMayExchange } from './client-policy.js';
 import { validateActorIdToken } from './actor-token.js';
 import { runExchangeAction } from './run-action.js';
-import { applyExchangeCommands } from './apply-commands.js';
+import { applyExchangeDecision, writeExchangeDecision } from './apply-commands.js';
 import { resolveRequestOrganization } from './organization.js';
-import { runPostLogin } from '../post-login.js';
+import { applyPostLoginOutcome, runPostLogin } from '../post-login.js';
 import { logFailure, logRateLimited, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { tooManyAttempts } from '../../../attack-protection/throttle.js';
@@ -62,19 +63,19 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
   await resolveProfile(ctx, tx);
   await resolveRequestOrganization(ctx, tx);
   tx.actorTokenUser = await validateActorIdToken(ctx, tx.params, { clientId: tx.client.client_id, profile: tx.profile });
-  const commands = await runExchangeAction(ctx, tx);
-  await applyExchangeCommands(ctx, tx, commands);
+  const decision = await runExchangeAction(ctx, tx);
+  await applyExchangeDecision(ctx, tx, decision);
 
   const allowed = await scopeFilter(ctx, tx);
   const post = await runPostLogin(ctx, {
     protocol: 'oauth2-token-exchange',
     client: tx.client,
     api: tx.api,
-    // Post-login sees the metadata the exchange Action set; it is persisted only once post-login passed too.
+    // Post-login sees the user as the exchange Action left it; nothing is written before post-login passed too.
     user: {
       ...tx.user!,
-      app_metadata: mergeTopLevel(tx.user!.app_metadata, tx.appMetadata),
-      user_metadata: mergeTopLevel(tx.user!.user_metadata, tx.userMetadata),
+      app_metadata: mergeTopLevel(tx.user!.app_metadata, tx.metadata.app_metadata),
+      user_metadata: mergeTopLevel(tx.user!.user_metadata, tx.metadata.user_metadata),
     },
     connection: tx.connection,
     org: tx.org,
@@ -89,11 +90,9 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
     actor: tx.actor,
   });
 
-  const appMetadata = { ...tx.appMetadata, ...post.appMetadata };
-  const userMetadata = { ...tx.userMetadata, ...post.userMetadata };
-  if (Object.keys(appMetadata).length || Object.keys(userMetadata).length) {
-    tx.user = (await ctx.repos.users.mergeMetadata(tx.user!.user_id, { app_metadata: appMetadata, user_metadata: userMetadata })) ?? tx.user;
-  }
+  // Decided: the exchange answers 200. Now, and only now, the decisions are written.
+  await writeExchangeDecision(ctx, tx);
+  tx.user = await applyPostLoginOutcome(ctx, tx.user!, post, tx.metadata);
   ctx.logins.record(tx.user!.user_id, tx.ip);
 
   const issued = await issueTokens(ctx, {
@@ -123,8 +122,8 @@ function newTransaction(req: TokenRequest, params: ExchangeParams): ExchangeTran
     userAgent: req.userAgent,
     hostname: req.http.hostname,
     language: typeof lang === 'string' ? lang.split(',')[0]?.split(';')[0]?.trim() : undefined,
-    appMetadata: {},
-    userMetadata: {},
+    metadata: { app_metadata: {}, user_metadata: {} },
+    writes: {},
   };
 }
 

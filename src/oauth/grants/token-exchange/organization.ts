@@ -2,7 +2,7 @@
  * Organizations in a token exchange (spec 6.5, 7.3, DESIGN D6, D10): the request's `organization` is resolved
  * before the Action; `setOrganization` may add one or must agree with it; the client's `organization_usage`
  * must allow it; the user must be a member (or join through an enabled connection with
- * `assign_membership_on_login`, only for setUserByConnection).
+ * `assign_membership_on_login`, only for setUserByConnection; the membership is written only with a 200).
  */
 import type { AppContext } from '../../../context.js';
 import { accessDenied, invalidRequest } from '../../errors.js';
@@ -54,7 +54,8 @@ export async function resolveOrganization(
   if (!(await ctx.repos.organizations.isMember(org.id, user.user_id))) {
     const enabled = tx.connection ? await ctx.repos.organizations.enabledConnection(org.id, tx.connection.id) : undefined;
     if (viaConnection && enabled?.assign_membership_on_login) {
-      await ctx.repos.organizations.addMembers(org.id, [user.user_id]);
+      // Written once the exchange will answer 200 (apply-commands.ts writeExchangeDecision).
+      tx.writes.membershipOf = org.id;
     } else {
       throw accessDenied('User is not a member of the organization', `user ${user.user_id} is not a member of ${org.id}`);
     }

@@ -1,13 +1,14 @@
 /**
  * Steps 8 and 9 of spec 1.2: run the profile's deployed Action with the full event (spec 5.2), then read its
- * outcome. Only a run that ended well has its commands applied; `deny` and `rejectInvalidSubjectToken` map as
- * spec 6.7, 6.8 and DESIGN D9, D10 say.
+ * outcome (actions/triggers/outcome.ts). Only a run that decided on a user goes on; `deny` and
+ * `rejectInvalidSubjectToken` map as spec 6.7, 6.8 and DESIGN D9, D10 say.
  */
 import type { AppContext } from '../../../context.js';
-import type { ActionCommand, RunResult } from '../../../actions/contract.js';
+import type { ExchangeDecision, RunFailure } from '../../../actions/contract.js';
 import { OAuthError, serverError, invalidRequest } from '../../errors.js';
 import { getDeployedVersion } from '../../../actions/service.js';
 import { RULES } from '../../../actions/triggers/commands.js';
+import { exchangeOutcome } from '../../../actions/triggers/outcome.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { publicUser } from './user-view.js';
 import { buildCustomTokenExchangeEvent, type EventUser } from '../../../actions/triggers/custom-token-exchange.js';
@@ -53,7 +54,7 @@ export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction) {
 const CLIENT_VISIBLE_RULES = new Set<string>([RULES.userId, RULES.connectionName, RULES.userAttributes, RULES.connectionOptions]);
 
 /** Why a run failed, for the fecte log (the client only sees the generic 500 text). */
-function failureDetail(result: RunResult): string {
+function failureDetail(result: RunFailure): string {
   switch (result.kind) {
     case 'thrown':
       return `Action threw ${result.name}: ${result.message}`;
@@ -63,10 +64,6 @@ function failureDetail(result: RunResult): string {
       return 'Action exceeded its memory limit';
     case 'invalid_command':
       return `Action called ${result.command} and broke the rule ${result.rule}: ${result.message}`;
-    case 'unavailable':
-      return `Action did not run: no sandbox worker was free for it within the queue deadline (${result.queuedMs} ms)`;
-    default:
-      return 'Action failed';
   }
 }
 
@@ -76,51 +73,48 @@ export const UNAVAILABLE_DESCRIPTION = 'The server is too busy to run the Action
  * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client
  * retries later instead of reading it as its own mistake or the Action's; `log` says why, for the fecte entry.
  */
-export function actionUnavailable(result: Extract<RunResult, { kind: 'unavailable' }>, log: string): OAuthError {
+export function actionUnavailable(result: { retryAfterS: number }, log: string): OAuthError {
   return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, { 'Retry-After': String(result.retryAfterS) });
 }
 
-/** `deny` / `rejectInvalidSubjectToken`, if the Action called one: the first one recorded wins (spec 6.7). */
-function denial(commands: ActionCommand[]): { kind: 'deny' | 'reject'; error: OAuthError } | undefined {
-  for (const c of commands) {
-    if (c.name === 'access.deny') {
-      const code = String(c.args[0] ?? 'invalid_request');
-      const reason = String(c.args[1] ?? '');
-      // D9: any code; server_error is 500, every other code 400.
-      return { kind: 'deny', error: new OAuthError(code === 'server_error' ? 500 : 400, code, reason, `Action denied: ${code}: ${reason}`) };
-    }
-    if (c.name === 'access.rejectInvalidSubjectToken') {
-      const reason = String(c.args[0] ?? 'Invalid subject token');
-      return { kind: 'reject', error: invalidRequest(reason, `Action rejected the subject token: ${reason}`) };
-    }
-  }
-  return undefined;
-}
+export type UserDecision = Extract<ExchangeDecision, { kind: 'user' }>;
 
-/** Runs the Action; returns its commands when it succeeded, else throws the mapped OAuthError. */
-export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction): Promise<ActionCommand[]> {
+/** Runs the Action; returns its decision on the user when it made one, else throws the mapped OAuthError. */
+export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction): Promise<UserDecision> {
   const version = await getDeployedVersion(ctx, tx.profile!.action_id);
   if (!version) throw serverError(`the Action ${tx.profile!.action_id} of profile ${tx.profile!.id} is not deployed`);
-  const result = await ctx.actions.run({
-    versionId: version.versionId,
-    code: version.code,
-    trigger: 'custom-token-exchange',
-    event: buildExchangeEvent(ctx, tx),
-    secrets: version.secrets,
-    clientId: tx.client.client_id,
-  });
-  tx.commands = result.commands;
-  if (result.kind === 'unavailable') throw actionUnavailable(result, failureDetail(result));
-  const denied = denial(result.commands);
-  if (denied) {
-    if (denied.kind === 'reject') await ctx.throttle.recordInvalidSubjectToken(tx.ip);
-    throw denied.error;
+  const outcome = exchangeOutcome(
+    await ctx.actions.run({
+      versionId: version.versionId,
+      code: version.code,
+      trigger: 'custom-token-exchange',
+      event: buildExchangeEvent(ctx, tx),
+      secrets: version.secrets,
+      clientId: tx.client.client_id,
+    }),
+  );
+  switch (outcome.kind) {
+    case 'unavailable':
+      throw actionUnavailable(outcome, `Action did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`);
+    case 'failed': {
+      const failure = outcome.failure;
+      // D10: a broken setUserById/setUserByConnection argument rule is the caller's 400; every other broken rule
+      // (no user, two users, a bad setActor shape) is the Action's fault: 500.
+      if (failure.kind === 'invalid_command' && CLIENT_VISIBLE_RULES.has(failure.rule)) throw invalidRequest(failure.message, failureDetail(failure));
+      throw serverError(failureDetail(failure));
+    }
+    case 'decided':
+      break;
   }
-  // D10: a broken setUserById/setUserByConnection argument rule is the caller's 400; every other broken rule
-  // (no user, two users, a bad setActor shape) is the Action's fault: 500.
-  if (result.kind === 'invalid_command' && CLIENT_VISIBLE_RULES.has(result.rule)) {
-    throw invalidRequest(result.message, failureDetail(result));
+  const decision = outcome.decision;
+  switch (decision.kind) {
+    case 'deny':
+      // D9: any code; server_error is 500, every other code 400.
+      throw new OAuthError(decision.code === 'server_error' ? 500 : 400, decision.code, decision.reason, `Action denied: ${decision.code}: ${decision.reason}`);
+    case 'reject':
+      await ctx.throttle.recordInvalidSubjectToken(tx.ip);
+      throw invalidRequest(decision.reason, `Action rejected the subject token: ${decision.reason}`);
+    case 'user':
+      return decision;
   }
-  if (result.kind !== 'ok') throw serverError(failureDetail(result));
-  return result.commands;
 }

@@ -3,8 +3,8 @@ import type { Client } from '../../../storage/repositories/clients.js';
 import type { ResourceServer } from '../../../storage/repositories/resource-servers.js';
 import type { ExchangeParams } from './parameters.js';
 import type { ActorClaim } from '../../../tokens/actor.js';
-import type { ActionCommand } from '../../../actions/contract.js';
-import type { User } from '../../../storage/repositories/users.js';
+import type { MetadataChanges } from '../../../actions/contract.js';
+import type { ProfileAttributes, User } from '../../../storage/repositories/users.js';
 import type { Organization } from '../../../storage/repositories/organizations.js';
 
 export interface ExchangeTransaction {
@@ -21,13 +21,18 @@ export interface ExchangeTransaction {
   /** Organization named by the request (`organization` parameter), resolved before the Action. */
   requestOrg?: Organization | undefined;
   actorTokenUser?: User | undefined;
-  commands?: ActionCommand[];
   user?: User;
   /** The connection the user was selected through (setUserByConnection) or the user's primary one. */
   connection?: { id: string; name: string; strategy: string };
   identityUserId?: string;
   org?: Organization | undefined;
   actor?: ActorClaim | undefined;
-  appMetadata: Record<string, unknown>;
-  userMetadata: Record<string, unknown>;
+  /** The metadata the exchange Action set; written with post-login's, once the exchange will answer 200. */
+  metadata: MetadataChanges;
+  /**
+   * Writes the Action's decision asks for, held until the exchange will answer 200 (decide first, mint last):
+   * the profile replaced by `updateBehavior: 'replace'`, the membership assigned on login. Until then `user`
+   * shows the replaced profile.
+   */
+  writes: { profile?: ProfileAttributes; membershipOf?: string };
 }
