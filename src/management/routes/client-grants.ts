@@ -11,7 +11,8 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
 
 const scopeArray = { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 280 } } as const;
 
@@ -74,13 +75,10 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     if (!(await ctx.repos.clients.get(client_id))) throw notFound('Client not found', 'inexistent_client');
     await checkScopesDefined(ctx, audience, scope);
     if (await ctx.repos.clientGrants.find(client_id, audience)) throw grantConflict();
-    const grant: ClientGrant = { id: newClientGrantId(), client_id, audience, scope };
-    try {
-      await ctx.repos.clientGrants.create(grant);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw grantConflict();
-      throw err;
-    }
+    // The repository's create throws on a duplicate (test/storage pins it): written() is the same outcome.
+    const grant = accepted(await written(() => ctx.repos.clientGrants.create({ id: newClientGrantId(), client_id, audience, scope })), {
+      duplicate: grantConflict,
+    });
     return reply.status(201).send(grant);
   });
 

@@ -9,7 +9,8 @@ import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { newConnectionId } from '../../storage/ids.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
 import type { Connection } from '../../storage/repositories/connections.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { openOptions, sealOptions } from './connection-secrets.js';
@@ -116,22 +117,22 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     const b = request.body;
     await checkClients(ctx, b.enabled_clients);
     if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
-    try {
-      const id = newConnectionId();
-      const c = await ctx.repos.connections.create({
+    const id = newConnectionId();
+    const options = await sealOptions(ctx.sealer, id, b.options ?? {});
+    // The repository's create returns the connection (test/storage uses it): written() gives the route the outcome.
+    const c = accepted(
+      await written(() => ctx.repos.connections.create({
         id,
         name: b.name,
         strategy: b.strategy,
         display_name: b.display_name ?? null,
-        options: await sealOptions(ctx.sealer, id, b.options ?? {}),
+        options,
         enabled_clients: b.enabled_clients ?? [],
         metadata: b.metadata ?? {},
-      });
-      return reply.status(201).send(await present(ctx, c));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw nameConflict();
-      throw err;
-    }
+      })),
+      { duplicate: nameConflict },
+    );
+    return reply.status(201).send(await present(ctx, c));
   });
 
   app.get<{ Querystring: PagingQuery & CheckpointQuery & { strategy?: string[]; name?: string; fields?: string; include_fields?: boolean } }>('/connections', {

@@ -12,7 +12,8 @@ import { SIGNING_ALGS, isSigningAlg } from '../../keys/key-set.js';
 import { newResourceServerId } from '../../storage/ids.js';
 import type { ResourceServer, ResourceServerPatch, ResourceServerScope } from '../../storage/repositories/resource-servers.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
@@ -124,8 +125,9 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
     checkSigningAlg(b.signing_alg);
     checkScopes(b.scopes);
     if (await ctx.repos.resourceServers.getByIdentifier(b.identifier)) throw identifierConflict();
-    try {
-      const rs = await ctx.repos.resourceServers.create({
+    // The repository's create throws on a taken identifier (test/storage pins it): written() is the same outcome.
+    const rs = accepted(
+      await written(() => ctx.repos.resourceServers.create({
         id: newResourceServerId(),
         identifier: b.identifier,
         name: b.name ?? b.identifier,
@@ -135,12 +137,10 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
         allow_offline_access: b.allow_offline_access ?? false,
         skip_consent_for_verifiable_first_party_clients: b.skip_consent_for_verifiable_first_party_clients ?? false,
         is_system: false,
-      });
-      return reply.status(201).send(present(rs));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw identifierConflict();
-      throw err;
-    }
+      })),
+      { duplicate: identifierConflict },
+    );
+    return reply.status(201).send(present(rs));
   });
 
   app.get<{ Querystring: PagingQuery & { identifiers?: string[] } }>('/resource-servers', {

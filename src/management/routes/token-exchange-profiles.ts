@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { badQuery, badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../../storage/database.js';
+import { accepted } from '../refusals.js';
 import { newProfileId } from '../../storage/ids.js';
 import type { ProfileCheckpoint, TokenExchangeProfile } from '../../storage/repositories/token-exchange-profiles.js';
 import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
@@ -197,22 +197,21 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     if ((await ctx.repos.profiles.count()) >= MAX_PROFILES) {
       throw forbidden('You reached the limit of entities of this type for this tenant.', 'entity_limit_exceeded');
     }
-    let created: TokenExchangeProfile;
-    try {
-      created = await ctx.repos.profiles.create({
+    const created = accepted(
+      await ctx.repos.profiles.create({
         id: newProfileId(),
         name: body.name,
         subject_token_type: body.subject_token_type,
         action_id: body.action_id,
         type: PROFILE_TYPE,
         ...(body.actor_token_audiences ? { actor_token_audiences: body.actor_token_audiences } : {}),
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('subject_token_type already exists for tenant');
-      // The Action was deleted between the check and the insert.
-      if (isForeignKeyViolation(err)) throw badRequest('Action not found', 'action_not_found');
-      throw err;
-    }
+      }),
+      {
+        duplicate: () => conflict('subject_token_type already exists for tenant'),
+        // The Action was deleted between the check and the insert.
+        missing_reference: () => badRequest('Action not found', 'action_not_found'),
+      },
+    );
     await ctx.invalidation.publish('profiles');
     return reply.status(201).send(present(created));
   });
@@ -234,17 +233,14 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if ('action_id' in body || 'type' in body) throw badRequest('Unable to update field.', 'invalid_update');
       if (body.subject_token_type !== undefined) assertSubjectTokenType(body.subject_token_type);
       await assertClientsExist(ctx, body.actor_token_audiences);
-      let updated: boolean;
-      try {
-        updated = await ctx.repos.profiles.update(request.params.id, {
+      const updated = accepted(
+        await ctx.repos.profiles.update(request.params.id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.subject_token_type !== undefined ? { subject_token_type: body.subject_token_type } : {}),
           ...(body.actor_token_audiences !== undefined ? { actor_token_audiences: body.actor_token_audiences } : {}),
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict('Token exchange profile with the same subject_token_type already exists');
-        throw err;
-      }
+        }),
+        { duplicate: () => conflict('Token exchange profile with the same subject_token_type already exists') },
+      );
       if (!updated) throw notFound('Token exchange profile not found.');
       await ctx.invalidation.publish('profiles');
       // 200 with no body: the SDKs type the result as void (spec section 3.2).
