@@ -3,13 +3,19 @@
  * Auth0 error shape. Tokens are Baton's own, issued by client_credentials for the audience `{issuer}api/v2/`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
 import type { AppContext } from '../context.js';
 import { ApiError, unauthorized, forbidden } from './errors.js';
+import { OPENAPI_PATH, openApiOptions } from './openapi.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified Management API caller. */
     management?: { clientId: string; scopes: Set<string> };
+  }
+  interface FastifyContextConfig {
+    /** A route that answers without a token (the OpenAPI document only). */
+    public?: boolean;
   }
 }
 
@@ -64,7 +70,11 @@ function validationMessage(err: FastifyError): ApiError {
 
 export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request) => authenticate(ctx, request));
+    // Before the routes: it collects each route's schemas as it is registered (management/openapi.ts).
+    await app.register(swagger, openApiOptions(ctx));
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.public !== true) await authenticate(ctx, request);
+    });
     // A successful write may change configuration the token endpoint caches: clear it on every node before the
     // caller sees the answer, so its next request runs on the new configuration.
     app.addHook('onSend', async (request, reply) => {
@@ -90,5 +100,7 @@ export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
       reply.status(404).send(new ApiError(404, 'Not Found').toJSON());
     });
     for (const register of routes) await register(app, ctx);
+    // Public, as Auth0's: it describes shapes, never data, and Baton's source is open anyway.
+    app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   };
 }
