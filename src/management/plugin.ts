@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { AppContext } from '../context.js';
 import { ApiError, unauthorized, forbidden } from './errors.js';
 import { OPENAPI_PATH, openApiOptions } from './openapi.js';
@@ -20,6 +21,12 @@ declare module 'fastify' {
 }
 
 export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+
+/**
+ * The route schemas type the handlers: request parts are inferred from them (json-schema-to-ts), and what a handler
+ * returns must fit the response schema. Types only: validation stays Fastify's ajv, so its messages do not change.
+ */
+export const typed = (app: FastifyInstance) => app.withTypeProvider<JsonSchemaToTsProvider>();
 
 /** preHandler: the caller's token must carry at least one of the scopes (Auth0: "expected any of"). */
 export function requireScope(...scopes: string[]) {

@@ -6,18 +6,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
+import { idParams } from './params.js';
 
 const scopeArray = { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 280 } } as const;
 
 const grantSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     id: { type: 'string' },
     client_id: { type: 'string' },
@@ -26,7 +28,6 @@ const grantSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const grantConflict = () => conflict('Client grant already exists', 'client_grant_conflict');
 
@@ -54,8 +55,9 @@ async function checkScopesDefined(ctx: AppContext, audience: string, scope: stri
   }
 }
 
-export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: { client_id: string; audience: string; scope: string[] } }>('/client-grants', {
+export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = typed(untyped);
+  app.post('/client-grants', {
     preHandler: requireScope('create:client_grants'),
     schema: {
       body: {
@@ -82,7 +84,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return reply.status(201).send(grant);
   });
 
-  app.get<{ Querystring: PagingQuery & { audience?: string; client_id?: string } }>('/client-grants', {
+  app.get('/client-grants', {
     preHandler: requireScope('read:client_grants'),
     schema: {
       querystring: {
@@ -103,7 +105,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return pagedResult('client_grants', client_grants, total, q);
   });
 
-  app.get<{ Params: { id: string } }>('/client-grants/:id', {
+  app.get('/client-grants/:id', {
     preHandler: requireScope('read:client_grants'),
     schema: { params: idParams, response: { 200: grantSchema } },
   }, async (request) => {
@@ -112,7 +114,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return grant;
   });
 
-  app.patch<{ Params: { id: string }; Body: { scope?: string[] } }>('/client-grants/:id', {
+  app.patch('/client-grants/:id', {
     preHandler: requireScope('update:client_grants'),
     schema: {
       params: idParams,
@@ -129,7 +131,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return (await ctx.repos.clientGrants.updateScope(grant.id, scope)) ?? grant;
   });
 
-  app.delete<{ Params: { id: string } }>('/client-grants/:id', {
+  app.delete('/client-grants/:id', {
     preHandler: requireScope('delete:client_grants'),
     schema: { params: idParams },
   }, async (request, reply) => {

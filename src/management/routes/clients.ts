@@ -27,6 +27,7 @@ import {
   type ClientView,
 } from './client-schemas.js';
 import { clientCredentialRoutes, prepareCredential, type CredentialInput, type NewCredential } from './client-credentials.js';
+import { idParams } from './params.js';
 
 interface ClientBody {
   name?: string;
@@ -65,7 +66,6 @@ const PLAIN_FIELDS = [
   'is_token_endpoint_ip_header_trusted',
 ] as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const BOTH_METHODS = 'token_endpoint_auth_method and client_authentication_methods cannot be set together';
 const INLINE_ON_PATCH =

@@ -16,6 +16,7 @@ import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuer
 import { openOptions, sealOptions } from './connection-secrets.js';
 import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../storage/repositories/connections.js';
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
+import { idParams } from './params.js';
 
 
 const metadataSchema = {
@@ -61,7 +62,6 @@ const connectionSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 interface ConnectionBody {
   name?: string;

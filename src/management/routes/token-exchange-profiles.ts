@@ -10,6 +10,7 @@ import { accepted } from '../refusals.js';
 import { newProfileId } from '../../storage/ids.js';
 import type { ProfileCheckpoint, TokenExchangeProfile } from '../../storage/repositories/token-exchange-profiles.js';
 import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
+import { idParams } from './params.js';
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
 export const MAX_PROFILES = 100;
@@ -64,7 +65,6 @@ const updateBody = {
   properties: { name: nameSchema, subject_token_type: subjectTokenTypeSchema, actor_token_audiences: actorTokenAudiencesSchema, action_id: {}, type: {} },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const listQuery = {
   type: 'object',
