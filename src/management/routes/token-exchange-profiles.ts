@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badQuery, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { accepted } from '../refusals.js';
 import { newProfileId } from '../../storage/ids.js';
@@ -73,14 +73,6 @@ const listQuery = {
     take: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
   },
 } as const;
-
-interface CreateBody {
-  name: string;
-  subject_token_type: string;
-  action_id: string;
-  type: string;
-  actor_token_audiences?: string[];
-}
 
 /** The opaque checkpoint `from`/`next`: the position of the last profile returned (keyset paging). */
 function encodeCheckpoint(p: ProfileCheckpoint): string {
@@ -160,8 +152,9 @@ export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: A
   });
 }
 
-function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get<{ Querystring: { from?: string; take: number } }>('/token-exchange-profiles', {
+function profileRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
+  app.get('/token-exchange-profiles', {
     preHandler: requireScope('read:token_exchange_profiles'),
     schema: {
       querystring: listQuery,
@@ -185,7 +178,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return body;
   });
 
-  app.post<{ Body: CreateBody }>('/token-exchange-profiles', {
+  app.post('/token-exchange-profiles', {
     preHandler: requireScope('create:token_exchange_profiles'),
     schema: { body: createBody, response: { 201: profileSchema } },
   }, async (request, reply) => {
@@ -216,7 +209,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.status(201).send(present(created));
   });
 
-  app.get<{ Params: { id: string } }>('/token-exchange-profiles/:id', {
+  app.get('/token-exchange-profiles/:id', {
     preHandler: requireScope('read:token_exchange_profiles'),
     schema: { params: idParams, response: { 200: profileSchema } },
   }, async (request) => {
@@ -225,7 +218,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return present(profile);
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; subject_token_type?: string; actor_token_audiences?: string[]; action_id?: unknown; type?: unknown } }>(
+  app.patch(
     '/token-exchange-profiles/:id',
     { preHandler: requireScope('update:token_exchange_profiles'), schema: { params: idParams, body: updateBody } },
     async (request, reply) => {
@@ -248,7 +241,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/token-exchange-profiles/:id', {
+  app.delete('/token-exchange-profiles/:id', {
     preHandler: requireScope('delete:token_exchange_profiles'),
     schema: { params: idParams },
   }, async (request, reply) => {
