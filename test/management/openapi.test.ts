@@ -48,7 +48,16 @@ describe('the Management API OpenAPI document', () => {
     assert.match(String(res.headers['content-type']), /^application\/json/);
     doc = res.json();
   });
-  after(() => t.close());
+  after(async () => {
+    // This suite is short: under load it closes while the sandbox workers still boot. They are unref'd, so without
+    // a handle of its own the loop could end before their terminate() settles (actions/runtime/pool.ts close()).
+    const alive = setInterval(() => undefined, 1000);
+    try {
+      await t.close();
+    } finally {
+      clearInterval(alive);
+    }
+  });
 
   test('is a valid OpenAPI 3 document', async () => {
     assert.match(doc.openapi, /^3\.1\.\d+$/);
