@@ -12,7 +12,7 @@ import { CONNECTION, EXCHANGE_GRANT } from './seed.js';
 export async function seedVolume(opts: { dataDir: string; databaseUrl?: string; users: number; clients: number }): Promise<void> {
   const opened = openDatabase({ databaseUrl: opts.databaseUrl, sqliteFile: path.join(opts.dataDir, 'baton.sqlite') });
   try {
-    const repos = createRepositories(opened.db, opened.read);
+    const repos = createRepositories(opened.db, opened.read, opened.dialect);
     const connection = await repos.connections.getByName(CONNECTION);
     if (!connection) throw new Error(`connection ${CONNECTION} missing`);
     for (let i = 0; i < opts.users; i++) {

@@ -61,8 +61,8 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
     sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
   });
   const closers: Array<() => Promise<void> | void> = [() => opened.db.destroy()];
-  await migrateToLatest(opened.db);
-  const repos = createRepositories(opened.db, opened.read);
+  await migrateToLatest(opened.db, opened.dialect);
+  const repos = createRepositories(opened.db, opened.read, opened.dialect);
   const storage: Storage = { db: opened.db, dialect: opened.dialect, repos };
   const sealer = createSealer(opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const keys = new KeySet(repos.signingKeys, sealer, async () =>

@@ -3,17 +3,30 @@
  * Auth0 error shape. Tokens are Baton's own, issued by client_credentials for the audience `{issuer}api/v2/`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { AppContext } from '../context.js';
 import { ApiError, unauthorized, forbidden } from './errors.js';
+import { OPENAPI_PATH, openApiOptions } from './openapi.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified Management API caller. */
     management?: { clientId: string; scopes: Set<string> };
   }
+  interface FastifyContextConfig {
+    /** A route that answers without a token (the OpenAPI document only). */
+    public?: boolean;
+  }
 }
 
 export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+
+/**
+ * The route schemas type the handlers: request parts are inferred from them (json-schema-to-ts), and what a handler
+ * returns must fit the response schema. Types only: validation stays Fastify's ajv, so its messages do not change.
+ */
+export const typed = (app: FastifyInstance) => app.withTypeProvider<JsonSchemaToTsProvider>();
 
 /** preHandler: the caller's token must carry at least one of the scopes (Auth0: "expected any of"). */
 export function requireScope(...scopes: string[]) {
@@ -64,7 +77,11 @@ function validationMessage(err: FastifyError): ApiError {
 
 export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request) => authenticate(ctx, request));
+    // Before the routes: it collects each route's schemas as it is registered (management/openapi.ts).
+    await app.register(swagger, openApiOptions(ctx));
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.public !== true) await authenticate(ctx, request);
+    });
     // A successful write may change configuration the token endpoint caches: clear it on every node before the
     // caller sees the answer, so its next request runs on the new configuration.
     app.addHook('onSend', async (request, reply) => {
@@ -90,5 +107,7 @@ export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
       reply.status(404).send(new ApiError(404, 'Not Found').toJSON());
     });
     for (const register of routes) await register(app, ctx);
+    // Public, as Auth0's: it describes shapes, never data, and Baton's source is open anyway.
+    app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   };
 }

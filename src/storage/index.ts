@@ -14,7 +14,8 @@ import { tokenExchangeProfilesRepository } from './repositories/token-exchange-p
 import { actionsRepository } from './repositories/actions.js';
 import { refreshTokensRepository } from './repositories/refresh-tokens.js';
 
-export function createRepositories(db: Db, read: ReadQuery) {
+/** `dialect` is the one flag for dialect-specific SQL (row locks, JSON helpers): no repository inspects the driver. */
+export function createRepositories(db: Db, read: ReadQuery, dialect: DialectName) {
   return {
     clients: clientsRepository(db),
     clientGrants: clientGrantsRepository(db),
@@ -22,13 +23,13 @@ export function createRepositories(db: Db, read: ReadQuery) {
     signingKeys: signingKeysRepository(db),
     settings: settingsRepository(db),
     usedJtis: usedJtisRepository(db),
-    connections: connectionsRepository(db),
-    users: usersRepository(db, read),
+    connections: connectionsRepository(db, dialect),
+    users: usersRepository(db, read, dialect),
     organizations: organizationsRepository(db),
     logs: logsRepository(db),
     profiles: tokenExchangeProfilesRepository(db),
     actions: actionsRepository(db),
-    refreshTokens: refreshTokensRepository(db),
+    refreshTokens: refreshTokensRepository(db, dialect),
   };
 }
 

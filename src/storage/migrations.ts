@@ -3,14 +3,14 @@
  * Run at every start (idempotent) and by `baton migrate`. Never edit a shipped migration: add a new one.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from './database.js';
 
 type Db = Kysely<any>;
 
-const isPostgres = (db: Db) => db.getExecutor().adapter.constructor.name.startsWith('Postgres');
-
-const m0001: Migration = {
+/** The one migration that writes dialect-specific DDL takes the dialect from its caller (openDatabase knows it). */
+const m0001 = (dialect: DialectName): Migration => ({
   async up(db: Db) {
-    const pg = isPostgres(db);
+    const pg = dialect === 'postgres';
     await db.schema
       .createTable('clients')
       .addColumn('client_id', 'text', (c) => c.primaryKey())
@@ -282,7 +282,7 @@ const m0001: Migration = {
       .addColumn('expires_at_epoch', 'bigint', (c) => c.notNull())
       .execute();
   },
-};
+});
 
 /**
  * Refresh token families (issue 10, M3): rotation with reuse detection, idle lifetime, binding to the user row;
@@ -337,15 +337,23 @@ const m0005: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_refresh_token_families': m0002, '0003_profile_actor_audiences': m0003, '0004_log_retention': m0004, '0005_client_secret_pepper': m0005 };
+const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
+  '0001_initial': m0001(dialect),
+  '0002_refresh_token_families': m0002,
+  '0003_profile_actor_audiences': m0003,
+  '0004_log_retention': m0004,
+  '0005_client_secret_pepper': m0005,
+});
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
-/** Brings the schema up to date; returns the names of the migrations it applied. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/**
+ * Brings the schema up to date; returns the names of the migrations it applied. `dialect` is the one that
+ * openDatabase returned with `db` (SQLite when omitted, as for the in-memory databases of tests).
+ */
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName = 'sqlite'): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   // Kysely looks for its migration tables in every schema unless told which one: pin it to the current schema, or
   // a second database sharing the PostgreSQL server (another schema) would be taken as already migrated.
-  const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
   const migrator = new Migrator({
     db, provider, migrationTableName: 'baton_migrations', migrationLockTableName: 'baton_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),

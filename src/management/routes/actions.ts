@@ -9,6 +9,7 @@ import * as svc from '../../actions/service.js';
 import { ApiError } from '../errors.js';
 import { DEFAULT_QUEUE_TIMEOUT_MS, queueRetryAfterS } from '../../actions/runtime/pool.js';
 import type { ActionRecord, ActionVersionRecord, BindingRecord } from '../../storage/repositories/actions.js';
+import { idParams } from './params.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schemas
@@ -148,7 +149,6 @@ const bindingOut = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 const versionParams = {
   type: 'object',
   required: ['actionId', 'id'],

@@ -6,17 +6,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
+import { idParams } from './params.js';
 
 const scopeArray = { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 280 } } as const;
 
 const grantSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     id: { type: 'string' },
     client_id: { type: 'string' },
@@ -25,7 +28,6 @@ const grantSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const grantConflict = () => conflict('Client grant already exists', 'client_grant_conflict');
 
@@ -53,8 +55,9 @@ async function checkScopesDefined(ctx: AppContext, audience: string, scope: stri
   }
 }
 
-export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: { client_id: string; audience: string; scope: string[] } }>('/client-grants', {
+export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = typed(untyped);
+  app.post('/client-grants', {
     preHandler: requireScope('create:client_grants'),
     schema: {
       body: {
@@ -74,17 +77,14 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     if (!(await ctx.repos.clients.get(client_id))) throw notFound('Client not found', 'inexistent_client');
     await checkScopesDefined(ctx, audience, scope);
     if (await ctx.repos.clientGrants.find(client_id, audience)) throw grantConflict();
-    const grant: ClientGrant = { id: newClientGrantId(), client_id, audience, scope };
-    try {
-      await ctx.repos.clientGrants.create(grant);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw grantConflict();
-      throw err;
-    }
+    // The repository's create throws on a duplicate (test/storage pins it): written() is the same outcome.
+    const grant = accepted(await written(() => ctx.repos.clientGrants.create({ id: newClientGrantId(), client_id, audience, scope })), {
+      duplicate: grantConflict,
+    });
     return reply.status(201).send(grant);
   });
 
-  app.get<{ Querystring: PagingQuery & { audience?: string; client_id?: string } }>('/client-grants', {
+  app.get('/client-grants', {
     preHandler: requireScope('read:client_grants'),
     schema: {
       querystring: {
@@ -105,7 +105,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return pagedResult('client_grants', client_grants, total, q);
   });
 
-  app.get<{ Params: { id: string } }>('/client-grants/:id', {
+  app.get('/client-grants/:id', {
     preHandler: requireScope('read:client_grants'),
     schema: { params: idParams, response: { 200: grantSchema } },
   }, async (request) => {
@@ -114,7 +114,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return grant;
   });
 
-  app.patch<{ Params: { id: string }; Body: { scope?: string[] } }>('/client-grants/:id', {
+  app.patch('/client-grants/:id', {
     preHandler: requireScope('update:client_grants'),
     schema: {
       params: idParams,
@@ -131,7 +131,7 @@ export async function clientGrantRoutes(app: FastifyInstance, ctx: AppContext): 
     return (await ctx.repos.clientGrants.updateScope(grant.id, scope)) ?? grant;
   });
 
-  app.delete<{ Params: { id: string } }>('/client-grants/:id', {
+  app.delete('/client-grants/:id', {
     preHandler: requireScope('delete:client_grants'),
     schema: { params: idParams },
   }, async (request, reply) => {

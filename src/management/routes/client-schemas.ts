@@ -1,7 +1,7 @@
 /**
  * JSON schemas and the response view of /api/v2/clients (Auth0's client object; spec section 2.1).
- * The response schema is an allow-list: `client_secret_hash` has no entry, so it can never be serialized, and
- * `client_secret` appears only where a handler puts it (create and rotate-secret; never PATCH).
+ * The response schemas are allow-lists: `client_secret_hash` has no entry, so it can never be serialized, and
+ * `client_secret` has one only in the answers of create and rotate-secret (never PATCH, GET or the list).
  */
 import type { Client } from '../../storage/repositories/clients.js';
 
@@ -142,7 +142,6 @@ export const clientResponseSchema = {
   properties: {
     tenant: { type: 'string' },
     client_id: { type: 'string' },
-    client_secret: { type: 'string' },
     name: { type: 'string' },
     description: { type: 'string' },
     app_type: { type: 'string' },
@@ -170,6 +169,12 @@ export const clientResponseSchema = {
     refresh_token: anyObject,
     is_token_endpoint_ip_header_trusted: { type: 'boolean' },
   },
+} as const;
+
+/** The answer of create and rotate-secret, the only two that return the secret (test/management/openapi.test.ts). */
+export const clientWithSecretResponseSchema = {
+  type: 'object',
+  properties: { ...clientResponseSchema.properties, client_secret: { type: 'string' } },
 } as const;
 
 export interface ClientView extends Record<string, unknown> {

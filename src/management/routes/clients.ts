@@ -19,6 +19,7 @@ import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import {
   clientResponseSchema,
+  clientWithSecretResponseSchema,
   createClientBody,
   defaultGrantTypes,
   patchClientBody,
@@ -26,6 +27,7 @@ import {
   type ClientView,
 } from './client-schemas.js';
 import { clientCredentialRoutes, prepareCredential, type CredentialInput, type NewCredential } from './client-credentials.js';
+import { idParams } from './params.js';
 
 interface ClientBody {
   name?: string;
@@ -64,7 +66,6 @@ const PLAIN_FIELDS = [
   'is_token_endpoint_ip_header_trusted',
 ] as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const BOTH_METHODS = 'token_endpoint_auth_method and client_authentication_methods cannot be set together';
 const INLINE_ON_PATCH =
@@ -164,7 +165,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post<{ Body: ClientBody & { name: string } }>('/clients', {
     preHandler: requireScope('create:clients'),
-    schema: { body: createClientBody, response: { 201: clientResponseSchema } },
+    schema: { body: createClientBody, response: { 201: clientWithSecretResponseSchema } },
   }, async (request, reply) => {
     const b = request.body;
     const credentials = await prepareCredentials(b);
@@ -285,7 +286,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.post<{ Params: { id: string } }>('/clients/:id/rotate-secret', {
     preHandler: requireScope('update:client_keys'),
-    schema: { params: idParams, response: { 200: clientResponseSchema } },
+    schema: { params: idParams, response: { 200: clientWithSecretResponseSchema } },
   }, async (request) => {
     const current = await load(request.params.id);
     if (!isSecretMethod(current.token_endpoint_auth_method)) {

@@ -6,15 +6,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { newConnectionId } from '../../storage/ids.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
 import type { Connection } from '../../storage/repositories/connections.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
 import { openOptions, sealOptions } from './connection-secrets.js';
 import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../storage/repositories/connections.js';
-import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
+import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
+import { idParams } from './params.js';
 
 
 const metadataSchema = {
@@ -60,16 +62,6 @@ const connectionSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-
-interface ConnectionBody {
-  name?: string;
-  strategy?: string;
-  display_name?: string;
-  options?: Record<string, unknown>;
-  enabled_clients?: string[];
-  metadata?: Record<string, string>;
-}
 
 /** Auth0's `fields` / `include_fields` projection. */
 function project(c: Record<string, unknown>, q: { fields?: string; include_fields?: boolean }): Record<string, unknown> {
@@ -108,33 +100,34 @@ async function checkClients(ctx: AppContext, clientIds: string[] | undefined): P
 
 const nameConflict = () => conflict('A connection with the same name already exists', 'connection_conflict');
 
-export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: ConnectionBody & { name: string; strategy: string } }>('/connections', {
+export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = typed(untyped);
+  app.post('/connections', {
     preHandler: requireScope('create:connections'),
     schema: { body: createBody, response: { 201: connectionSchema } },
   }, async (request, reply) => {
     const b = request.body;
     await checkClients(ctx, b.enabled_clients);
     if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
-    try {
-      const id = newConnectionId();
-      const c = await ctx.repos.connections.create({
+    const id = newConnectionId();
+    const options = await sealOptions(ctx.sealer, id, b.options ?? {});
+    // The repository's create returns the connection (test/storage uses it): written() gives the route the outcome.
+    const c = accepted(
+      await written(() => ctx.repos.connections.create({
         id,
         name: b.name,
         strategy: b.strategy,
         display_name: b.display_name ?? null,
-        options: await sealOptions(ctx.sealer, id, b.options ?? {}),
+        options,
         enabled_clients: b.enabled_clients ?? [],
         metadata: b.metadata ?? {},
-      });
-      return reply.status(201).send(await present(ctx, c));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw nameConflict();
-      throw err;
-    }
+      })),
+      { duplicate: nameConflict },
+    );
+    return reply.status(201).send(await present(ctx, c));
   });
 
-  app.get<{ Querystring: PagingQuery & CheckpointQuery & { strategy?: string[]; name?: string; fields?: string; include_fields?: boolean } }>('/connections', {
+  app.get('/connections', {
     preHandler: requireScope('read:connections'),
     schema: {
       querystring: {
@@ -169,12 +162,12 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     return pagedResult('connections', presented, total, q);
   });
 
-  app.get<{ Params: { id: string } }>('/connections/:id', {
+  app.get('/connections/:id', {
     preHandler: requireScope('read:connections'),
     schema: { params: idParams, response: { 200: connectionSchema } },
   }, async (request) => present(ctx, await findConnection(ctx, request.params.id)));
 
-  app.patch<{ Params: { id: string }; Body: ConnectionBody }>('/connections/:id', {
+  app.patch('/connections/:id', {
     preHandler: requireScope('update:connections'),
     schema: { params: idParams, body: patchBody, response: { 200: connectionSchema } },
   }, async (request) => {
@@ -188,7 +181,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     return present(ctx, updated);
   });
 
-  app.delete<{ Params: { id: string } }>('/connections/:id', {
+  app.delete('/connections/:id', {
     preHandler: requireScope('delete:connections'),
     schema: { params: idParams },
   }, async (request, reply) => {
@@ -196,7 +189,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { id: string }; Querystring: CheckpointQuery }>('/connections/:id/clients', {
+  app.get('/connections/:id/clients', {
     preHandler: requireScope('read:connections'),
     schema: {
       params: idParams,
@@ -212,7 +205,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     return { clients: page.map((client_id) => ({ client_id })), ...(after.length > take ? { next: page[page.length - 1] } : {}) };
   });
 
-  app.patch<{ Params: { id: string }; Body: Array<{ client_id: string; status: boolean }> }>('/connections/:id/clients', {
+  app.patch('/connections/:id/clients', {
     preHandler: requireScope('update:connections'),
     schema: {
       params: idParams,

@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { notFound, badRequest } from '../errors.js';
 import type { PublicKeyView } from '../../keys/key-set.js';
 
 const keySchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     kid: { type: 'string' },
     alg: { type: 'string' },
@@ -25,7 +26,7 @@ const keySchema = {
 } as const;
 
 function present(k: PublicKeyView) {
-  const out: Record<string, unknown> = {
+  return {
     kid: k.kid,
     alg: k.alg,
     current: k.status === 'current',
@@ -34,15 +35,15 @@ function present(k: PublicKeyView) {
     current_since: k.created_at,
     thumbprint: k.kid,
     jwk: k.jwk,
+    ...(k.rotated_at ? { current_until: k.rotated_at } : {}),
+    ...(k.publish_until ? { publish_until: k.publish_until } : {}),
   };
-  if (k.rotated_at) out.current_until = k.rotated_at;
-  if (k.publish_until) out.publish_until = k.publish_until;
-  return out;
 }
 
 const kidParams = { type: 'object', required: ['kid'], properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 
-export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function keyRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = typed(untyped);
   app.get('/keys/signing', {
     preHandler: requireScope('read:signing_keys'),
     schema: { response: { 200: { type: 'array', items: keySchema } } },
@@ -51,7 +52,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return ctx.keys.list().map(present);
   });
 
-  app.get<{ Params: { kid: string } }>('/keys/signing/:kid', {
+  app.get('/keys/signing/:kid', {
     preHandler: requireScope('read:signing_keys'),
     schema: { params: kidParams, response: { 200: keySchema } },
   }, async (request) => {
@@ -71,7 +72,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return reply.status(201).send({ kid: rs256?.kid, keys: fresh.map(present) });
   });
 
-  app.put<{ Params: { kid: string } }>('/keys/signing/:kid/revoke', {
+  app.put('/keys/signing/:kid/revoke', {
     preHandler: requireScope('update:signing_keys'),
     schema: { params: kidParams, response: { 200: keySchema } },
   }, async (request) => {

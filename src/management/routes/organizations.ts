@@ -10,6 +10,7 @@ import { newOrganizationId } from '../../storage/ids.js';
 import { OrganizationExistsError, type Organization, type OrganizationPatch } from '../../storage/repositories/organizations.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint, type CheckpointQuery } from './checkpoint.js';
+import { idParams } from './params.js';
 
 const mutable = {
   name: { type: 'string', minLength: 1, maxLength: 50, pattern: '^[a-z0-9_-]+$' },
@@ -62,7 +63,6 @@ const enabledConnectionSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 const connParams = {
   type: 'object',
   required: ['id', 'connectionId'],

@@ -6,13 +6,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { SIGNING_ALGS, isSigningAlg } from '../../keys/key-set.js';
 import { newResourceServerId } from '../../storage/ids.js';
 import type { ResourceServer, ResourceServerPatch, ResourceServerScope } from '../../storage/repositories/resource-servers.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
-import { isUniqueViolation } from '../../storage/database.js';
+import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { written } from '../../storage/repositories/outcome.js';
+import { accepted } from '../refusals.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
@@ -47,14 +48,16 @@ const createBody = {
 
 const patchBody = { type: 'object', additionalProperties: false, properties: mutableProperties } as const;
 
+/** Response schemas close their objects: nothing a handler adds by mistake is serialized (fast-json-stringify). */
 const resourceServerSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
     identifier: { type: 'string' },
     is_system: { type: 'boolean' },
-    scopes: { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, description: { type: 'string' } } } },
+    scopes: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { value: { type: 'string' }, description: { type: 'string' } } } },
     signing_alg: { type: 'string' },
     token_lifetime: { type: 'integer' },
     allow_offline_access: { type: 'boolean' },
@@ -63,16 +66,6 @@ const resourceServerSchema = {
 } as const;
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
-
-interface ResourceServerBody {
-  identifier?: string;
-  name?: string;
-  scopes?: ResourceServerScope[];
-  signing_alg?: string;
-  token_lifetime?: number;
-  allow_offline_access?: boolean;
-  skip_consent_for_verifiable_first_party_clients?: boolean;
-}
 
 function present(rs: ResourceServer) {
   return {
@@ -115,8 +108,9 @@ export async function findResourceServer(ctx: AppContext, idOrIdentifier: string
 
 const identifierConflict = () => conflict('A resource server with the same identifier already exists', 'resource_server_conflict');
 
-export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: ResourceServerBody & { identifier: string } }>('/resource-servers', {
+export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = typed(untyped);
+  app.post('/resource-servers', {
     preHandler: requireScope('create:resource_servers'),
     schema: { body: createBody, response: { 201: resourceServerSchema } },
   }, async (request, reply) => {
@@ -124,8 +118,9 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
     checkSigningAlg(b.signing_alg);
     checkScopes(b.scopes);
     if (await ctx.repos.resourceServers.getByIdentifier(b.identifier)) throw identifierConflict();
-    try {
-      const rs = await ctx.repos.resourceServers.create({
+    // The repository's create throws on a taken identifier (test/storage pins it): written() is the same outcome.
+    const rs = accepted(
+      await written(() => ctx.repos.resourceServers.create({
         id: newResourceServerId(),
         identifier: b.identifier,
         name: b.name ?? b.identifier,
@@ -135,15 +130,13 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
         allow_offline_access: b.allow_offline_access ?? false,
         skip_consent_for_verifiable_first_party_clients: b.skip_consent_for_verifiable_first_party_clients ?? false,
         is_system: false,
-      });
-      return reply.status(201).send(present(rs));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw identifierConflict();
-      throw err;
-    }
+      })),
+      { duplicate: identifierConflict },
+    );
+    return reply.status(201).send(present(rs));
   });
 
-  app.get<{ Querystring: PagingQuery & { identifiers?: string[] } }>('/resource-servers', {
+  app.get('/resource-servers', {
     preHandler: requireScope('read:resource_servers'),
     schema: {
       querystring: {
@@ -160,12 +153,12 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
     return pagedResult('resource_servers', resource_servers.map(present), total, q);
   });
 
-  app.get<{ Params: { id: string } }>('/resource-servers/:id', {
+  app.get('/resource-servers/:id', {
     preHandler: requireScope('read:resource_servers'),
     schema: { params: idParams, response: { 200: resourceServerSchema } },
   }, async (request) => present(await findResourceServer(ctx, request.params.id)));
 
-  app.patch<{ Params: { id: string }; Body: ResourceServerBody }>('/resource-servers/:id', {
+  app.patch('/resource-servers/:id', {
     preHandler: requireScope('update:resource_servers'),
     schema: { params: idParams, body: patchBody, response: { 200: resourceServerSchema } },
   }, async (request) => {
@@ -180,15 +173,15 @@ export async function resourceServerRoutes(app: FastifyInstance, ctx: AppContext
     checkSigningAlg(b.signing_alg);
     checkScopes(b.scopes);
     const patch: ResourceServerPatch = {};
-    for (const k of Object.keys(mutableProperties) as (keyof ResourceServerPatch)[]) {
-      if (b[k as keyof ResourceServerBody] !== undefined) (patch as Record<string, unknown>)[k] = b[k as keyof ResourceServerBody];
+    for (const k of Object.keys(mutableProperties) as (keyof ResourceServerPatch & keyof typeof b)[]) {
+      if (b[k] !== undefined) (patch as Record<string, unknown>)[k] = b[k];
     }
     const updated = await ctx.repos.resourceServers.update(rs.id, patch);
     if (!updated) throw notFound('The resource server does not exist', 'inexistent_resource_server');
     return present(updated);
   });
 
-  app.delete<{ Params: { id: string } }>('/resource-servers/:id', {
+  app.delete('/resource-servers/:id', {
     preHandler: requireScope('delete:resource_servers'),
     schema: { params: idParams },
   }, async (request, reply) => {

@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badQuery, badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../../storage/database.js';
+import { accepted } from '../refusals.js';
 import { newProfileId } from '../../storage/ids.js';
 import type { ProfileCheckpoint, TokenExchangeProfile } from '../../storage/repositories/token-exchange-profiles.js';
 import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
+import { idParams } from './params.js';
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
 export const MAX_PROFILES = 100;
@@ -64,7 +65,6 @@ const updateBody = {
   properties: { name: nameSchema, subject_token_type: subjectTokenTypeSchema, actor_token_audiences: actorTokenAudiencesSchema, action_id: {}, type: {} },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 const listQuery = {
   type: 'object',
@@ -73,14 +73,6 @@ const listQuery = {
     take: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
   },
 } as const;
-
-interface CreateBody {
-  name: string;
-  subject_token_type: string;
-  action_id: string;
-  type: string;
-  actor_token_audiences?: string[];
-}
 
 /** The opaque checkpoint `from`/`next`: the position of the last profile returned (keyset paging). */
 function encodeCheckpoint(p: ProfileCheckpoint): string {
@@ -160,8 +152,9 @@ export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: A
   });
 }
 
-function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get<{ Querystring: { from?: string; take: number } }>('/token-exchange-profiles', {
+function profileRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
+  app.get('/token-exchange-profiles', {
     preHandler: requireScope('read:token_exchange_profiles'),
     schema: {
       querystring: listQuery,
@@ -185,7 +178,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return body;
   });
 
-  app.post<{ Body: CreateBody }>('/token-exchange-profiles', {
+  app.post('/token-exchange-profiles', {
     preHandler: requireScope('create:token_exchange_profiles'),
     schema: { body: createBody, response: { 201: profileSchema } },
   }, async (request, reply) => {
@@ -197,27 +190,26 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     if ((await ctx.repos.profiles.count()) >= MAX_PROFILES) {
       throw forbidden('You reached the limit of entities of this type for this tenant.', 'entity_limit_exceeded');
     }
-    let created: TokenExchangeProfile;
-    try {
-      created = await ctx.repos.profiles.create({
+    const created = accepted(
+      await ctx.repos.profiles.create({
         id: newProfileId(),
         name: body.name,
         subject_token_type: body.subject_token_type,
         action_id: body.action_id,
         type: PROFILE_TYPE,
         ...(body.actor_token_audiences ? { actor_token_audiences: body.actor_token_audiences } : {}),
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('subject_token_type already exists for tenant');
-      // The Action was deleted between the check and the insert.
-      if (isForeignKeyViolation(err)) throw badRequest('Action not found', 'action_not_found');
-      throw err;
-    }
+      }),
+      {
+        duplicate: () => conflict('subject_token_type already exists for tenant'),
+        // The Action was deleted between the check and the insert.
+        missing_reference: () => badRequest('Action not found', 'action_not_found'),
+      },
+    );
     await ctx.invalidation.publish('profiles');
     return reply.status(201).send(present(created));
   });
 
-  app.get<{ Params: { id: string } }>('/token-exchange-profiles/:id', {
+  app.get('/token-exchange-profiles/:id', {
     preHandler: requireScope('read:token_exchange_profiles'),
     schema: { params: idParams, response: { 200: profileSchema } },
   }, async (request) => {
@@ -226,7 +218,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return present(profile);
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; subject_token_type?: string; actor_token_audiences?: string[]; action_id?: unknown; type?: unknown } }>(
+  app.patch(
     '/token-exchange-profiles/:id',
     { preHandler: requireScope('update:token_exchange_profiles'), schema: { params: idParams, body: updateBody } },
     async (request, reply) => {
@@ -234,17 +226,14 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if ('action_id' in body || 'type' in body) throw badRequest('Unable to update field.', 'invalid_update');
       if (body.subject_token_type !== undefined) assertSubjectTokenType(body.subject_token_type);
       await assertClientsExist(ctx, body.actor_token_audiences);
-      let updated: boolean;
-      try {
-        updated = await ctx.repos.profiles.update(request.params.id, {
+      const updated = accepted(
+        await ctx.repos.profiles.update(request.params.id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.subject_token_type !== undefined ? { subject_token_type: body.subject_token_type } : {}),
           ...(body.actor_token_audiences !== undefined ? { actor_token_audiences: body.actor_token_audiences } : {}),
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict('Token exchange profile with the same subject_token_type already exists');
-        throw err;
-      }
+        }),
+        { duplicate: () => conflict('Token exchange profile with the same subject_token_type already exists') },
+      );
       if (!updated) throw notFound('Token exchange profile not found.');
       await ctx.invalidation.publish('profiles');
       // 200 with no body: the SDKs type the result as void (spec section 3.2).
@@ -252,7 +241,7 @@ function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/token-exchange-profiles/:id', {
+  app.delete('/token-exchange-profiles/:id', {
     preHandler: requireScope('delete:token_exchange_profiles'),
     schema: { params: idParams },
   }, async (request, reply) => {

@@ -4,7 +4,7 @@
  * arrive through `api.authentication.setUserByConnection` (spec section 6.3). `enabled_clients` lists the clients
  * that may use it (DESIGN section 2).
  */
-import type { Db } from '../database.js';
+import type { Db, DialectName } from '../database.js';
 import type { ConnectionsTable } from '../schema.js';
 import { fromJson, toJson, nowIso } from '../codec.js';
 
@@ -47,7 +47,8 @@ function fromRow(r: ConnectionsTable): Connection {
   };
 }
 
-export function connectionsRepository(db: Db) {
+export function connectionsRepository(db: Db, dialect: DialectName) {
+  const pg = dialect === 'postgres';
   return {
     async create(c: NewConnection): Promise<Connection> {
       const created_at = nowIso();
@@ -112,7 +113,7 @@ export function connectionsRepository(db: Db) {
     async setClientStatus(id: string, changes: Array<{ client_id: string; status: boolean }>): Promise<Connection | undefined> {
       return db.transaction().execute(async (trx) => {
         let q = trx.selectFrom('connections').select('enabled_clients').where('id', '=', id);
-        if (trx.getExecutor().adapter.constructor.name.startsWith('Postgres')) q = q.forUpdate();
+        if (pg) q = q.forUpdate();
         const row = await q.executeTakeFirst();
         if (!row) return undefined;
         const enabled = new Set(fromJson<string[]>(row.enabled_clients, []));

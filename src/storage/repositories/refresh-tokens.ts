@@ -1,9 +1,7 @@
-import type { Db } from '../database.js';
+import type { Db, DialectName } from '../database.js';
 import type { RefreshTokensTable } from '../schema.js';
 import { fromJson, toJson, nowIso } from '../codec.js';
 import { sha256Hex } from '../../keys/hashing.js';
-
-const isPg = (db: Db) => db.getExecutor().adapter.constructor.name.startsWith('Postgres');
 
 /** What a refresh grant needs to mint again (scopes, audience, org); never the token itself. */
 export interface RefreshTokenData {
@@ -98,8 +96,8 @@ function row(rec: NewRefreshToken, token: string): RefreshTokensTable {
 }
 
 /** Refresh tokens are stored as SHA-256 hashes (they are random 384-bit strings); the raw value is never kept. */
-export function refreshTokensRepository(db: Db) {
-  const pg = isPg(db);
+export function refreshTokensRepository(db: Db, dialect: DialectName) {
+  const pg = dialect === 'postgres';
   const repo = {
     async create(rec: NewRefreshToken, token: string): Promise<void> {
       await db.insertInto('refresh_tokens').values(row(rec, token)).execute();

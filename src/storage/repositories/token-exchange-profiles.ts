@@ -4,6 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { Db } from '../database.js';
+import { written, type Written } from './outcome.js';
 import type { TokenExchangeProfilesTable } from '../schema.js';
 import { fromJson, nowIso } from '../codec.js';
 
@@ -31,11 +32,14 @@ export interface ProfileCheckpoint {
 
 export function tokenExchangeProfilesRepository(db: Db) {
   return {
-    async create(profile: NewTokenExchangeProfile): Promise<TokenExchangeProfile> {
+    /** Refused as `duplicate` (the subject_token_type is taken) or `missing_reference` (no such Action). */
+    async create(profile: NewTokenExchangeProfile): Promise<Written<TokenExchangeProfile>> {
       const now = nowIso();
       const row: Row = { ...profile, actor_token_audiences: encodeAudiences(profile.actor_token_audiences), created_at: now, updated_at: now };
-      await db.insertInto('token_exchange_profiles').values(row).execute();
-      return decode(row);
+      return written(async () => {
+        await db.insertInto('token_exchange_profiles').values(row).execute();
+        return decode(row);
+      });
     },
     async get(id: string): Promise<TokenExchangeProfile | undefined> {
       const row = await db.selectFrom('token_exchange_profiles').selectAll().where('id', '=', id).executeTakeFirst();
@@ -59,13 +63,16 @@ export function tokenExchangeProfilesRepository(db: Db) {
       const rows = await q.orderBy('created_at').orderBy('id').limit(opts.take + 1).execute();
       return { profiles: rows.slice(0, opts.take).map(decode), more: rows.length > opts.take };
     },
-    async update(id: string, patch: TokenExchangeProfilePatch): Promise<boolean> {
+    /** The value is false when no profile has the id; refused as `duplicate` when the subject_token_type is taken. */
+    async update(id: string, patch: TokenExchangeProfilePatch): Promise<Written<boolean>> {
       const set: Partial<Row> = { updated_at: nowIso() };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.subject_token_type !== undefined) set.subject_token_type = patch.subject_token_type;
       if (patch.actor_token_audiences !== undefined) set.actor_token_audiences = encodeAudiences(patch.actor_token_audiences);
-      const r = await db.updateTable('token_exchange_profiles').set(set).where('id', '=', id).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      return written(async () => {
+        const r = await db.updateTable('token_exchange_profiles').set(set).where('id', '=', id).executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
+      });
     },
     async delete(id: string): Promise<boolean> {
       const r = await db.deleteFrom('token_exchange_profiles').where('id', '=', id).executeTakeFirst();

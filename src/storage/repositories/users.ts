@@ -6,7 +6,7 @@
 import { sql, type Compilable, type ExpressionBuilder } from 'kysely';
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
-import type { Db, ReadQuery } from '../database.js';
+import type { Db, DialectName, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
@@ -55,8 +55,6 @@ export interface UserListOptions {
   connection?: string;
 }
 
-const isPg = (db: Db) => db.getExecutor().adapter.constructor.name.startsWith('Postgres');
-
 function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTable> {
   const row: Partial<UsersTable> = {};
   for (const f of PROFILE_FIELDS) {
@@ -70,9 +68,10 @@ function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTa
 }
 
 /** `read` runs the exchange's hot reads (a user by id or by identity) outside Kysely (storage/prepared.ts). */
-export function usersRepository(db: Db, read: ReadQuery) {
+export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
+  const pg = dialect === 'postgres';
   // A user and its identities in one statement: the identities as a JSON array (dialect helpers of Kysely).
-  const jsonArrayFrom = isPg(db) ? pgJsonArrayFrom : sqliteJsonArrayFrom;
+  const jsonArrayFrom = pg ? pgJsonArrayFrom : sqliteJsonArrayFrom;
   const identityList = (eb: ExpressionBuilder<Database, 'users'>) =>
     jsonArrayFrom(
       eb.selectFrom('user_identities as ui').select(['ui.connection', 'ui.provider', 'ui.provider_user_id', 'ui.is_social', 'ui.created_at']).whereRef('ui.user_id', '=', 'users.user_id'),
@@ -174,7 +173,7 @@ export function usersRepository(db: Db, read: ReadQuery) {
       const email = normalizeEmail(user.attributes.email);
       try {
         const userId = await db.transaction().execute(async (trx) => {
-          if (isPg(db)) await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
+          if (pg) await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
           if (connection.strategy === DATABASE_STRATEGY && email) {
             const dup = await trx
               .selectFrom('users')
@@ -230,7 +229,7 @@ export function usersRepository(db: Db, read: ReadQuery) {
     async update(userId: string, u: UserUpdate): Promise<User | undefined> {
       const found = await db.transaction().execute(async (trx) => {
         let q = trx.selectFrom('users').select(['app_metadata', 'user_metadata']).where('user_id', '=', userId);
-        if (isPg(db)) q = q.forUpdate();
+        if (pg) q = q.forUpdate();
         const current = await q.executeTakeFirst();
         if (!current) return false;
         const set: Partial<UsersTable> = { updated_at: nowIso() };
@@ -271,7 +270,7 @@ export function usersRepository(db: Db, read: ReadQuery) {
       const sorted = [...logins].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
       if (sorted.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        if (!isPg(db)) {
+        if (!pg) {
           // SQLite is in process: one small UPDATE per user costs microseconds.
           for (const l of sorted) await countLogin(trx, l);
           return;
