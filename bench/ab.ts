@@ -18,7 +18,8 @@ import { drive } from './load.js';
 const alg = process.env.BENCH_PROFILE_ALG === 'RS256' ? 'RS256' : 'ES256';
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-if (!fs.existsSync(path.join(ROOT, 'dist-a/cli/index.js'))) throw new Error('build the baseline into dist-a/ first (see the header)');
+if (!fs.existsSync(path.join(ROOT, 'dist-a/cli/index.js')))
+  throw new Error('build the baseline into dist-a/ first (see the header)');
 buildBaton();
 const idp = await startIdp();
 const tokens = idp.mintPool(1000, 3600);
@@ -29,7 +30,16 @@ async function start(dist: string) {
   const base = `http://127.0.0.1:${port}/`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-ab-'));
   dataDirs.push(dataDir);
-  const env = { PORT: String(port), HOST: '127.0.0.1', BATON_ISSUER: base, BATON_DATA_DIR: dataDir, BATON_ADMIN_CLIENT_ID: ADMIN_ID, BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET, BATON_LOG_LEVEL: 'warn', BATON_SECRET_KEY: SECRET_KEY };
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BATON_ISSUER: base,
+    BATON_DATA_DIR: dataDir,
+    BATON_ADMIN_CLIENT_ID: ADMIN_ID,
+    BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+    BATON_LOG_LEVEL: 'warn',
+    BATON_SECRET_KEY: SECRET_KEY,
+  };
   const child = spawnChild([...startNodeFlags(), path.join(ROOT, dist, 'cli/index.js'), 'serve'], env, ROOT);
   await waitForHttp(`${base}health/live`, child);
   const bodies = await seedAndWarm(base, idp, alg, tokens, 2);
@@ -39,7 +49,7 @@ async function start(dist: string) {
 const split = (pid: number) => {
   let main = 0;
   let other = 0;
-  for (const [k, v] of threadTicks(pid)) (k === 'main' ? (main += v) : (other += v));
+  for (const [k, v] of threadTicks(pid)) k === 'main' ? (main += v) : (other += v);
   return { main, other };
 };
 const servers = [await start('dist-a'), await start('dist')];
@@ -60,7 +70,9 @@ try {
   }
   const mean = (v: number[]) => Math.round(v.reduce((x, y) => x + y, 0) / v.length);
   for (const [k, a] of acc) {
-    console.log(`${k === 'dist' ? 'this build ' : 'baseline   '} ${mean(a.rps)}/s; CPU µs per exchange: main ${mean(a.main)}, other threads ${mean(a.other)} (runs: ${a.rps.join(', ')}/s)`);
+    console.log(
+      `${k === 'dist' ? 'this build ' : 'baseline   '} ${mean(a.rps)}/s; CPU µs per exchange: main ${mean(a.main)}, other threads ${mean(a.other)} (runs: ${a.rps.join(', ')}/s)`,
+    );
   }
 } finally {
   for (const s of servers) await s.child.stop();

@@ -28,7 +28,13 @@ function event(i: number): Record<string, unknown> {
   return {
     client: { client_id: 'abcdefghijklmnopqrstuvwxyz012345', name: 'bench-cte-client', metadata: {} },
     request: {
-      body: { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:acme:legacy-token', subject_token: `u${i}`, audience: 'https://api.bench.example', scope: 'read:data' },
+      body: {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token_type: 'urn:acme:legacy-token',
+        subject_token: `u${i}`,
+        audience: 'https://api.bench.example',
+        scope: 'read:data',
+      },
       geoip: {},
       hostname: '127.0.0.1',
       ip: '127.0.0.1',
@@ -37,7 +43,12 @@ function event(i: number): Record<string, unknown> {
     },
     resource_server: { identifier: 'https://api.bench.example' },
     tenant: { id: 'baton' },
-    transaction: { subject_token: `u${i}`, subject_token_type: 'urn:acme:legacy-token', requested_scopes: ['read:data'], requested_token_type: 'urn:ietf:params:oauth:token-type:access_token' },
+    transaction: {
+      subject_token: `u${i}`,
+      subject_token_type: 'urn:acme:legacy-token',
+      requested_scopes: ['read:data'],
+      requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    },
   };
 }
 
@@ -46,12 +57,29 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measure(code: string, versionId: string, runs: number): Promise<{ median: number; p99: number }> {
-  const executor = createActionExecutor({ timeoutMs: 20_000, cpuMs: 5_000, memoryMb: 64, fetchTimeoutMs: 10_000, fetchMaxBytes: 1_048_576, egressAllow: undefined }, { poolSize: 1 });
+  const executor = createActionExecutor(
+    {
+      timeoutMs: 20_000,
+      cpuMs: 5_000,
+      memoryMb: 64,
+      fetchTimeoutMs: 10_000,
+      fetchMaxBytes: 1_048_576,
+      egressAllow: undefined,
+    },
+    { poolSize: 1 },
+  );
   try {
-    const req = (i: number): RunRequest => ({ versionId, code, trigger: 'custom-token-exchange', event: event(i), secrets: { KEY: 'value' } });
+    const req = (i: number): RunRequest => ({
+      versionId,
+      code,
+      trigger: 'custom-token-exchange',
+      event: event(i),
+      secrets: { KEY: 'value' },
+    });
     for (let i = 0; i < 300; i++) {
       const r = await executor.run(req(i));
-      if (r.kind !== 'ok' && !(code === EMPTY && r.kind === 'invalid_command')) throw new Error(`trivial Action did not run: ${JSON.stringify(r)}`);
+      if (r.kind !== 'ok' && !(code === EMPTY && r.kind === 'invalid_command'))
+        throw new Error(`trivial Action did not run: ${JSON.stringify(r)}`);
     }
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {

@@ -9,7 +9,8 @@ import { startIdp } from './idp.js';
 import { VERIFY_ACTION } from './seed.js';
 
 const runs = Number(process.argv[2] ?? 5000);
-const code = process.env.SOAK_JWKS_IN_HANDLER === '1' ? VERIFY_ACTION.replace('if (!jwks) jwks =', 'jwks =') : VERIFY_ACTION;
+const code =
+  process.env.SOAK_JWKS_IN_HANDLER === '1' ? VERIFY_ACTION.replace('if (!jwks) jwks =', 'jwks =') : VERIFY_ACTION;
 const idp = await startIdp();
 const tokens = idp.mintPool(1000, 3600);
 const sandbox = await Sandbox.create({ timeoutMs: 10_000, maxBytes: 1_048_576, egressAllow: undefined });
@@ -18,9 +19,20 @@ const kinds: Record<string, number> = {};
 const t0 = performance.now();
 try {
   for (let i = 0; i < runs; i++) {
-    const eventJson = JSON.stringify({ secrets: { JWKS_URL: idp.jwksUrl }, transaction: { subject_token: tokens[i % tokens.length] }, request: { body: {} } });
+    const eventJson = JSON.stringify({
+      secrets: { JWKS_URL: idp.jwksUrl },
+      transaction: { subject_token: tokens[i % tokens.length] },
+      request: { body: {} },
+    });
     try {
-      const out = await sandbox.run({ versionId: 'soak', code, trigger: 'custom-token-exchange', eventJson, limits, cache: [] });
+      const out = await sandbox.run({
+        versionId: 'soak',
+        code,
+        trigger: 'custom-token-exchange',
+        eventJson,
+        limits,
+        cache: [],
+      });
       const k = out.result.kind === 'ok' ? 'ok' : `${out.result.kind}: ${JSON.stringify(out.result).slice(0, 300)}`;
       kinds[k] = (kinds[k] ?? 0) + 1;
       if (out.result.kind !== 'ok' && (kinds[k] ?? 0) === 1) console.log(`run ${i}:`, k);
@@ -31,7 +43,14 @@ try {
     }
   }
 } finally {
-  console.log(kinds, `${((performance.now() - t0) / runs).toFixed(3)} ms/run`, 'JWKS fetches', idp.jwksHits(), 'heap MB', Math.round(process.memoryUsage().rss / 1e6));
+  console.log(
+    kinds,
+    `${((performance.now() - t0) / runs).toFixed(3)} ms/run`,
+    'JWKS fetches',
+    idp.jwksHits(),
+    'heap MB',
+    Math.round(process.memoryUsage().rss / 1e6),
+  );
   await sandbox.close();
   await idp.close();
 }

@@ -40,10 +40,14 @@ try {
   const pool = Number(process.env.BENCH_SANDBOX_WORKERS ?? 2);
   const workers = others.slice(0, pool).reduce((a, [, v]) => a + v, 0);
   const rest = others.slice(pool).reduce((a, [, v]) => a + v, 0);
-  console.log(`${pgPass ? 'PostgreSQL + Redis' : 'SQLite'}, ${alg}: ${r.rps} exchanges/s over ${duration} s; CPU µs per exchange:`);
+  console.log(
+    `${pgPass ? 'PostgreSQL + Redis' : 'SQLite'}, ${alg}: ${r.rps} exchanges/s over ${duration} s; CPU µs per exchange:`,
+  );
   console.log(`  Baton main thread       ${perExchange(main)}`);
   console.log(`  sandbox workers (${pool})     ${perExchange(workers)}   (the ${pool} busiest other threads)`);
-  console.log(`  other Baton threads     ${perExchange(rest)}   (libuv pool: WebCrypto sign/verify; V8 GC and compiler)`);
+  console.log(
+    `  other Baton threads     ${perExchange(rest)}   (libuv pool: WebCrypto sign/verify; V8 GC and compiler)`,
+  );
   console.log(`  load generator          ${perExchange(cpuTicks('/proc/self/stat') - selfBefore)}`);
   if (pgPass) console.log(`  postgres + redis-server ${perExchange(processTicks(services) - servicesBefore)}`);
 } finally {

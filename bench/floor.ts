@@ -8,13 +8,24 @@
  * FLOOR_CLIENT_SECRET, FLOOR_AUDIENCE, FLOOR_SUBJECT_TOKEN_TYPE; prints `listening <port>` when ready.
  */
 import http from 'node:http';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 const ALG = process.env.FLOOR_ALG === 'ES256' ? 'ES256' : 'RS256';
 const IDP_KEY = createPublicKey({ key: JSON.parse(process.env.FLOOR_IDP_JWK ?? '{}'), format: 'jwk' });
 const CLIENT_ID = process.env.FLOOR_CLIENT_ID ?? 'floor-client';
-const SECRET_HASH = createHash('sha256').update(process.env.FLOOR_CLIENT_SECRET ?? '').digest();
+const SECRET_HASH = createHash('sha256')
+  .update(process.env.FLOOR_CLIENT_SECRET ?? '')
+  .digest();
 const AUDIENCE = process.env.FLOOR_AUDIENCE ?? '';
 const SUBJECT_TOKEN_TYPE = process.env.FLOOR_SUBJECT_TOKEN_TYPE ?? '';
 const ISSUER = 'http://127.0.0.1/';
@@ -28,7 +39,9 @@ const signingKey: KeyObject =
 const accessHeader = Buffer.from(JSON.stringify({ alg: ALG, typ: 'at+jwt', kid: 'floor-1' })).toString('base64url');
 
 function fail(res: http.ServerResponse, status: number, error: string, description: string) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error, error_description: description }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ error, error_description: description }));
 }
 
 /** Verifies an ES256 compact JWT against the IdP key; returns its payload or undefined. */
@@ -37,28 +50,56 @@ function verifySubject(token: string): Record<string, unknown> | undefined {
   if (parts.length !== 3) return undefined;
   const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString()) as { alg?: string };
   if (header.alg !== 'ES256') return undefined;
-  const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: IDP_KEY, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${parts[0]}.${parts[1]}`),
+    { key: IDP_KEY, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(parts[2]!, 'base64url'),
+  );
   if (!ok) return undefined;
   const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as Record<string, unknown>;
   const now = Math.floor(Date.now() / 1000);
-  if (payload.iss !== IDP_ISSUER || payload.aud !== IDP_AUDIENCE || typeof payload.exp !== 'number' || payload.exp <= now) return undefined;
+  if (
+    payload.iss !== IDP_ISSUER ||
+    payload.aud !== IDP_AUDIENCE ||
+    typeof payload.exp !== 'number' ||
+    payload.exp <= now
+  )
+    return undefined;
   return payload;
 }
 
 function mint(sub: string, scope: string): string {
   const iat = Math.floor(Date.now() / 1000);
-  const payload = { iss: ISSUER, sub, aud: AUDIENCE, azp: CLIENT_ID, scope, iat, exp: iat + 3600, jti: randomBytes(16).toString('hex') };
+  const payload = {
+    iss: ISSUER,
+    sub,
+    aud: AUDIENCE,
+    azp: CLIENT_ID,
+    scope,
+    iat,
+    exp: iat + 3600,
+    jti: randomBytes(16).toString('hex'),
+  };
   const input = `${accessHeader}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  const sig = ALG === 'RS256' ? sign('sha256', Buffer.from(input), signingKey) : sign('sha256', Buffer.from(input), { key: signingKey, dsaEncoding: 'ieee-p1363' });
+  const sig =
+    ALG === 'RS256'
+      ? sign('sha256', Buffer.from(input), signingKey)
+      : sign('sha256', Buffer.from(input), { key: signingKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${sig.toString('base64url')}`;
 }
 
 function handle(body: string, res: http.ServerResponse) {
   const form = new URLSearchParams(body);
-  if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange') return fail(res, 400, 'unsupported_grant_type', 'grant_type');
-  const secret = createHash('sha256').update(form.get('client_secret') ?? '').digest();
-  if (form.get('client_id') !== CLIENT_ID || !timingSafeEqual(secret, SECRET_HASH)) return fail(res, 401, 'invalid_client', 'Unauthorized');
-  if (form.get('subject_token_type') !== SUBJECT_TOKEN_TYPE || form.get('audience') !== AUDIENCE) return fail(res, 400, 'invalid_request', 'parameters');
+  if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange')
+    return fail(res, 400, 'unsupported_grant_type', 'grant_type');
+  const secret = createHash('sha256')
+    .update(form.get('client_secret') ?? '')
+    .digest();
+  if (form.get('client_id') !== CLIENT_ID || !timingSafeEqual(secret, SECRET_HASH))
+    return fail(res, 401, 'invalid_client', 'Unauthorized');
+  if (form.get('subject_token_type') !== SUBJECT_TOKEN_TYPE || form.get('audience') !== AUDIENCE)
+    return fail(res, 400, 'invalid_request', 'parameters');
   let claims: Record<string, unknown> | undefined;
   try {
     claims = verifySubject(form.get('subject_token') ?? '');

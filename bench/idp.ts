@@ -50,15 +50,19 @@ export async function startIdp(): Promise<Idp> {
     mintPool(count, ttlSeconds, prefix = 'user') {
       const iat = Math.floor(Date.now() / 1000);
       return Array.from({ length: count }, (_, i) =>
-        signEs256(privateKey, { alg: 'ES256', typ: 'JWT', kid: IDP_KID }, {
-          iss: IDP_ISSUER,
-          aud: IDP_AUDIENCE,
-          sub: `${prefix}-${i}`,
-          email: `${prefix}-${i}@bench.example`,
-          iat,
-          exp: iat + ttlSeconds,
-          jti: randomUUID(),
-        }),
+        signEs256(
+          privateKey,
+          { alg: 'ES256', typ: 'JWT', kid: IDP_KID },
+          {
+            iss: IDP_ISSUER,
+            aud: IDP_AUDIENCE,
+            sub: `${prefix}-${i}`,
+            email: `${prefix}-${i}@bench.example`,
+            iat,
+            exp: iat + ttlSeconds,
+            jti: randomUUID(),
+          },
+        ),
       );
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -83,7 +83,11 @@ function percentile(sorted: number[], p: number): number {
  * connection send its whole per-second quota back to back at the start of every second, which is full load for
  * part of each second, and its correction then records an extra sample for every millisecond of a slow response.
  */
-export async function pace(base: string, bodies: string[], o: { rate: number; duration: number }): Promise<PacedResult> {
+export async function pace(
+  base: string,
+  bodies: string[],
+  o: { rate: number; duration: number },
+): Promise<PacedResult> {
   const url = new URL(`${base}oauth/token`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const latencies: number[] = [];
@@ -99,7 +103,11 @@ export async function pace(base: string, bodies: string[], o: { rate: number; du
     const done = new Promise<void>((resolve) => {
       const req = http.request(
         url,
-        { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -146,7 +154,11 @@ export async function pace(base: string, bodies: string[], o: { rate: number; du
 
 /** One exchange by hand, so a misconfigured target fails loudly instead of benchmarking its error path. */
 export async function checkExchange(base: string, body: string): Promise<Record<string, unknown>> {
-  const r = await fetch(`${base}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const r = await fetch(`${base}oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   const text = await r.text();
   if (r.status !== 200) throw new Error(`exchange against ${base} failed: ${r.status} ${text}`);
   return JSON.parse(text) as Record<string, unknown>;

@@ -15,10 +15,13 @@ export interface Child {
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    const srv = net
+      .createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
   });
 }
 
@@ -35,7 +38,11 @@ export function peakRssMb(pid: number): number {
 }
 
 export function spawnChild(args: string[], env: Record<string, string>, cwd: string): Child {
-  const proc = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
@@ -117,7 +124,8 @@ export function cpuTicks(statPath: string): number {
 /** CPU ticks per thread of `pid`: the main thread under 'main', the others by thread id. */
 export function threadTicks(pid: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out.set(tid === String(pid) ? 'main' : tid, cpuTicks(`/proc/${pid}/task/${tid}/stat`));
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`))
+    out.set(tid === String(pid) ? 'main' : tid, cpuTicks(`/proc/${pid}/task/${tid}/stat`));
   return out;
 }
 

@@ -83,7 +83,13 @@ export function summarise(file: string, w: Window, top = 25): string {
       .join('\n');
   return [
     `${path.basename(file)}: ${totalMs.toFixed(0)} ms of the measured run, ${busy.toFixed(0)} ms not idle (percentages of that)`,
-    '', 'Top self time by function:', fmt(byFn), '', 'Self time by module:', fmt(byModule), '',
+    '',
+    'Top self time by function:',
+    fmt(byFn),
+    '',
+    'Self time by module:',
+    fmt(byModule),
+    '',
   ].join('\n');
 }
 
@@ -97,13 +103,19 @@ async function main() {
   if (pg && !db) throw new Error('PostgreSQL does not answer');
   const idp = await startIdp();
   const window: Window = { fromMs: 0, toMs: 0, exitMs: 0 };
-  const baton = await startBaton({ dataDir, cpuProfDir: profDir, ...(db ? { databaseUrl: db.url, redisUrl: REDIS_URL } : {}) });
+  const baton = await startBaton({
+    dataDir,
+    cpuProfDir: profDir,
+    ...(db ? { databaseUrl: db.url, redisUrl: REDIS_URL } : {}),
+  });
   try {
     const bodies = await seedAndWarm(baton.base, idp, alg, idp.mintPool(1000, 3600));
     window.fromMs = Date.now();
     const r = await drive(baton.base, bodies, { connections: 10, duration });
     window.toMs = Date.now();
-    process.stderr.write(`profiled run (${alg}, ${pg ? 'PostgreSQL + Redis' : 'SQLite'}): ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms\n`);
+    process.stderr.write(
+      `profiled run (${alg}, ${pg ? 'PostgreSQL + Redis' : 'SQLite'}): ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms\n`,
+    );
   } finally {
     await baton.stop();
     window.exitMs = Date.now();
@@ -111,7 +123,10 @@ async function main() {
     await db?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = fs
+    .readdirSync(profDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   const out = files.map((f) => summarise(path.join(profDir, f), window, f.includes('.0.0') ? 30 : 12)).join('\n');
   const outFile = path.join(ROOT, `bench/results/profile-${pg ? 'postgres' : 'sqlite'}-${alg}.txt`);
   fs.writeFileSync(outFile, out);

@@ -25,7 +25,9 @@ for (const method of ['all', 'get', 'run', 'iterate']) {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}/`;
-const t = await startTestApp({ env: { BATON_ISSUER: base, BATON_ADMIN_CLIENT_ID: BENCH_ADMIN, BATON_ADMIN_CLIENT_SECRET: BENCH_SECRET } });
+const t = await startTestApp({
+  env: { BATON_ISSUER: base, BATON_ADMIN_CLIENT_ID: BENCH_ADMIN, BATON_ADMIN_CLIENT_SECRET: BENCH_SECRET },
+});
 void ADMIN_ID;
 void ADMIN_SECRET;
 await t.app.listen({ port, host: '127.0.0.1' });
@@ -35,7 +37,11 @@ try {
   const [token] = idp.mintPool(1, 3600);
   const body = exchangeBody(seeded, token!);
   const send = async () => {
-    const r = await fetch(`${base}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const r = await fetch(`${base}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
   };
   await send(); // creates the user

@@ -58,7 +58,15 @@ export interface TargetCheck {
 export interface BenchReport {
   command: string;
   date: string;
-  machine: { cpu: string; cores: number; memoryGb: number; node: string; os: string; loadAvgAtStart: number; loadAvgAtEnd: number };
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    node: string;
+    os: string;
+    loadAvgAtStart: number;
+    loadAvgAtEnd: number;
+  };
   settings: { durationS: number; connections: number; subjectUsers: number; pacedRuns: number };
   passes: PassResult[];
   skipped: string[];
@@ -89,7 +97,13 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Alternated runs of one side: mean rps and p50, worst p99. */
 export function side(runs: LoadResult[], peakRssMb: number): Side {
-  return { runs, rps: r1(mean(runs.map((r) => r.rps))), p50: r1(mean(runs.map((r) => r.p50))), p99: Math.max(...runs.map((r) => r.p99)), peakRssMb };
+  return {
+    runs,
+    rps: r1(mean(runs.map((r) => r.rps))),
+    p50: r1(mean(runs.map((r) => r.p50))),
+    p99: Math.max(...runs.map((r) => r.p99)),
+    peakRssMb,
+  };
 }
 
 export function ratio(a: number, b: number): number {
@@ -101,12 +115,32 @@ export function checkTargets(r: Omit<BenchReport, 'targets'>): TargetCheck[] {
   for (const pass of r.passes) {
     for (const a of pass.algs) {
       const min = a.alg === 'RS256' ? 1.0 : 0.7;
-      out.push({ name: `${pass.storage}: ${a.alg} throughput vs floor`, target: `≥ ${min.toFixed(1)}×`, value: `${a.ratio.toFixed(2)}×`, pass: a.ratio >= min });
-      out.push({ name: `${pass.storage}: ${a.alg} p99 at half of peak`, target: '≤ 10 ms', value: `${a.halfPeak.p99} ms`, pass: a.halfPeak.p99 <= 10 });
+      out.push({
+        name: `${pass.storage}: ${a.alg} throughput vs floor`,
+        target: `≥ ${min.toFixed(1)}×`,
+        value: `${a.ratio.toFixed(2)}×`,
+        pass: a.ratio >= min,
+      });
+      out.push({
+        name: `${pass.storage}: ${a.alg} p99 at half of peak`,
+        target: '≤ 10 ms',
+        value: `${a.halfPeak.p99} ms`,
+        pass: a.halfPeak.p99 <= 10,
+      });
     }
-    out.push({ name: `${pass.storage}: Baton peak RSS`, target: '≤ 250 MB', value: `${pass.batonPeakRssMb} MB`, pass: pass.batonPeakRssMb <= 250 });
+    out.push({
+      name: `${pass.storage}: Baton peak RSS`,
+      target: '≤ 250 MB',
+      value: `${pass.batonPeakRssMb} MB`,
+      pass: pass.batonPeakRssMb <= 250,
+    });
   }
-  out.push({ name: 'warm trivial Action overhead, median', target: '≤ 0.3 ms', value: `${r.actionOverhead.medianMs} ms`, pass: r.actionOverhead.medianMs <= 0.3 });
+  out.push({
+    name: 'warm trivial Action overhead, median',
+    target: '≤ 0.3 ms',
+    value: `${r.actionOverhead.medianMs} ms`,
+    pass: r.actionOverhead.medianMs <= 0.3,
+  });
   if (r.scale) {
     const cost = Math.round((1 - r.scale.ratio) * 1000) / 10;
     out.push({
@@ -120,19 +154,59 @@ export function checkTargets(r: Omit<BenchReport, 'targets'>): TargetCheck[] {
 }
 
 function table(header: string[], rows: Array<Array<string | number>>): string {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function resultsTable(r: BenchReport): string {
   const rows: Array<Array<string | number>> = [];
   for (const pass of r.passes) {
     for (const a of pass.algs) {
-      rows.push([pass.storage, a.alg, 'floor', a.floor.rps, a.floor.p50, a.floor.p99, a.floor.peakRssMb, '1.00×', `${a.floorHalfPeak.p99} ms (p50 ${a.floorHalfPeak.p50} ms)`]);
-      const runs = a.halfPeak.p99Runs.length > 1 ? `median of ${a.halfPeak.p99Runs.length} runs: ${a.halfPeak.p99Runs.join(', ')} ms; ` : '';
-      rows.push([pass.storage, a.alg, 'Baton', a.baton.rps, a.baton.p50, a.baton.p99, a.baton.peakRssMb, `${a.ratio.toFixed(2)}×`, `${a.halfPeak.p99} ms (${runs}p50 ${a.halfPeak.p50} ms)`]);
+      rows.push([
+        pass.storage,
+        a.alg,
+        'floor',
+        a.floor.rps,
+        a.floor.p50,
+        a.floor.p99,
+        a.floor.peakRssMb,
+        '1.00×',
+        `${a.floorHalfPeak.p99} ms (p50 ${a.floorHalfPeak.p50} ms)`,
+      ]);
+      const runs =
+        a.halfPeak.p99Runs.length > 1
+          ? `median of ${a.halfPeak.p99Runs.length} runs: ${a.halfPeak.p99Runs.join(', ')} ms; `
+          : '';
+      rows.push([
+        pass.storage,
+        a.alg,
+        'Baton',
+        a.baton.rps,
+        a.baton.p50,
+        a.baton.p99,
+        a.baton.peakRssMb,
+        `${a.ratio.toFixed(2)}×`,
+        `${a.halfPeak.p99} ms (${runs}p50 ${a.halfPeak.p50} ms)`,
+      ]);
     }
   }
-  return table(['storage', 'access token', 'server', 'exchanges/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'Baton / floor', 'p99 paced at half of Baton\'s peak'], rows);
+  return table(
+    [
+      'storage',
+      'access token',
+      'server',
+      'exchanges/s',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MB',
+      'Baton / floor',
+      "p99 paced at half of Baton's peak",
+    ],
+    rows,
+  );
 }
 
 export function printReport(r: BenchReport): void {
@@ -143,7 +217,9 @@ export function printReport(r: BenchReport): void {
     `Action overhead (warm, trivial, ${r.actionOverhead.runs} runs): median ${r.actionOverhead.medianMs} ms, p99 ${r.actionOverhead.p99Ms} ms (empty handler: median ${r.actionOverhead.emptyMedianMs} ms, p99 ${r.actionOverhead.emptyP99Ms} ms)`,
   ];
   if (r.scale) {
-    lines.push(`Scale (${r.scale.alg}): empty ${r.scale.empty.rps}/s, populated ${r.scale.scaled.rps}/s, ratio ${r.scale.ratio.toFixed(2)}×`);
+    lines.push(
+      `Scale (${r.scale.alg}): empty ${r.scale.empty.rps}/s, populated ${r.scale.scaled.rps}/s, ratio ${r.scale.ratio.toFixed(2)}×`,
+    );
   }
   for (const p of r.passes) {
     lines.push(`${p.storage}: Baton peak RSS ${p.batonIdleRssMb} MB before load, ${p.batonPeakRssMb} MB after`);
@@ -151,7 +227,14 @@ export function printReport(r: BenchReport): void {
     if (Object.keys(p.failures).length) lines.push(`${p.storage}: failed exchanges: ${JSON.stringify(p.failures)}`);
   }
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
-  lines.push('', table(['target', 'goal', 'measured', 'result'], r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : 'MISS'])), '');
+  lines.push(
+    '',
+    table(
+      ['target', 'goal', 'measured', 'result'],
+      r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : 'MISS']),
+    ),
+    '',
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -168,7 +251,12 @@ function markdown(r: BenchReport): string {
         ['tenant', 'exchanges/s', 'p50 ms', 'p99 ms'],
         [
           ['empty', r.scale.empty.rps, r.scale.empty.p50, r.scale.empty.p99],
-          [`${r.scale.users.toLocaleString('en')} users, ${r.scale.clients.toLocaleString('en')} clients, ${r.scale.profiles} profiles`, r.scale.scaled.rps, r.scale.scaled.p50, r.scale.scaled.p99],
+          [
+            `${r.scale.users.toLocaleString('en')} users, ${r.scale.clients.toLocaleString('en')} clients, ${r.scale.profiles} profiles`,
+            r.scale.scaled.rps,
+            r.scale.scaled.p50,
+            r.scale.scaled.p99,
+          ],
         ],
       ) + `\n\nRatio populated / empty: ${r.scale.ratio.toFixed(2)}× (${r.scale.alg} access tokens, SQLite).`
     : '_Not measured in this run._';
@@ -217,7 +305,10 @@ Generated by \`${r.command}\` on ${r.date}. Do not edit by hand: the next run re
 
 ${resultsTable(r)}
 ${r.skipped.length ? `\nSkipped: ${r.skipped.join('; ')}.\n` : ''}
-${r.passes.filter((p) => Object.keys(p.failures).length).map((p) => `Failed exchanges on ${p.storage} (from the \`fecte\` log): ${JSON.stringify(p.failures)}.\n`).join('')}
+${r.passes
+  .filter((p) => Object.keys(p.failures).length)
+  .map((p) => `Failed exchanges on ${p.storage} (from the \`fecte\` log): ${JSON.stringify(p.failures)}.\n`)
+  .join('')}
 Baton's peak RSS before any load (start-up, seeding, one exchange): ${r.passes.map((p) => `${p.storage} ${p.batonIdleRssMb} MB`).join(', ')}.
 
 JWKS fetches by the Action: ${r.passes.map((p) => `${p.storage} ${p.jwksFetches}`).join(', ')} (a cached remote JWKS is fetched about once per sandbox worker).
@@ -233,7 +324,10 @@ ${scale}
 
 ## Targets
 
-${table(['target', 'goal', 'measured', 'result'], r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : '**miss**']))}
+${table(
+  ['target', 'goal', 'measured', 'result'],
+  r.targets.map((t) => [t.name, t.target, t.value, t.pass ? 'pass' : '**miss**']),
+)}
 
 Timings are never asserted in tests; this file is the record.
 

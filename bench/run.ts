@@ -11,12 +11,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { startIdp, type Idp } from './idp.js';
 import { startBaton, startFloor, ROOT, type Target } from './targets.js';
-import { seedExchange, seedProfiles, setSigningAlg, exchangeBody, failedExchanges, API_ID, SUBJECT_TOKEN_TYPE, type Seeded } from './seed.js';
+import {
+  seedExchange,
+  seedProfiles,
+  setSigningAlg,
+  exchangeBody,
+  failedExchanges,
+  API_ID,
+  SUBJECT_TOKEN_TYPE,
+  type Seeded,
+} from './seed.js';
 import { seedVolume } from './scale.js';
 import { drive, pace, checkExchange, type LoadResult, type PacedResult } from './load.js';
 import { measureActionOverhead } from './action-overhead.js';
 import { freshDatabase, redisAnswers, REDIS_URL } from './backends.js';
-import { side, ratio, checkTargets, machine, printReport, writeResults, type AlgResult, type PassResult, type ScaleResult, type BenchReport } from './report.js';
+import {
+  side,
+  ratio,
+  checkTargets,
+  machine,
+  printReport,
+  writeResults,
+  type AlgResult,
+  type PassResult,
+  type ScaleResult,
+  type BenchReport,
+} from './report.js';
 
 const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d);
 const DURATION = num(process.env.BENCH_DURATION, 10);
@@ -36,16 +56,22 @@ const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
 /** Checks that the API now signs with `alg` (the resource server change is picked up) before measuring. */
 async function assertAlg(base: string, body: string, alg: string): Promise<void> {
   const res = await checkExchange(base, body);
-  const header = JSON.parse(Buffer.from(String(res.access_token).split('.')[0]!, 'base64url').toString()) as { alg: string };
+  const header = JSON.parse(Buffer.from(String(res.access_token).split('.')[0]!, 'base64url').toString()) as {
+    alg: string;
+  };
   if (header.alg !== alg) throw new Error(`${base} signed with ${header.alg}, expected ${alg}`);
 }
 
 async function run(target: Target, bodies: string[], label: string): Promise<LoadResult> {
   const r = await drive(target.base, bodies, { connections: CONNECTIONS, duration: DURATION });
-  log(`${label}: ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms${r.non2xx || r.errors ? ` (status ${JSON.stringify(r.statusCodes)}, errors ${r.errors})` : ''}`);
+  log(
+    `${label}: ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms${r.non2xx || r.errors ? ` (status ${JSON.stringify(r.statusCodes)}, errors ${r.errors})` : ''}`,
+  );
   // A few failures are reported (rps counts successes only); many mean a misconfigured target, not a measurement.
   if (r.non2xx + r.errors > Math.max(5, r.total * 0.01)) {
-    throw new Error(`${label}: ${r.non2xx} non-2xx responses and ${r.errors} errors of ${r.total}; the figures would be wrong`);
+    throw new Error(
+      `${label}: ${r.non2xx} non-2xx responses and ${r.errors} errors of ${r.total}; the figures would be wrong`,
+    );
   }
   return r;
 }
@@ -72,7 +98,14 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
     for (const alg of ALGS) {
       await setSigningAlg(baton.base, seeded, alg);
       await assertAlg(baton.base, bodies[0]!, alg);
-      const floor = await startFloor({ alg, idpJwk: idp.publicJwk, clientId: seeded.clientId, clientSecret: seeded.clientSecret, audience: API_ID, subjectTokenType: SUBJECT_TOKEN_TYPE });
+      const floor = await startFloor({
+        alg,
+        idpJwk: idp.publicJwk,
+        clientId: seeded.clientId,
+        clientSecret: seeded.clientSecret,
+        audience: API_ID,
+        subjectTokenType: SUBJECT_TOKEN_TYPE,
+      });
       try {
         await assertAlg(floor.base, bodies[0]!, alg);
         await drive(floor.base, bodies, { connections: CONNECTIONS, duration: WARM_S });
@@ -92,11 +125,14 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
         for (let i = 0; i < PACED_RUNS; i++) {
           const r = await pace(baton.base, bodies, { rate, duration: DURATION });
           log(`${label} ${alg} Baton paced at ${rate}/s #${i + 1}: ${r.rps}/s p50 ${r.p50} ms p99 ${r.p99} ms`);
-          if (r.non2xx + r.errors > Math.max(5, r.total * 0.01)) throw new Error(`${label} ${alg} paced run: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          if (r.non2xx + r.errors > Math.max(5, r.total * 0.01))
+            throw new Error(`${label} ${alg} paced run: ${r.non2xx} non-2xx, ${r.errors} errors`);
           paced.push(r);
         }
         const floorHalf = await pace(floor.base, bodies, { rate, duration: DURATION });
-        log(`${label} ${alg} floor paced at ${rate}/s: ${floorHalf.rps}/s p50 ${floorHalf.p50} ms p99 ${floorHalf.p99} ms`);
+        log(
+          `${label} ${alg} floor paced at ${rate}/s: ${floorHalf.rps}/s p50 ${floorHalf.p50} ms p99 ${floorHalf.p99} ms`,
+        );
         const half = [...paced].sort((x, y) => x.p99 - y.p99)[Math.floor((paced.length - 1) / 2)]!;
         algs.push({
           alg,
@@ -112,7 +148,14 @@ async function storagePass(idp: Idp, tokens: string[], storage: 'sqlite' | 'post
     }
     const failures = await failedExchanges(baton.base);
     if (Object.keys(failures).length) log(`${label}: failed exchanges (fecte): ${JSON.stringify(failures)}`);
-    return { storage: label, algs, batonPeakRssMb: baton.child.peakRssMb(), batonIdleRssMb: idleRssMb, jwksFetches: idp.jwksHits() - jwksBefore, failures };
+    return {
+      storage: label,
+      algs,
+      batonPeakRssMb: baton.child.peakRssMb(),
+      batonIdleRssMb: idleRssMb,
+      jwksFetches: idp.jwksHits() - jwksBefore,
+      failures,
+    };
   } finally {
     await baton.stop();
     await db?.drop();
@@ -161,7 +204,15 @@ async function scalePass(idp: Idp, tokens: string[]): Promise<ScaleResult> {
     }
     const e = side(emptyRuns, empty.child.peakRssMb());
     const s = side(scaledRuns, scaled.child.peakRssMb());
-    return { alg, users: SCALE_USERS, clients: SCALE_CLIENTS, profiles: SCALE_PROFILES, empty: e, scaled: s, ratio: ratio(s.rps, e.rps) };
+    return {
+      alg,
+      users: SCALE_USERS,
+      clients: SCALE_CLIENTS,
+      profiles: SCALE_PROFILES,
+      empty: e,
+      scaled: s,
+      ratio: ratio(s.rps, e.rps),
+    };
   } finally {
     for (const t of targets) await t.stop();
     fs.rmSync(emptyDir, { recursive: true, force: true });
@@ -200,7 +251,9 @@ async function main() {
     const report: BenchReport = { ...partial, targets: checkTargets(partial) };
     printReport(report);
     writeResults(ROOT, report);
-    log(`done in ${Math.round((Date.now() - started) / 1000)} s; wrote bench/results/latest.json and docs/benchmarks.md`);
+    log(
+      `done in ${Math.round((Date.now() - started) / 1000)} s; wrote bench/results/latest.json and docs/benchmarks.md`,
+    );
   } finally {
     await idp.close();
   }

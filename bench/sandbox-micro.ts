@@ -22,7 +22,12 @@ const event = (token: string) =>
   JSON.stringify({
     transaction: { subject_token: token, subject_token_type: 'urn:acme:legacy-token', requested_scopes: ['read:data'] },
     client: { client_id: 'abcdefghijklmnopqrstuvwxyz012345', name: 'bench', metadata: {} },
-    request: { ip: '127.0.0.1', method: 'POST', geoip: {}, body: { subject_token: token, audience: 'https://api.bench.example' } },
+    request: {
+      ip: '127.0.0.1',
+      method: 'POST',
+      geoip: {},
+      body: { subject_token: token, audience: 'https://api.bench.example' },
+    },
     secrets: { JWKS_URL: idp.jwksUrl },
   });
 const HEAD = 'exports.onExecuteCustomTokenExchange = async (event, api) => {';
@@ -39,23 +44,40 @@ const ACTIONS: Record<string, string> = {
 for (const pass of [1, 2]) {
   console.log(`pass ${pass}`);
   for (const [name, code] of Object.entries(ACTIONS)) {
-    const run = (i: number) => sandbox.run({ versionId: name, code, trigger: 'custom-token-exchange', eventJson: event(tokens[i % tokens.length]!), limits, cache: [] });
+    const run = (i: number) =>
+      sandbox.run({
+        versionId: name,
+        code,
+        trigger: 'custom-token-exchange',
+        eventJson: event(tokens[i % tokens.length]!),
+        limits,
+        cache: [],
+      });
     for (let i = 0; i < 200; i++) await run(i);
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       const r = await run(i);
-      if (r.result.kind !== 'ok' && !(name !== 'the bench Action (jwtVerify + setUserByConnection)' && r.result.kind === 'invalid_command')) throw new Error(`${name}: ${JSON.stringify(r.result)}`);
+      if (
+        r.result.kind !== 'ok' &&
+        !(name !== 'the bench Action (jwtVerify + setUserByConnection)' && r.result.kind === 'invalid_command')
+      )
+        throw new Error(`${name}: ${JSON.stringify(r.result)}`);
     }
     const used = process.cpuUsage(cpu);
-    console.log(`  ${name.padEnd(52)} wall ${(((performance.now() - t0) * 1000) / n).toFixed(1).padStart(6)} µs   cpu ${((used.user + used.system) / n).toFixed(1).padStart(6)} µs`);
+    console.log(
+      `  ${name.padEnd(52)} wall ${(((performance.now() - t0) * 1000) / n).toFixed(1).padStart(6)} µs   cpu ${((used.user + used.system) / n).toFixed(1).padStart(6)} µs`,
+    );
   }
 }
 await sandbox.close();
 await idp.close();
 
 // A bare worker round trip, with a message the size of a run's.
-const echo = new Worker(`require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));`, { eval: true });
+const echo = new Worker(
+  `require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));`,
+  { eval: true },
+);
 const message = { type: 'run', input: { eventJson: 'x'.repeat(1500), code: 'y'.repeat(1000) } };
 async function roundTrips(count: number): Promise<string> {
   const times: number[] = [];

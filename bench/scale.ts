@@ -9,7 +9,12 @@ import { openDatabase } from '../src/storage/database.js';
 import { createRepositories } from '../src/storage/index.js';
 import { CONNECTION, EXCHANGE_GRANT } from './seed.js';
 
-export async function seedVolume(opts: { dataDir: string; databaseUrl?: string; users: number; clients: number }): Promise<void> {
+export async function seedVolume(opts: {
+  dataDir: string;
+  databaseUrl?: string;
+  users: number;
+  clients: number;
+}): Promise<void> {
   const opened = openDatabase({ databaseUrl: opts.databaseUrl, sqliteFile: path.join(opts.dataDir, 'baton.sqlite') });
   try {
     const repos = createRepositories(opened.db, opened.read, opened.dialect);

@@ -42,7 +42,12 @@ export class Mgmt {
     const r = await fetch(`${this.base}oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: ADMIN_SECRET, audience: `${this.base}api/v2/` }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: ADMIN_ID,
+        client_secret: ADMIN_SECRET,
+        audience: `${this.base}api/v2/`,
+      }),
     });
     if (r.status !== 200) throw new Error(`management token: ${r.status} ${await r.text()}`);
     this.token = ((await r.json()) as { access_token: string }).access_token;
@@ -51,7 +56,10 @@ export class Mgmt {
   async call<T = any>(method: string, path: string, body?: unknown, expect = [200, 201, 204]): Promise<T> {
     const r = await fetch(`${this.base}api/v2${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await r.text();
@@ -84,7 +92,9 @@ async function createAction(m: Mgmt, jwksUrl: string): Promise<{ id: string }> {
       });
     } catch (err) {
       if (attempt >= 4 || !/did not finish loading/.test((err as Error).message)) throw err;
-      process.stderr.write(`[bench] Action compile timed out while the sandbox started (attempt ${attempt}); retrying\n`);
+      process.stderr.write(
+        `[bench] Action compile timed out while the sandbox started (attempt ${attempt}); retrying\n`,
+      );
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
@@ -108,7 +118,11 @@ export async function seedExchange(base: string, jwksUrl: string): Promise<Seede
     token_endpoint_auth_method: 'client_secret_post',
     token_exchange: { allow_any_profile_of_type: ['custom_authentication'] },
   });
-  const conn = await m.call('POST', '/connections', { name: CONNECTION, strategy: 'oidc', enabled_clients: [client.client_id] });
+  const conn = await m.call('POST', '/connections', {
+    name: CONNECTION,
+    strategy: 'oidc',
+    enabled_clients: [client.client_id],
+  });
   const action = await createAction(m, jwksUrl);
   const current = await m.call('GET', `/actions/actions/${action.id}`);
   if (!current.deployed_version) await m.call('POST', `/actions/actions/${action.id}/deploy`);
@@ -118,7 +132,13 @@ export async function seedExchange(base: string, jwksUrl: string): Promise<Seede
     action_id: action.id,
     type: 'custom_authentication',
   });
-  return { apiId: api.id, clientId: client.client_id, clientSecret: client.client_secret, actionId: action.id, connectionId: conn.id };
+  return {
+    apiId: api.id,
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    actionId: action.id,
+    connectionId: conn.id,
+  };
 }
 
 export async function setSigningAlg(base: string, seeded: Seeded, alg: 'RS256' | 'ES256'): Promise<void> {
@@ -157,7 +177,10 @@ export function exchangeBody(seeded: Pick<Seeded, 'clientId' | 'clientSecret'>, 
 export async function failedExchanges(base: string): Promise<Record<string, number>> {
   const m = new Mgmt(base);
   await m.login();
-  const entries = await m.call<Array<{ description?: string; details?: { error?: { message?: string } } }>>('GET', '/logs?q=type:fecte&per_page=100');
+  const entries = await m.call<Array<{ description?: string; details?: { error?: { message?: string } } }>>(
+    'GET',
+    '/logs?q=type:fecte&per_page=100',
+  );
   const out: Record<string, number> = {};
   for (const e of entries) {
     const why = e.details?.error?.message ?? e.description ?? 'unknown';
@@ -170,7 +193,13 @@ export async function failedExchanges(base: string): Promise<Record<string, numb
  * A started Baton seeded like the bench and signing with `alg`: each pooled user's first exchange (user creation)
  * done and a short warm-up run, so what follows measures steady state. Returns the request bodies to drive.
  */
-export async function seedAndWarm(base: string, idp: Idp, alg: 'RS256' | 'ES256', tokens: string[], warmS = 3): Promise<string[]> {
+export async function seedAndWarm(
+  base: string,
+  idp: Idp,
+  alg: 'RS256' | 'ES256',
+  tokens: string[],
+  warmS = 3,
+): Promise<string[]> {
   const seeded = await seedExchange(base, idp.jwksUrl);
   await setSigningAlg(base, seeded, alg);
   const bodies = tokens.map((t) => exchangeBody(seeded, t));

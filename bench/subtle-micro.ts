@@ -20,13 +20,19 @@ async function measure(name: string, count: number, op: () => Promise<unknown>):
   for (let i = 0; i < count; i++) await op();
   const wall = ((performance.now() - t0) * 1000) / count;
   const used = process.cpuUsage(cpu);
-  console.log(`${name.padEnd(28)} wall ${wall.toFixed(1).padStart(6)} µs   cpu ${((used.user + used.system) / count).toFixed(1).padStart(6)} µs`);
+  console.log(
+    `${name.padEnd(28)} wall ${wall.toFixed(1).padStart(6)} µs   cpu ${((used.user + used.system) / count).toFixed(1).padStart(6)} µs`,
+  );
 }
 
 for (const phase of ['webcrypto', 'inline']) {
   if (phase === 'inline') installInlineSubtle();
-  await measure(`${phase} ES256 sign`, n, () => new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey));
+  await measure(`${phase} ES256 sign`, n, () =>
+    new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey),
+  );
   await measure(`${phase} ES256 verify`, n, () => jose.jwtVerify(ecToken, ec.publicKey));
   await measure(`${phase} RS256 verify`, n, () => jose.jwtVerify(rsaToken, rsa.publicKey));
-  await measure(`${phase} RS256 sign`, Math.ceil(n / 3), () => new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256' }).sign(rsa.privateKey));
+  await measure(`${phase} RS256 sign`, Math.ceil(n / 3), () =>
+    new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256' }).sign(rsa.privateKey),
+  );
 }

@@ -17,7 +17,12 @@ const alg = process.env.BENCH_PROFILE_ALG === 'RS256' ? 'RS256' : 'ES256';
 buildBaton();
 const idp = await startIdp();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-tail-'));
-const baton = await startBaton({ dataDir, env: process.env.BENCH_BATON_ENV ? Object.fromEntries(process.env.BENCH_BATON_ENV.split(' ').map((kv) => kv.split('=') as [string, string])) : undefined });
+const baton = await startBaton({
+  dataDir,
+  env: process.env.BENCH_BATON_ENV
+    ? Object.fromEntries(process.env.BENCH_BATON_ENV.split(' ').map((kv) => kv.split('=') as [string, string]))
+    : undefined,
+});
 try {
   const bodies = await seedAndWarm(baton.base, idp, alg, idp.mintPool(1000, 3600));
   let rate = Number(process.env.BENCH_RATE ?? 0);

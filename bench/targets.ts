@@ -30,14 +30,18 @@ export interface FloorOptions {
 }
 
 export async function startFloor(o: FloorOptions): Promise<Target> {
-  const child = spawnChild(['--import', 'tsx', path.join(ROOT, 'bench/floor.ts')], {
-    FLOOR_ALG: o.alg,
-    FLOOR_IDP_JWK: JSON.stringify(o.idpJwk),
-    FLOOR_CLIENT_ID: o.clientId,
-    FLOOR_CLIENT_SECRET: o.clientSecret,
-    FLOOR_AUDIENCE: o.audience,
-    FLOOR_SUBJECT_TOKEN_TYPE: o.subjectTokenType,
-  }, ROOT);
+  const child = spawnChild(
+    ['--import', 'tsx', path.join(ROOT, 'bench/floor.ts')],
+    {
+      FLOOR_ALG: o.alg,
+      FLOOR_IDP_JWK: JSON.stringify(o.idpJwk),
+      FLOOR_CLIENT_ID: o.clientId,
+      FLOOR_CLIENT_SECRET: o.clientSecret,
+      FLOOR_AUDIENCE: o.audience,
+      FLOOR_SUBJECT_TOKEN_TYPE: o.subjectTokenType,
+    },
+    ROOT,
+  );
   const m = await waitForOutput(child, /listening (\d+)/);
   return { name: `floor ${o.alg}`, base: `http://127.0.0.1:${m[1]}/`, child, stop: () => child.stop() };
 }
@@ -70,10 +74,14 @@ let built = false;
 /** Compiles src/ to dist/ once per bench process (`npm run build`), so Baton runs as `npm start` runs it. */
 export function buildBaton(): void {
   if (built) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   built = true;
 }
 

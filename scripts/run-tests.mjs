@@ -24,9 +24,15 @@ function findTests(dir) {
 function answers(host, port) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 1000 });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -36,7 +42,10 @@ env.BATON_TEST_REDIS_URL ??= 'redis://127.0.0.1:6379';
 const pgUp = await answers('127.0.0.1', Number(new URL(env.BATON_TEST_PG_URL).port || 5432));
 const redisUp = await answers('127.0.0.1', Number(new URL(env.BATON_TEST_REDIS_URL).port || 6379));
 const ci = process.env.CI === 'true';
-for (const [name, up, v] of [['PostgreSQL', pgUp, 'BATON_TEST_PG_URL'], ['Redis', redisUp, 'BATON_TEST_REDIS_URL']]) {
+for (const [name, up, v] of [
+  ['PostgreSQL', pgUp, 'BATON_TEST_PG_URL'],
+  ['Redis', redisUp, 'BATON_TEST_REDIS_URL'],
+]) {
   if (up) continue;
   if (ci) {
     console.error(`npm test: ${name} does not answer at ${env[v]} and CI=true requires it`);

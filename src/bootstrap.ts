@@ -48,7 +48,8 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
     const hash = hasher.hash(ctx.config.adminClientSecret!);
     const existing = await repos.clients.get(clientId);
     // The operator's client is the admin client as Baton defines it, whatever was stored under its id before.
-    if (existing) await repos.clients.update(clientId, { ...adminClientAuth(), client_secret_hash: hash, global: true }, []);
+    if (existing)
+      await repos.clients.update(clientId, { ...adminClientAuth(), client_secret_hash: hash, global: true }, []);
     else await createAdminClient(ctx, clientId, hash);
   } else {
     const existing = (await repos.clients.list({ page: 0, perPage: 1, isGlobal: true })).clients[0];
@@ -60,7 +61,13 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
     }
   }
   const grant = await repos.clientGrants.find(clientId, audience);
-  if (!grant) await repos.clientGrants.create({ id: newClientGrantId(), client_id: clientId, audience, scope: MANAGEMENT_SCOPES });
+  if (!grant)
+    await repos.clientGrants.create({
+      id: newClientGrantId(),
+      client_id: clientId,
+      audience,
+      scope: MANAGEMENT_SCOPES,
+    });
   else await repos.clientGrants.updateScope(grant.id, MANAGEMENT_SCOPES);
   return generatedSecret ? { adminClientId: clientId, generatedSecret } : { adminClientId: clientId };
 }

@@ -13,7 +13,11 @@ import { installInlineSubtle } from './keys/inline-subtle.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
 import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
-import { createSuspiciousIpThrottle, limitMuLogEntry, type SuspiciousIpThrottle } from './attack-protection/throttle.js';
+import {
+  createSuspiciousIpThrottle,
+  limitMuLogEntry,
+  type SuspiciousIpThrottle,
+} from './attack-protection/throttle.js';
 import { createExchangeRateLimit, type ExchangeRateLimit } from './attack-protection/rate-limit.js';
 import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
@@ -53,7 +57,10 @@ export interface AppContext {
 /** Default ID token lifetime (Auth0's default, 10 hours) and the floor used for key publication windows. */
 export const DEFAULT_ID_TOKEN_LIFETIME = 36000;
 
-export async function createContext(config: Config, opts: { sqliteFile?: string; masterKey?: Uint8Array } = {}): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  opts: { sqliteFile?: string; masterKey?: Uint8Array } = {},
+): Promise<AppContext> {
   // jose's signatures and verifications run inline where a libuv pool job would cost more than the work itself.
   installInlineSubtle();
   const opened = openDatabase({
@@ -64,12 +71,18 @@ export async function createContext(config: Config, opts: { sqliteFile?: string;
   await migrateToLatest(opened.db, opened.dialect);
   const repos = createRepositories(opened.db, opened.read, opened.dialect);
   const storage: Storage = { db: opened.db, dialect: opened.dialect, repos };
-  const sealer = createSealer(opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
+  const sealer = createSealer(
+    opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }),
+  );
   const keys = new KeySet(repos.signingKeys, sealer, async () =>
     Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
   );
   await keys.init();
-  const throttle = await createSuspiciousIpThrottle({ settings: repos.settings, redisUrl: config.redisUrl, ipv6Prefix: config.throttleIpv6Prefix });
+  const throttle = await createSuspiciousIpThrottle({
+    settings: repos.settings,
+    redisUrl: config.redisUrl,
+    ipv6Prefix: config.throttleIpv6Prefix,
+  });
   const exchangeRateLimit = config.tokenExchangeRateLimit
     ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl })
     : undefined;

@@ -34,7 +34,10 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   const guarded = config.metrics.token ? ' (bearer token required)' : '';
   if (metricsApp) lines.push(`Metrics on http://${config.metrics.host}:${config.metrics.port}/metrics${guarded}`);
   else if (guarded) lines.push(`Metrics on the main port at /metrics${guarded}`);
-  else lines.push('Warning: /metrics is public on the main port; set BATON_METRICS_PORT (a loopback listener) or BATON_METRICS_TOKEN');
+  else
+    lines.push(
+      'Warning: /metrics is public on the main port; set BATON_METRICS_PORT (a loopback listener) or BATON_METRICS_TOKEN',
+    );
   if (boot.generatedSecret) {
     lines.push(
       `Management API client secret (shown once, store it now): ${boot.generatedSecret}`,
@@ -45,7 +48,9 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
       `    --data-urlencode audience=${ctx.managementAudience}`,
     );
   } else if (!config.adminClientSecret) {
-    lines.push('(its secret was printed at first start; set BATON_ADMIN_CLIENT_ID/BATON_ADMIN_CLIENT_SECRET to choose your own)');
+    lines.push(
+      '(its secret was printed at first start; set BATON_ADMIN_CLIENT_ID/BATON_ADMIN_CLIENT_SECRET to choose your own)',
+    );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 }

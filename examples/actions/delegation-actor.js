@@ -25,5 +25,10 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
     return api.access.deny('unauthorized_actor', 'This agent may not act for this user');
   }
   api.authentication.setUserById(ticket.sub);
-  api.authentication.setActor({ sub: agent.user_id, sub_profile: 'human', role: 'support', ticket: String(ticket.jti || '') });
+  api.authentication.setActor({
+    sub: agent.user_id,
+    sub_profile: 'human',
+    role: 'support',
+    ticket: String(ticket.jti || ''),
+  });
 };

@@ -74,16 +74,39 @@ export interface RunLimits {
 /** The outcome of one run (STYLE practice 8): a discriminated union, never a thrown host error. */
 export type RunResult =
   | { kind: 'ok'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
-  | { kind: 'thrown'; message: string; name: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
+  | {
+      kind: 'thrown';
+      message: string;
+      name: string;
+      commands: ActionCommand[];
+      logs: ConsoleLine[];
+      durationMs: number;
+    }
   | { kind: 'timeout'; limit: 'cpu' | 'wall'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   | { kind: 'memory'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   /** An `api` call broke a rule (bad arguments); `rule` names it. */
-  | { kind: 'invalid_command'; command: string; rule: string; message: string; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
+  | {
+      kind: 'invalid_command';
+      command: string;
+      rule: string;
+      message: string;
+      commands: ActionCommand[];
+      logs: ConsoleLine[];
+      durationMs: number;
+    }
   /**
    * The run never started: it waited for a sandbox worker past the queue deadline (`queuedMs`, runtime/pool.ts).
    * Not the Action's fault: the caller answers 503 with `Retry-After: retryAfterS`.
    */
-  | { kind: 'unavailable'; reason: 'queue_timeout'; queuedMs: number; retryAfterS: number; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number };
+  | {
+      kind: 'unavailable';
+      reason: 'queue_timeout';
+      queuedMs: number;
+      retryAfterS: number;
+      commands: ActionCommand[];
+      logs: ConsoleLine[];
+      durationMs: number;
+    };
 
 export interface CompileError {
   message: string;

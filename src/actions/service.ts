@@ -11,7 +11,13 @@ import { PROVIDED_MODULES, TRIGGERS, type RunResult, type TriggerId } from './co
 import { badRequest, conflict, forbidden, notFound } from '../management/errors.js';
 import { isUniqueViolation, isForeignKeyViolation } from '../storage/database.js';
 import { nowIso } from '../storage/codec.js';
-import type { ActionDependency, ActionRecord, ActionVersionRecord, BindingRecord, SecretName } from '../storage/repositories/actions.js';
+import type {
+  ActionDependency,
+  ActionRecord,
+  ActionVersionRecord,
+  BindingRecord,
+  SecretName,
+} from '../storage/repositories/actions.js';
 
 /** Spec 5.1 limits. */
 export const LIMITS = {
@@ -104,27 +110,34 @@ const defaultCode = (trigger: TriggerId) =>
 function checkTrigger(triggers: Array<{ id: string; version?: string }>): { id: TriggerId; version: string } {
   if (triggers.length !== 1) throw badRequest('An action must support exactly one trigger.');
   const t = triggers[0]!;
-  if (!isTriggerId(t.id)) throw badRequest(`Trigger '${t.id}' is not supported; supported triggers: ${Object.keys(TRIGGERS).join(', ')}.`);
+  if (!isTriggerId(t.id))
+    throw badRequest(`Trigger '${t.id}' is not supported; supported triggers: ${Object.keys(TRIGGERS).join(', ')}.`);
   const versions = TRIGGER_VERSIONS[t.id];
   const version = t.version ?? versions[0]!;
-  if (!versions.includes(version)) throw badRequest(`Trigger '${t.id}' has no version '${version}'; supported: ${versions.join(', ')}.`);
+  if (!versions.includes(version))
+    throw badRequest(`Trigger '${t.id}' has no version '${version}'; supported: ${versions.join(', ')}.`);
   return { id: t.id, version };
 }
 
 function checkCode(code: string): void {
-  if (Buffer.byteLength(code, 'utf8') > LIMITS.codeBytes) throw badRequest(`Action code exceeds the limit of ${LIMITS.codeBytes} bytes.`);
+  if (Buffer.byteLength(code, 'utf8') > LIMITS.codeBytes)
+    throw badRequest(`Action code exceeds the limit of ${LIMITS.codeBytes} bytes.`);
 }
 
 function checkRuntime(runtime: string): void {
-  if (!(RUNTIMES as readonly string[]).includes(runtime)) throw badRequest(`Runtime '${runtime}' is not supported; supported runtimes: ${RUNTIMES.join(', ')}.`);
+  if (!(RUNTIMES as readonly string[]).includes(runtime))
+    throw badRequest(`Runtime '${runtime}' is not supported; supported runtimes: ${RUNTIMES.join(', ')}.`);
 }
 
 /** DESIGN section 2: dependencies are accepted for the modules Baton provides and refused for any other. */
 function checkDependencies(deps: ActionDependency[]): void {
-  if (deps.length > LIMITS.dependencies) throw badRequest(`An action can have at most ${LIMITS.dependencies} dependencies.`);
+  if (deps.length > LIMITS.dependencies)
+    throw badRequest(`An action can have at most ${LIMITS.dependencies} dependencies.`);
   for (const d of deps) {
     if (!(PROVIDED_MODULES as readonly string[]).includes(d.name)) {
-      throw badRequest(`Dependency '${d.name}' is not available: Baton provides only the modules ${PROVIDED_MODULES.join(', ')}.`);
+      throw badRequest(
+        `Dependency '${d.name}' is not available: Baton provides only the modules ${PROVIDED_MODULES.join(', ')}.`,
+      );
     }
   }
   const names = deps.map((d) => d.name);
@@ -136,8 +149,10 @@ function checkSecretInputs(secrets: SecretInput[]): void {
   if (secrets.length > LIMITS.secrets) throw badRequest(`An action can have at most ${LIMITS.secrets} secrets.`);
   const seen = new Set<string>();
   for (const s of secrets) {
-    if (s.name.length === 0 || s.name.length > LIMITS.secretName) throw badRequest(`Secret names must be 1 to ${LIMITS.secretName} characters.`);
-    if (s.value !== undefined && s.value.length > LIMITS.secretValue) throw badRequest(`Secret '${s.name}' exceeds the limit of ${LIMITS.secretValue} characters.`);
+    if (s.name.length === 0 || s.name.length > LIMITS.secretName)
+      throw badRequest(`Secret names must be 1 to ${LIMITS.secretName} characters.`);
+    if (s.value !== undefined && s.value.length > LIMITS.secretValue)
+      throw badRequest(`Secret '${s.name}' exceeds the limit of ${LIMITS.secretValue} characters.`);
     if (seen.has(s.name)) throw badRequest(`Secret '${s.name}' is listed more than once.`);
     seen.add(s.name);
   }
@@ -146,7 +161,10 @@ function checkSecretInputs(secrets: SecretInput[]): void {
 async function compileOrThrow(ctx: AppContext, code: string, trigger: TriggerId): Promise<void> {
   const error = await ctx.actions.compile(code, trigger);
   if (!error) return;
-  const where = error.line !== undefined ? ` (line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''})` : '';
+  const where =
+    error.line !== undefined
+      ? ` (line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''})`
+      : '';
   throw badRequest(`Action code is invalid: ${error.message}${where}.`, 'invalid_code');
 }
 
@@ -159,7 +177,11 @@ async function compileOrThrow(ctx: AppContext, code: string, trigger: TriggerId)
  */
 const secretsContext = (actionId: string) => ({ purpose: 'action-secrets', id: actionId }) as const;
 
-async function sealSecrets(ctx: AppContext, actionId: string, secrets: StoredSecret[]): Promise<{ secrets_enc: string; secret_names: SecretName[] }> {
+async function sealSecrets(
+  ctx: AppContext,
+  actionId: string,
+  secrets: StoredSecret[],
+): Promise<{ secrets_enc: string; secret_names: SecretName[] }> {
   return {
     secrets_enc: await ctx.sealer.seal(JSON.stringify(secrets), secretsContext(actionId)),
     secret_names: secrets.map((s) => ({ name: s.name, updated_at: s.updated_at })),
@@ -170,7 +192,8 @@ async function openSecrets(ctx: AppContext, actionId: string, sealed: string): P
   return JSON.parse(await ctx.sealer.open(sealed, secretsContext(actionId))) as StoredSecret[];
 }
 
-const secretsRecord = (secrets: StoredSecret[]): Record<string, string> => Object.fromEntries(secrets.map((s) => [s.name, s.value]));
+const secretsRecord = (secrets: StoredSecret[]): Record<string, string> =>
+  Object.fromEntries(secrets.map((s) => [s.name, s.value]));
 
 /**
  * PATCH semantics (Auth0's): the list given is the new set of secrets, matched by name with the old set; an entry
@@ -204,14 +227,19 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   checkSecretInputs(secretInputs);
   const missing = secretInputs.find((s) => s.value === undefined);
   if (missing) throw badRequest(`Secret '${missing.name}' needs a value.`);
-  if (await ctx.repos.actions.getByName(input.name)) throw conflict(`An action with the name '${input.name}' already exists.`);
+  if (await ctx.repos.actions.getByName(input.name))
+    throw conflict(`An action with the name '${input.name}' already exists.`);
   if ((await ctx.repos.actions.count()) >= LIMITS.actionsPerTenant) {
     throw forbidden('You reached the limit of entities of this type for this tenant.', 'too_many_entities');
   }
   await compileOrThrow(ctx, code, trigger.id);
   const now = nowIso();
   const id = randomUUID();
-  const sealed = await sealSecrets(ctx, id, secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })));
+  const sealed = await sealSecrets(
+    ctx,
+    id,
+    secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })),
+  );
   let action: ActionRecord;
   try {
     action = await ctx.repos.actions.create({
@@ -262,7 +290,14 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
   if (input.runtime !== undefined) patch.runtime = input.runtime;
   if (input.dependencies !== undefined) patch.dependencies = input.dependencies;
   if (input.secrets !== undefined) {
-    Object.assign(patch, await sealSecrets(ctx, action.id, mergeSecrets(await openSecrets(ctx, action.id, action.secrets_enc), input.secrets)));
+    Object.assign(
+      patch,
+      await sealSecrets(
+        ctx,
+        action.id,
+        mergeSecrets(await openSecrets(ctx, action.id, action.secrets_enc), input.secrets),
+      ),
+    );
   }
   try {
     const updated = await ctx.repos.actions.update(id, patch);
@@ -275,7 +310,10 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
 }
 
 /** Deploys the draft: a new immutable version n+1 that becomes the one the pipeline runs. */
-export async function deployAction(ctx: AppContext, id: string): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
+export async function deployAction(
+  ctx: AppContext,
+  id: string,
+): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
   const action = await getAction(ctx, id);
   await compileOrThrow(ctx, action.code, action.trigger_id);
   const version = await ctx.repos.actions.deploy(id, randomUUID(), 'draft', { draftDeployed: true });
@@ -294,7 +332,10 @@ export async function rollbackToVersion(
   const action = await getAction(ctx, actionId);
   const old = await ctx.repos.actions.getVersion(actionId, versionId);
   if (!old) throw notFound('The action version does not exist.');
-  const version = await ctx.repos.actions.deploy(actionId, randomUUID(), old, { draftDeployed: opts.updateDraft, draftUpdate: opts.updateDraft });
+  const version = await ctx.repos.actions.deploy(actionId, randomUUID(), old, {
+    draftDeployed: opts.updateDraft,
+    draftUpdate: opts.updateDraft,
+  });
   if (!version) throw notFound('The action does not exist.');
   forgetAction(ctx, actionId);
   return { action: (await ctx.repos.actions.get(actionId)) ?? action, version };
@@ -313,11 +354,19 @@ export async function deleteAction(ctx: AppContext, id: string, opts: { force: b
   if (outcome === 'referenced_by_profile') {
     throw conflict('The action is used by a token exchange profile; delete the profile first.', 'action_in_use');
   }
-  if (outcome === 'bound') throw conflict('The action is bound to a trigger; remove the binding first or delete with force=true.', 'action_in_use');
+  if (outcome === 'bound')
+    throw conflict(
+      'The action is bound to a trigger; remove the binding first or delete with force=true.',
+      'action_in_use',
+    );
   forgetAction(ctx, id);
 }
 
-export async function getVersion(ctx: AppContext, actionId: string, versionId: string): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
+export async function getVersion(
+  ctx: AppContext,
+  actionId: string,
+  versionId: string,
+): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
   const action = await getAction(ctx, actionId);
   const version = await ctx.repos.actions.getVersion(actionId, versionId);
   if (!version) throw notFound('The action version does not exist.');
@@ -341,16 +390,24 @@ export async function replaceBindings(
 ): Promise<Array<BindingRecord & { action: ActionRecord }>> {
   const trigger = checkBindableTrigger(triggerId);
   if (BINDING_POLICY[trigger] === 'entity-bound') {
-    throw badRequest(`Bindings of the '${trigger}' trigger are managed by token exchange profiles, not by this endpoint.`);
+    throw badRequest(
+      `Bindings of the '${trigger}' trigger are managed by token exchange profiles, not by this endpoint.`,
+    );
   }
-  if (bindings.length > LIMITS.bindingsPerTrigger) throw badRequest(`A trigger can have at most ${LIMITS.bindingsPerTrigger} bindings.`);
+  if (bindings.length > LIMITS.bindingsPerTrigger)
+    throw badRequest(`A trigger can have at most ${LIMITS.bindingsPerTrigger} bindings.`);
   const resolved: Array<{ id: string; action_id: string; display_name: string; action: ActionRecord }> = [];
   for (const b of bindings) {
-    const action = b.ref.type === 'action_id' ? await ctx.repos.actions.get(b.ref.value) : await ctx.repos.actions.getByName(b.ref.value);
+    const action =
+      b.ref.type === 'action_id'
+        ? await ctx.repos.actions.get(b.ref.value)
+        : await ctx.repos.actions.getByName(b.ref.value);
     if (!action) throw badRequest(`Action '${b.ref.value}' does not exist.`);
-    if (action.trigger_id !== trigger) throw badRequest(`Action '${action.name}' does not support the '${trigger}' trigger.`);
+    if (action.trigger_id !== trigger)
+      throw badRequest(`Action '${action.name}' does not support the '${trigger}' trigger.`);
     if (!action.deployed_version_id) throw badRequest(`Action '${action.name}' is not deployed.`);
-    if (resolved.some((r) => r.action_id === action.id)) throw badRequest(`Action '${action.name}' is bound more than once.`);
+    if (resolved.some((r) => r.action_id === action.id))
+      throw badRequest(`Action '${action.name}' is bound more than once.`);
     resolved.push({ id: randomUUID(), action_id: action.id, display_name: b.display_name ?? action.name, action });
   }
   try {
@@ -363,7 +420,10 @@ export async function replaceBindings(
   }
 }
 
-export async function listBindings(ctx: AppContext, triggerId: string): Promise<Array<BindingRecord & { action: ActionRecord }>> {
+export async function listBindings(
+  ctx: AppContext,
+  triggerId: string,
+): Promise<Array<BindingRecord & { action: ActionRecord }>> {
   const trigger = checkBindableTrigger(triggerId);
   const rows = await ctx.repos.actions.bindings(trigger);
   const out: Array<BindingRecord & { action: ActionRecord }> = [];
@@ -393,7 +453,10 @@ function runError(r: RunResult): TestRunPayload['error'] {
     case 'thrown':
       return { name: r.name, message: r.message };
     case 'timeout':
-      return { name: 'TimeoutError', message: r.limit === 'cpu' ? 'The action exceeded its CPU budget.' : 'The action exceeded its time limit.' };
+      return {
+        name: 'TimeoutError',
+        message: r.limit === 'cpu' ? 'The action exceeded its CPU budget.' : 'The action exceeded its time limit.',
+      };
     case 'memory':
       return { name: 'MemoryError', message: 'The action exceeded its memory limit.' };
     case 'invalid_command':
@@ -421,7 +484,13 @@ export async function testAction(ctx: AppContext, id: string, event: Record<stri
     // api.cache: a scratch namespace, so a test never reads or writes what production runs cached.
     testRun: true,
   });
-  return { kind: result.kind, commands: result.commands, logs: result.logs, error: runError(result), duration_ms: result.durationMs };
+  return {
+    kind: result.kind,
+    commands: result.commands,
+    logs: result.logs,
+    error: runError(result),
+    duration_ms: result.durationMs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -444,7 +513,10 @@ function forgetAction(ctx: AppContext, actionId: string): void {
   for (const [key, v] of cache) if (v.actionId === actionId) cache.delete(key);
 }
 
-async function loadVersion(ctx: AppContext, pointer: { actionId: string; name: string; trigger: string; versionId: string }): Promise<DeployedAction | undefined> {
+async function loadVersion(
+  ctx: AppContext,
+  pointer: { actionId: string; name: string; trigger: string; versionId: string },
+): Promise<DeployedAction | undefined> {
   const cache = cacheOf(ctx);
   const hit = cache.get(pointer.versionId);
   if (hit) return hit;
@@ -464,9 +536,16 @@ async function loadVersion(ctx: AppContext, pointer: { actionId: string; name: s
 
 /** The deployed version of an Action, or undefined when the Action does not exist or was never deployed. */
 export async function getDeployedVersion(ctx: AppContext, actionId: string): Promise<DeployedAction | undefined> {
-  const pointer = await ctx.configCache.get(`action-pointer:${actionId}`, () => ctx.repos.actions.deployedPointer(actionId));
+  const pointer = await ctx.configCache.get(`action-pointer:${actionId}`, () =>
+    ctx.repos.actions.deployedPointer(actionId),
+  );
   if (!pointer?.deployed_version_id) return undefined;
-  return loadVersion(ctx, { actionId, name: pointer.name, trigger: pointer.trigger_id, versionId: pointer.deployed_version_id });
+  return loadVersion(ctx, {
+    actionId,
+    name: pointer.name,
+    trigger: pointer.trigger_id,
+    versionId: pointer.deployed_version_id,
+  });
 }
 
 /** The post-login flow (spec 7.1): the bound Actions' deployed versions, in flow order. */
@@ -475,7 +554,12 @@ export async function boundPostLoginActions(ctx: AppContext): Promise<DeployedAc
   const out: DeployedAction[] = [];
   for (const r of rows) {
     if (!r.deployed_version_id) continue;
-    const v = await loadVersion(ctx, { actionId: r.action_id, name: r.name, trigger: 'post-login', versionId: r.deployed_version_id });
+    const v = await loadVersion(ctx, {
+      actionId: r.action_id,
+      name: r.name,
+      trigger: 'post-login',
+      versionId: r.deployed_version_id,
+    });
     if (v) out.push(v);
   }
   return out;

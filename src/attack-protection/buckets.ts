@@ -38,7 +38,10 @@ export class MemoryBuckets implements BucketStore {
   /** Runs `fn` after any earlier take on the same key, so two concurrent takes cannot both read the old debt. */
   private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const run = (this.tails.get(key) ?? Promise.resolve()).then(fn);
-    const tail = run.then(() => undefined, () => undefined);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
@@ -152,7 +155,11 @@ export function warnEvery(what: string, ms: number): (err: unknown) => void {
  * A Redis connection for bucket stores: it fails fast while Redis is away (no offline queue, one retry), so the
  * callers can fail open instead of holding requests; connection errors go to `onError`.
  */
-export async function connectBucketRedis(url: string, purpose: string, onError: (err: unknown) => void): Promise<Redis> {
+export async function connectBucketRedis(
+  url: string,
+  purpose: string,
+  onError: (err: unknown) => void,
+): Promise<Redis> {
   const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   client.on('error', onError);
   try {

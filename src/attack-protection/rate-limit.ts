@@ -50,7 +50,9 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
   const onError = opts.onError ?? warnEvery('token exchange rate limit', 30_000);
   const rateMs = Math.max(1, Math.round(1000 / opts.ratePerSecond));
   const prefix = `${opts.keyPrefix ?? 'baton:rl'}:token-exchange`;
-  const redis = opts.redisUrl ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError) : undefined;
+  const redis = opts.redisUrl
+    ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError)
+    : undefined;
   const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
   let unreported = 0;
   let lastReport = 0;

@@ -62,7 +62,10 @@ export const STAGE_BOUNDS: Record<StageName, { attempts: [number, number]; rate:
 export const MAX_ALLOWLIST = 100;
 
 /** Merges a PATCH into the current settings (stages field by field); the result is what gets stored. */
-export function mergeSettings(current: SuspiciousIpThrottlingSettings, patch: SuspiciousIpThrottlingPatch): SuspiciousIpThrottlingSettings {
+export function mergeSettings(
+  current: SuspiciousIpThrottlingSettings,
+  patch: SuspiciousIpThrottlingPatch,
+): SuspiciousIpThrottlingSettings {
   const stage = { ...current.stage };
   for (const name of Object.keys(patch.stage ?? {}) as StageName[]) {
     stage[name] = { ...stage[name], ...patch.stage![name] };
@@ -79,20 +82,32 @@ export function mergeSettings(current: SuspiciousIpThrottlingSettings, patch: Su
 export function settingsProblem(s: SuspiciousIpThrottlingSettings): { property: string; message: string } | null {
   for (const [name, bounds] of Object.entries(STAGE_BOUNDS) as [StageName, (typeof STAGE_BOUNDS)[StageName]][]) {
     const st = s.stage[name];
-    if (!Number.isInteger(st.max_attempts) || st.max_attempts < bounds.attempts[0] || st.max_attempts > bounds.attempts[1]) {
-      return { property: `stage.${name}.max_attempts`, message: `must be an integer from ${bounds.attempts[0]} to ${bounds.attempts[1]}` };
+    if (
+      !Number.isInteger(st.max_attempts) ||
+      st.max_attempts < bounds.attempts[0] ||
+      st.max_attempts > bounds.attempts[1]
+    ) {
+      return {
+        property: `stage.${name}.max_attempts`,
+        message: `must be an integer from ${bounds.attempts[0]} to ${bounds.attempts[1]}`,
+      };
     }
     if (!Number.isInteger(st.rate) || st.rate < bounds.rate[0] || st.rate > bounds.rate[1]) {
-      return { property: `stage.${name}.rate`, message: `must be an integer from ${bounds.rate[0]} to ${bounds.rate[1]}` };
+      return {
+        property: `stage.${name}.rate`,
+        message: `must be an integer from ${bounds.rate[0]} to ${bounds.rate[1]}`,
+      };
     }
   }
-  if (s.allowlist.length > MAX_ALLOWLIST) return { property: 'allowlist', message: `must have at most ${MAX_ALLOWLIST} entries` };
+  if (s.allowlist.length > MAX_ALLOWLIST)
+    return { property: 'allowlist', message: `must have at most ${MAX_ALLOWLIST} entries` };
   for (const entry of s.allowlist) {
     const problem = allowlistEntryProblem(entry);
     if (problem) return { property: 'allowlist', message: problem };
   }
   for (const shield of s.shields) {
-    if (!SHIELDS.includes(shield)) return { property: 'shields', message: `'${String(shield)}' is not one of ${SHIELDS.join(', ')}` };
+    if (!SHIELDS.includes(shield))
+      return { property: 'shields', message: `'${String(shield)}' is not one of ${SHIELDS.join(', ')}` };
   }
   return null;
 }

@@ -16,13 +16,7 @@ import { OAuthError } from '../oauth/errors.js';
 import type { AppContext } from '../context.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
-import {
-  CTE_STAGE,
-  SETTINGS_KEY,
-  loadSettings,
-  type Shield,
-  type SuspiciousIpThrottlingSettings,
-} from './settings.js';
+import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
 
 /** Spec section 4.4 / 10 E5: the exact text Auth0 returns. */
 export const TOO_MANY_ATTEMPTS_DESCRIPTION =
@@ -30,7 +24,12 @@ export const TOO_MANY_ATTEMPTS_DESCRIPTION =
 
 /** The 429 the token endpoint returns for a throttled IP. */
 export function tooManyAttempts(ip: string): OAuthError {
-  return new OAuthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS_DESCRIPTION, `IP ${ip} is blocked by suspicious IP throttling (${CTE_STAGE})`);
+  return new OAuthError(
+    429,
+    'too_many_attempts',
+    TOO_MANY_ATTEMPTS_DESCRIPTION,
+    `IP ${ip} is blocked by suspicious IP throttling (${CTE_STAGE})`,
+  );
 }
 
 export const SETTINGS_TTL_MS = 10_000;
@@ -87,11 +86,15 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
   const onError = opts.onError ?? warnEvery('suspicious IP throttling', 30_000);
   const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
   const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
-  const redis = opts.redisUrl ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError) : undefined;
+  const redis = opts.redisUrl
+    ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError)
+    : undefined;
   const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 
-  let cached: { at: number; value: Promise<{ s: SuspiciousIpThrottlingSettings; allow: ReturnType<typeof buildAllowlist> }> } | undefined;
+  let cached:
+    | { at: number; value: Promise<{ s: SuspiciousIpThrottlingSettings; allow: ReturnType<typeof buildAllowlist> }> }
+    | undefined;
   const current = () => {
     if (!cached || Date.now() - cached.at > ttl) {
       const value = loadSettings(opts.settings).then((s) => ({ s, allow: buildAllowlist(s.allowlist) }));

@@ -30,36 +30,56 @@ export function registerActionCommands(program: Command): void {
       .description('create or update the Action of that name from FILE, then deploy it')
       .requiredOption('--name <name>', 'Action name')
       .option('--trigger <id>', 'trigger id', 'custom-token-exchange')
-      .option('--secret <KEY=VALUE>', 'secret (repeatable); secrets not named keep their values', collect, [] as string[]),
-  ).action(async (file: string, opts: { name: string; trigger: string; secret: string[]; url?: string; clientId?: string; clientSecret?: string }) => {
-    const code = await fs.readFile(file, 'utf8');
-    const given = opts.secret.map(parseSecret);
-    const client = api(opts);
-    const found = await client.request<{ actions: ActionView[] }>('GET', `actions/actions?actionName=${encodeURIComponent(opts.name)}`);
-    let action: ActionView;
-    if (found.actions[0]) {
-      const existing = found.actions[0];
-      if (existing.supported_triggers[0]?.id !== opts.trigger) {
-        throw new Error(`action '${opts.name}' exists for the trigger '${existing.supported_triggers[0]?.id}', not '${opts.trigger}'`);
+      .option(
+        '--secret <KEY=VALUE>',
+        'secret (repeatable); secrets not named keep their values',
+        collect,
+        [] as string[],
+      ),
+  ).action(
+    async (
+      file: string,
+      opts: { name: string; trigger: string; secret: string[]; url?: string; clientId?: string; clientSecret?: string },
+    ) => {
+      const code = await fs.readFile(file, 'utf8');
+      const given = opts.secret.map(parseSecret);
+      const client = api(opts);
+      const found = await client.request<{ actions: ActionView[] }>(
+        'GET',
+        `actions/actions?actionName=${encodeURIComponent(opts.name)}`,
+      );
+      let action: ActionView;
+      if (found.actions[0]) {
+        const existing = found.actions[0];
+        if (existing.supported_triggers[0]?.id !== opts.trigger) {
+          throw new Error(
+            `action '${opts.name}' exists for the trigger '${existing.supported_triggers[0]?.id}', not '${opts.trigger}'`,
+          );
+        }
+        const body: Record<string, unknown> = { code };
+        if (given.length) {
+          // The API replaces the set of secrets; resend the other names without values so they are kept.
+          const kept = existing.secrets
+            .filter((s) => !given.some((g) => g.name === s.name))
+            .map((s) => ({ name: s.name }));
+          body.secrets = [...kept, ...given];
+        }
+        action = await client.request<ActionView>('PATCH', `actions/actions/${existing.id}`, body);
+      } else {
+        action = await client.request<ActionView>('POST', 'actions/actions', {
+          name: opts.name,
+          supported_triggers: [{ id: opts.trigger }],
+          code,
+          secrets: given,
+        });
       }
-      const body: Record<string, unknown> = { code };
-      if (given.length) {
-        // The API replaces the set of secrets; resend the other names without values so they are kept.
-        const kept = existing.secrets.filter((s) => !given.some((g) => g.name === s.name)).map((s) => ({ name: s.name }));
-        body.secrets = [...kept, ...given];
-      }
-      action = await client.request<ActionView>('PATCH', `actions/actions/${existing.id}`, body);
-    } else {
-      action = await client.request<ActionView>('POST', 'actions/actions', {
-        name: opts.name,
-        supported_triggers: [{ id: opts.trigger }],
-        code,
-        secrets: given,
-      });
-    }
-    const version = await client.request<{ id: string; number: number }>('POST', `actions/actions/${action.id}/deploy`);
-    print({ id: action.id, name: action.name, version: version.number, version_id: version.id });
-  });
+      const version = await client.request<{ id: string; number: number }>(
+        'POST',
+        `actions/actions/${action.id}/deploy`,
+      );
+      print({ id: action.id, name: action.name, version: version.number, version_id: version.id });
+    },
+  );
 
   withApi(
     actions

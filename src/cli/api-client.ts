@@ -9,8 +9,15 @@ export interface ApiClientOptions {
 }
 
 export class ManagementApiError extends Error {
-  constructor(public readonly status: number, public readonly body: unknown) {
-    super(typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : `HTTP ${status}`);
+  constructor(
+    public readonly status: number,
+    public readonly body: unknown,
+  ) {
+    super(
+      typeof body === 'object' && body && 'message' in body
+        ? String((body as { message: unknown }).message)
+        : `HTTP ${status}`,
+    );
   }
 }
 
@@ -24,7 +31,9 @@ export class ApiClient {
 
   private async accessToken(): Promise<string> {
     if (this.token) return this.token;
-    const discovery = (await (await fetch(`${this.base()}.well-known/openid-configuration`)).json()) as { issuer: string };
+    const discovery = (await (await fetch(`${this.base()}.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+    };
     const res = await fetch(`${this.base()}oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -36,7 +45,8 @@ export class ApiClient {
       }),
     });
     const body = (await res.json()) as { access_token?: string; error_description?: string };
-    if (!res.ok || !body.access_token) throw new Error(`could not get a Management API token: ${body.error_description ?? res.status}`);
+    if (!res.ok || !body.access_token)
+      throw new Error(`could not get a Management API token: ${body.error_description ?? res.status}`);
     this.token = body.access_token;
     return this.token;
   }

@@ -6,7 +6,11 @@ import type { Command } from 'commander';
 import { withApi, api, print } from './api-commands.js';
 
 type ApiFlags = { url?: string; clientId?: string; clientSecret?: string };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function registerApiResourceCommands(program: Command): void {
   const apis = program.command('apis').description('APIs (resource servers)');
@@ -20,20 +24,34 @@ export function registerApiResourceCommands(program: Command): void {
       .option('--scopes <list>', 'comma-separated scopes', list)
       .option('--signing-alg <alg>', 'RS256, PS256 or ES256')
       .option('--token-lifetime <seconds>', 'access token lifetime in seconds'),
-  ).action(async (opts: ApiFlags & { identifier: string; name: string; scopes?: string[]; signingAlg?: string; tokenLifetime?: string }) => {
-    const body: Record<string, unknown> = { identifier: opts.identifier, name: opts.name };
-    if (opts.scopes) body.scopes = opts.scopes.map((value) => ({ value }));
-    if (opts.signingAlg) body.signing_alg = opts.signingAlg;
-    if (opts.tokenLifetime !== undefined) {
-      const seconds = Number(opts.tokenLifetime);
-      if (!Number.isInteger(seconds)) throw new Error('--token-lifetime must be a whole number of seconds');
-      body.token_lifetime = seconds;
-    }
-    print(await api(opts).request('POST', 'resource-servers', body));
-  });
+  ).action(
+    async (
+      opts: ApiFlags & {
+        identifier: string;
+        name: string;
+        scopes?: string[];
+        signingAlg?: string;
+        tokenLifetime?: string;
+      },
+    ) => {
+      const body: Record<string, unknown> = { identifier: opts.identifier, name: opts.name };
+      if (opts.scopes) body.scopes = opts.scopes.map((value) => ({ value }));
+      if (opts.signingAlg) body.signing_alg = opts.signingAlg;
+      if (opts.tokenLifetime !== undefined) {
+        const seconds = Number(opts.tokenLifetime);
+        if (!Number.isInteger(seconds)) throw new Error('--token-lifetime must be a whole number of seconds');
+        body.token_lifetime = seconds;
+      }
+      print(await api(opts).request('POST', 'resource-servers', body));
+    },
+  );
 
   withApi(
-    apis.command('list').description('list APIs').option('--page <n>', 'page (0-based)', '0').option('--per-page <n>', 'page size (max 100)', '50'),
+    apis
+      .command('list')
+      .description('list APIs')
+      .option('--page <n>', 'page (0-based)', '0')
+      .option('--per-page <n>', 'page size (max 100)', '50'),
   ).action(async (opts: ApiFlags & { page: string; perPage: string }) => {
     const query = new URLSearchParams({ page: opts.page, per_page: opts.perPage });
     print(await api(opts).request('GET', `resource-servers?${query}`));

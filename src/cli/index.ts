@@ -8,7 +8,10 @@ import { registerApiCommands } from './api-commands.js';
 import { registerQuickstartCommand } from './quickstart.js';
 
 const program = new Command();
-program.name('baton').description('Baton: self-hosted authorization server with Custom Token Exchange').showHelpAfterError();
+program
+  .name('baton')
+  .description('Baton: self-hosted authorization server with Custom Token Exchange')
+  .showHelpAfterError();
 
 program
   .command('serve')

@@ -21,7 +21,11 @@ interface LogLine {
 
 function format(entry: LogLine, as: string): string {
   if (as === 'json') return JSON.stringify(entry);
-  const who = [entry.client_id && `client=${entry.client_id}`, entry.user_id && `user=${entry.user_id}`, entry.ip && `ip=${entry.ip}`];
+  const who = [
+    entry.client_id && `client=${entry.client_id}`,
+    entry.user_id && `user=${entry.user_id}`,
+    entry.ip && `ip=${entry.ip}`,
+  ];
   return [entry.date, entry.type.padEnd(8), ...who.filter(Boolean), entry.description ?? ''].join('  ');
 }
 
@@ -37,25 +41,31 @@ export function registerLogCommands(program: Command): void {
       .option('--follow', 'keep polling for new entries')
       .option('--interval <ms>', 'polling interval with --follow', '2000')
       .option('--format <format>', 'text or json (one entry per line)', 'text'),
-  ).action(async (opts: ApiFlags & { type?: string; number: string; follow?: boolean; interval: string; format: string }) => {
-    const client = api(opts);
-    const types = opts.type?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
-    const q = types.length ? `type:(${types.join(' OR ')})` : undefined;
-    const withQ = (params: Record<string, string>) => new URLSearchParams(q ? { ...params, q } : params).toString();
-    const show = (entries: LogLine[]) => {
-      for (const e of entries) process.stdout.write(`${format(e, opts.format)}\n`);
-    };
+  ).action(
+    async (opts: ApiFlags & { type?: string; number: string; follow?: boolean; interval: string; format: string }) => {
+      const client = api(opts);
+      const types =
+        opts.type
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean) ?? [];
+      const q = types.length ? `type:(${types.join(' OR ')})` : undefined;
+      const withQ = (params: Record<string, string>) => new URLSearchParams(q ? { ...params, q } : params).toString();
+      const show = (entries: LogLine[]) => {
+        for (const e of entries) process.stdout.write(`${format(e, opts.format)}\n`);
+      };
 
-    const latest = await client.request<LogLine[]>('GET', `logs?${withQ({ per_page: opts.number })}`);
-    show([...latest].reverse());
-    let last = latest[0]?.log_id;
-    while (opts.follow) {
-      await sleep(Number(opts.interval));
-      const fresh = last
-        ? await client.request<LogLine[]>('GET', `logs?${withQ({ from: last, take: '100' })}`)
-        : [...(await client.request<LogLine[]>('GET', `logs?${withQ({ per_page: '100' })}`))].reverse();
-      show(fresh);
-      last = fresh[fresh.length - 1]?.log_id ?? last;
-    }
-  });
+      const latest = await client.request<LogLine[]>('GET', `logs?${withQ({ per_page: opts.number })}`);
+      show([...latest].reverse());
+      let last = latest[0]?.log_id;
+      while (opts.follow) {
+        await sleep(Number(opts.interval));
+        const fresh = last
+          ? await client.request<LogLine[]>('GET', `logs?${withQ({ from: last, take: '100' })}`)
+          : [...(await client.request<LogLine[]>('GET', `logs?${withQ({ per_page: '100' })}`))].reverse();
+        show(fresh);
+        last = fresh[fresh.length - 1]?.log_id ?? last;
+      }
+    },
+  );
 }

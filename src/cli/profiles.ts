@@ -17,14 +17,19 @@ interface ProfilePage {
 }
 
 export function registerProfileCommands(program: Command): void {
-  const profiles = program.command('profiles').description('Custom Token Exchange Profiles (subject_token_type → Action)');
+  const profiles = program
+    .command('profiles')
+    .description('Custom Token Exchange Profiles (subject_token_type → Action)');
 
   withApi(
     profiles
       .command('create')
       .description('route a subject_token_type to a deployed custom-token-exchange Action')
       .requiredOption('--name <name>', 'friendly name (3 to 50 characters)')
-      .requiredOption('--subject-token-type <uri>', 'the subject_token_type clients send (https://, http:// or urn: URI)')
+      .requiredOption(
+        '--subject-token-type <uri>',
+        'the subject_token_type clients send (https://, http:// or urn: URI)',
+      )
       .requiredOption('--action-id <id>', 'id of a deployed custom-token-exchange Action'),
   ).action(async (opts: ApiFlags & { name: string; subjectTokenType: string; actionId: string }) => {
     const profile = await api(opts).request('POST', 'token-exchange-profiles', {
@@ -36,23 +41,27 @@ export function registerProfileCommands(program: Command): void {
     print(profile);
   });
 
-  withApi(profiles.command('list').description('list every profile (follows the checkpoint pages)')).action(async (opts: ApiFlags) => {
-    const client = api(opts);
-    const all: unknown[] = [];
-    let from: string | undefined;
-    do {
-      const page: ProfilePage = await client.request<ProfilePage>(
-        'GET',
-        `token-exchange-profiles?take=100${from ? `&from=${encodeURIComponent(from)}` : ''}`,
-      );
-      all.push(...page.token_exchange_profiles);
-      from = page.next;
-    } while (from);
-    print(all);
-  });
+  withApi(profiles.command('list').description('list every profile (follows the checkpoint pages)')).action(
+    async (opts: ApiFlags) => {
+      const client = api(opts);
+      const all: unknown[] = [];
+      let from: string | undefined;
+      do {
+        const page: ProfilePage = await client.request<ProfilePage>(
+          'GET',
+          `token-exchange-profiles?take=100${from ? `&from=${encodeURIComponent(from)}` : ''}`,
+        );
+        all.push(...page.token_exchange_profiles);
+        from = page.next;
+      } while (from);
+      print(all);
+    },
+  );
 
-  withApi(profiles.command('delete <id>').description('delete a profile')).action(async (id: string, opts: ApiFlags) => {
-    await api(opts).request('DELETE', `token-exchange-profiles/${encodeURIComponent(id)}`);
-    print({ deleted: id });
-  });
+  withApi(profiles.command('delete <id>').description('delete a profile')).action(
+    async (id: string, opts: ApiFlags) => {
+      await api(opts).request('DELETE', `token-exchange-profiles/${encodeURIComponent(id)}`);
+      print({ deleted: id });
+    },
+  );
 }

@@ -60,7 +60,10 @@ export async function quickstart(client: ApiClient, baseUrl: string): Promise<Qu
   const clients = await client.request<Array<{ client_id: string; name: string }>>('GET', 'clients?per_page=100');
   const existing = clients.find((c) => c.name === QUICKSTART.clientName);
   const cte = existing
-    ? await client.request<{ client_id: string; client_secret: string }>('POST', `clients/${existing.client_id}/rotate-secret`)
+    ? await client.request<{ client_id: string; client_secret: string }>(
+        'POST',
+        `clients/${existing.client_id}/rotate-secret`,
+      )
     : await client.request<{ client_id: string; client_secret: string }>('POST', 'clients', {
         name: QUICKSTART.clientName,
         app_type: 'regular_web',
@@ -69,20 +72,33 @@ export async function quickstart(client: ApiClient, baseUrl: string): Promise<Qu
         token_exchange: { allow_any_profile_of_type: ['custom_authentication'] },
       });
 
-  const connections = await client.request<Array<{ id: string; name: string }>>('GET', `connections?name=${QUICKSTART.connection}`);
+  const connections = await client.request<Array<{ id: string; name: string }>>(
+    'GET',
+    `connections?name=${QUICKSTART.connection}`,
+  );
   const connection = connections.find((c) => c.name === QUICKSTART.connection);
   if (connection) {
     await client.request('PATCH', `connections/${connection.id}/clients`, [{ client_id: cte.client_id, status: true }]);
   } else {
-    await client.request('POST', 'connections', { name: QUICKSTART.connection, strategy: 'oidc', enabled_clients: [cte.client_id] });
+    await client.request('POST', 'connections', {
+      name: QUICKSTART.connection,
+      strategy: 'oidc',
+      enabled_clients: [cte.client_id],
+    });
   }
 
   const secret = randomBytes(32).toString('base64url');
   const code = fs.readFileSync(ACTION_FILE, 'utf8');
-  const actions = await client.request<{ actions: Array<{ id: string; name: string }> }>('GET', `actions/actions?actionName=${QUICKSTART.actionName}`);
+  const actions = await client.request<{ actions: Array<{ id: string; name: string }> }>(
+    'GET',
+    `actions/actions?actionName=${QUICKSTART.actionName}`,
+  );
   let actionId = actions.actions.find((a) => a.name === QUICKSTART.actionName)?.id;
   if (actionId) {
-    await client.request('PATCH', `actions/actions/${actionId}`, { code, secrets: [{ name: 'SHARED_SECRET', value: secret }] });
+    await client.request('PATCH', `actions/actions/${actionId}`, {
+      code,
+      secrets: [{ name: 'SHARED_SECRET', value: secret }],
+    });
   } else {
     const created = await client.request<{ id: string }>('POST', 'actions/actions', {
       name: QUICKSTART.actionName,
@@ -94,7 +110,10 @@ export async function quickstart(client: ApiClient, baseUrl: string): Promise<Qu
   }
   await client.request('POST', `actions/actions/${actionId}/deploy`);
 
-  const profiles = await client.request<{ token_exchange_profiles: Array<{ subject_token_type: string }> }>('GET', 'token-exchange-profiles?take=100');
+  const profiles = await client.request<{ token_exchange_profiles: Array<{ subject_token_type: string }> }>(
+    'GET',
+    'token-exchange-profiles?take=100',
+  );
   if (!profiles.token_exchange_profiles.some((p) => p.subject_token_type === QUICKSTART.subjectTokenType)) {
     await client.request('POST', 'token-exchange-profiles', {
       name: 'Quickstart partner tokens',
@@ -125,20 +144,20 @@ export async function quickstart(client: ApiClient, baseUrl: string): Promise<Qu
 }
 
 export function registerQuickstartCommand(program: Command): void {
-  withApi(program.command('quickstart').description('seed a working token exchange example and print the curl that runs it')).action(
-    async (opts: { url?: string; clientId?: string; clientSecret?: string }) => {
-      const port = process.env.PORT ?? '3000';
-      const url = opts.url ?? process.env.BATON_URL ?? `http://127.0.0.1:${port}/`;
-      const result = await quickstart(api({ ...opts, url }), url);
-      process.stdout.write(
-        [
-          'Seeded: API, client, connection, Action (examples/actions/hmac-shared-secret.js) and profile.',
-          'Exchange the sample partner token (valid 24 hours) for Baton tokens:',
-          '',
-          result.curl,
-          '',
-        ].join('\n'),
-      );
-    },
-  );
+  withApi(
+    program.command('quickstart').description('seed a working token exchange example and print the curl that runs it'),
+  ).action(async (opts: { url?: string; clientId?: string; clientSecret?: string }) => {
+    const port = process.env.PORT ?? '3000';
+    const url = opts.url ?? process.env.BATON_URL ?? `http://127.0.0.1:${port}/`;
+    const result = await quickstart(api({ ...opts, url }), url);
+    process.stdout.write(
+      [
+        'Seeded: API, client, connection, Action (examples/actions/hmac-shared-secret.js) and profile.',
+        'Exchange the sample partner token (valid 24 hours) for Baton tokens:',
+        '',
+        result.curl,
+        '',
+      ].join('\n'),
+    );
+  });
 }

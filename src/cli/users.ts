@@ -20,14 +20,18 @@ export function registerUserCommands(program: Command): void {
       .option('--password <password>', 'initial password (or BATON_USER_PASSWORD)')
       .option('--name <name>', 'full name')
       .option('--username <username>', 'username, when the connection requires one'),
-  ).action(async (opts: ApiFlags & { connection: string; email: string; password?: string; name?: string; username?: string }) => {
-    const body: Record<string, unknown> = { connection: opts.connection, email: opts.email };
-    const password = opts.password ?? process.env.BATON_USER_PASSWORD;
-    if (password !== undefined) body.password = password;
-    if (opts.name !== undefined) body.name = opts.name;
-    if (opts.username !== undefined) body.username = opts.username;
-    print(await api(opts).request('POST', 'users', body));
-  });
+  ).action(
+    async (
+      opts: ApiFlags & { connection: string; email: string; password?: string; name?: string; username?: string },
+    ) => {
+      const body: Record<string, unknown> = { connection: opts.connection, email: opts.email };
+      const password = opts.password ?? process.env.BATON_USER_PASSWORD;
+      if (password !== undefined) body.password = password;
+      if (opts.name !== undefined) body.name = opts.name;
+      if (opts.username !== undefined) body.username = opts.username;
+      print(await api(opts).request('POST', 'users', body));
+    },
+  );
 
   withApi(
     users

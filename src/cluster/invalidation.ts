@@ -19,7 +19,10 @@ export interface InvalidationBus {
 
 const CHANNEL = 'baton:invalidate';
 
-export async function createInvalidationBus(redisUrl: string | undefined, onError: (err: unknown) => void): Promise<InvalidationBus> {
+export async function createInvalidationBus(
+  redisUrl: string | undefined,
+  onError: (err: unknown) => void,
+): Promise<InvalidationBus> {
   const handlers = new Map<Topic, Handler[]>();
   const nodeId = randomUUID();
   const runLocal = async (topic: Topic) => {

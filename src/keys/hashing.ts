@@ -70,7 +70,10 @@ export function secretHasher(config: Config): SecretHasher {
  * matched is replaced by its peppered form (only if the row still holds it).
  */
 export async function clientSecretMatches(
-  ctx: { config: Config; repos: { clients: { replaceSecretHash(clientId: string, from: string, to: string): Promise<boolean> } } },
+  ctx: {
+    config: Config;
+    repos: { clients: { replaceSecretHash(clientId: string, from: string, to: string): Promise<boolean> } };
+  },
   client: { client_id: string; client_secret_hash: string | null },
   presented: string,
 ): Promise<boolean> {

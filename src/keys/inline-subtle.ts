@@ -22,7 +22,12 @@ type Key = webcrypto.CryptoKey;
 type AlgorithmArg = string | { name: string; hash?: string | { name: string }; saltLength?: number };
 type Bytes = ArrayBuffer | ArrayBufferView;
 
-const HASHES: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+const HASHES: Record<string, string> = {
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
 const keyObjects = new WeakMap<Key, KeyObject>();
 // Node's CryptoKey class is a global (node:crypto's `webcrypto` object does not carry it).
 const CryptoKey = globalThis.CryptoKey;
@@ -39,7 +44,8 @@ function keyObjectOf(key: Key): KeyObject {
 const bytes = (b: Bytes): Uint8Array =>
   ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b);
 
-const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+const toArrayBuffer = (b: Buffer): ArrayBuffer =>
+  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 function hashName(h: string | { name: string } | undefined): string | undefined {
   const name = typeof h === 'string' ? h : h?.name;
@@ -79,7 +85,9 @@ function inlineSign(alg: AlgorithmArg, key: Key, data: Bytes): ArrayBuffer | und
     }
     case 'ECDSA': {
       const hash = callHash(alg);
-      return hash ? toArrayBuffer(nodeCrypto.sign(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' })) : undefined;
+      return hash
+        ? toArrayBuffer(nodeCrypto.sign(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }))
+        : undefined;
     }
     case 'ED25519':
       return toArrayBuffer(nodeCrypto.sign(null, bytes(data), keyObjectOf(key)));
@@ -99,20 +107,35 @@ function inlineVerify(alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes
     case 'ECDSA': {
       const hash = callHash(alg);
       if (!hash) return undefined;
-      return nodeCrypto.verify(hash, bytes(data), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }, bytes(signature));
+      return nodeCrypto.verify(
+        hash,
+        bytes(data),
+        { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' },
+        bytes(signature),
+      );
     }
     case 'ED25519':
       return nodeCrypto.verify(null, bytes(data), keyObjectOf(key), bytes(signature));
     case 'RSASSA-PKCS1-V1_5': {
       const hash = keyHash(key);
       if (!hash) return undefined;
-      return nodeCrypto.verify(hash, bytes(data), { key: keyObjectOf(key), padding: nodeCrypto.constants.RSA_PKCS1_PADDING }, bytes(signature));
+      return nodeCrypto.verify(
+        hash,
+        bytes(data),
+        { key: keyObjectOf(key), padding: nodeCrypto.constants.RSA_PKCS1_PADDING },
+        bytes(signature),
+      );
     }
     case 'RSA-PSS': {
       const hash = keyHash(key);
       const saltLength = typeof alg === 'object' ? alg.saltLength : undefined;
       if (!hash || typeof saltLength !== 'number' || !Number.isInteger(saltLength) || saltLength < 0) return undefined;
-      return nodeCrypto.verify(hash, bytes(data), { key: keyObjectOf(key), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }, bytes(signature));
+      return nodeCrypto.verify(
+        hash,
+        bytes(data),
+        { key: keyObjectOf(key), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength },
+        bytes(signature),
+      );
     }
     default:
       return undefined;
@@ -135,12 +158,19 @@ export function inlineSubtle(real: Subtle = webcrypto.subtle): Subtle {
   const wrapper = Object.create(Object.getPrototypeOf(real) as object) as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(real) as object)) {
     const member = (real as unknown as Record<string, unknown>)[name];
-    if (name !== 'constructor' && typeof member === 'function') wrapper[name] = (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(real, args);
+    if (name !== 'constructor' && typeof member === 'function')
+      wrapper[name] = (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(real, args);
   }
   wrapper.sign = (alg: AlgorithmArg, key: Key, data: Bytes): Promise<ArrayBuffer> =>
-    inlineOr(() => inlineSign(alg, key, data), () => real.sign(alg as never, key, data as never));
+    inlineOr(
+      () => inlineSign(alg, key, data),
+      () => real.sign(alg as never, key, data as never),
+    );
   wrapper.verify = (alg: AlgorithmArg, key: Key, signature: Bytes, data: Bytes): Promise<boolean> =>
-    inlineOr(() => inlineVerify(alg, key, signature, data), () => real.verify(alg as never, key, signature as never, data as never));
+    inlineOr(
+      () => inlineVerify(alg, key, signature, data),
+      () => real.verify(alg as never, key, signature as never, data as never),
+    );
   return wrapper as unknown as Subtle;
 }
 
@@ -154,6 +184,11 @@ const INSTALLED = Symbol.for('baton.inlineSubtle');
 export function installInlineSubtle(): void {
   const c = globalThis.crypto as unknown as Record<symbol, unknown>;
   if (c[INSTALLED]) return;
-  Object.defineProperty(c, 'subtle', { value: inlineSubtle(webcrypto.subtle), configurable: true, enumerable: true, writable: false });
+  Object.defineProperty(c, 'subtle', {
+    value: inlineSubtle(webcrypto.subtle),
+    configurable: true,
+    enumerable: true,
+    writable: false,
+  });
   Object.defineProperty(c, INSTALLED, { value: true });
 }

@@ -4,7 +4,15 @@
  * Rotation: new keys sign from then on; the retired ones stay in the JWKS until every token they signed has
  * expired (`publish_until_epoch`).
  */
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, createLocalJWKSet, type JWK, type CryptoKey } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  type JWK,
+  type CryptoKey,
+} from 'jose';
 import type { Sealer } from './master-key.js';
 import type { signingKeysRepository, SigningKeyRow } from '../storage/repositories/signing-keys.js';
 import { nowEpoch, nowIso } from '../storage/codec.js';
@@ -64,7 +72,8 @@ export class KeySet {
       const context = { purpose: 'signing-key', id: row.kid } as const;
       const plaintext = await this.sealer.open(row.private_jwk_enc, context);
       // Sealed before L5 (no binding to its row): bound from now on.
-      if (this.sealer.isLegacy(row.private_jwk_enc)) await this.repo.reseal(row.kid, row.private_jwk_enc, await this.sealer.seal(plaintext, context));
+      if (this.sealer.isLegacy(row.private_jwk_enc))
+        await this.repo.reseal(row.kid, row.private_jwk_enc, await this.sealer.seal(plaintext, context));
       const privateJwk = JSON.parse(plaintext) as JWK;
       const privateKey = (await importJWK(privateJwk, row.alg)) as CryptoKey;
       current.set(row.alg, { kid: row.kid, alg: row.alg, privateKey, privateJwk });
@@ -137,7 +146,10 @@ export class KeySet {
     return {
       kid,
       alg,
-      private_jwk_enc: await this.sealer.seal(JSON.stringify({ ...privateJwk, kid, alg }), { purpose: 'signing-key', id: kid }),
+      private_jwk_enc: await this.sealer.seal(JSON.stringify({ ...privateJwk, kid, alg }), {
+        purpose: 'signing-key',
+        id: kid,
+      }),
       public_jwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
       status: 'current',
       created_at: nowIso(),

@@ -57,7 +57,8 @@ function versionOf(sealed: string): unknown {
 
 export function createSealer(key: Uint8Array): Sealer {
   if (key.length !== 32) throw new TypeError('the master key must be 32 bytes');
-  const refuse = (context: SealContext) => new SealedValueError(`sealed value does not open as ${context.purpose} of ${context.id}`);
+  const refuse = (context: SealContext) =>
+    new SealedValueError(`sealed value does not open as ${context.purpose} of ${context.id}`);
   return {
     async seal(plaintext, context) {
       const jwe = await new FlattenedEncrypt(encoder.encode(plaintext))

@@ -34,14 +34,14 @@ export async function purgeLogs(repo: PurgeRepo, opts: PurgeOptions): Promise<{ 
   let excess = 0;
   if (opts.retentionDays > 0) {
     const cutoff = new Date(now() - opts.retentionDays * DAY_MS).toISOString();
-    for (let n = batch; n === batch; ) {
+    for (let n = batch; n === batch;) {
       n = await repo.deleteOlderThan(cutoff, batch);
       expired += n;
       if (n === batch) await nextTurn();
     }
   }
   if (opts.maxRows > 0) {
-    for (let n = batch; n === batch; ) {
+    for (let n = batch; n === batch;) {
       n = await repo.deleteBeyondNewest(opts.maxRows, batch);
       excess += n;
       if (n === batch) await nextTurn();
@@ -75,7 +75,9 @@ export function scheduleLogPurge(repo: PurgeRepo, opts: ScheduleOptions): LogPur
     sinceLast = 0;
     running = purgeLogs(repo, opts)
       .then(() => undefined, onError)
-      .finally(() => { running = undefined; });
+      .finally(() => {
+        running = undefined;
+      });
   };
   const timer = opts.retentionDays > 0 || opts.maxRows > 0 ? setInterval(run, interval) : undefined;
   timer?.unref();

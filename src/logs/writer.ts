@@ -28,7 +28,15 @@ import {
 } from './limits.js';
 import { scheduleLogPurge, type LogPurgeSchedule, type RetentionSettings } from './retention.js';
 
-export { AUTH_FAILURE_MAX_WINDOWS, AUTH_FAILURE_WINDOW_MS, LOG_MAX_BUFFERED_BYTES, LOG_MAX_DETAIL_ITEMS, LOG_MAX_ENTRY_BYTES, LOG_MAX_STRING_LENGTH, TRUNCATED_SUFFIX };
+export {
+  AUTH_FAILURE_MAX_WINDOWS,
+  AUTH_FAILURE_WINDOW_MS,
+  LOG_MAX_BUFFERED_BYTES,
+  LOG_MAX_DETAIL_ITEMS,
+  LOG_MAX_ENTRY_BYTES,
+  LOG_MAX_STRING_LENGTH,
+  TRUNCATED_SUFFIX,
+};
 
 /** What callers supply; `log_id`, `date` and `tenant_name` are filled in when absent. */
 export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
@@ -64,8 +72,19 @@ export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | '
 
 /** Keys whose values are credentials or tokens; removed from `details` at any depth. */
 const SECRET_KEYS = new Set([
-  'client_secret', 'client_assertion', 'password', 'subject_token', 'actor_token', 'access_token', 'id_token',
-  'refresh_token', 'authorization', 'secret', 'secrets', 'code_verifier', 'private_key',
+  'client_secret',
+  'client_assertion',
+  'password',
+  'subject_token',
+  'actor_token',
+  'access_token',
+  'id_token',
+  'refresh_token',
+  'authorization',
+  'secret',
+  'secrets',
+  'code_verifier',
+  'private_key',
 ]);
 
 export function scrubSecrets(value: unknown, depth = 0): unknown {
@@ -84,9 +103,25 @@ const MAX_DETAIL_DEPTH = 8;
 /** The string limit `details` may shrink to before they are replaced whole; then the top-level fields shrink. */
 const MIN_SHRUNK_LENGTH = 32;
 const TOP_LEVEL_STRINGS = [
-  'type', 'description', 'client_id', 'client_name', 'ip', 'user_agent', 'user_id', 'user_name', 'connection',
-  'connection_id', 'audience', 'scope', 'hostname', 'strategy', 'strategy_type', 'tenant_name', 'organization_id',
-  'organization_name', 'identity_user_id',
+  'type',
+  'description',
+  'client_id',
+  'client_name',
+  'ip',
+  'user_agent',
+  'user_id',
+  'user_name',
+  'connection',
+  'connection_id',
+  'audience',
+  'scope',
+  'hostname',
+  'strategy',
+  'strategy_type',
+  'tenant_name',
+  'organization_id',
+  'organization_name',
+  'identity_user_id',
 ] as const;
 
 /** Cut to `max` UTF-16 code units, never between the halves of a surrogate pair; NUL becomes U+FFFD. */
@@ -102,7 +137,8 @@ export function clipString(s: string, max: number): string {
 function clipValue(value: unknown, max: number, depth: number): unknown {
   if (typeof value === 'string') return clipString(value, max);
   if (typeof value === 'bigint') return value.toString();
-  if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return clipValue(toJSON.call(value), max, depth);
   if (depth >= MAX_DETAIL_DEPTH) return '[nested too deep]';
@@ -134,7 +170,8 @@ function shaped(e: LogEntry, top: number, inner: number, details: Record<string,
   const out: LogEntry = { ...e };
   for (const k of TOP_LEVEL_STRINGS) {
     const v = k === 'scope' && Array.isArray(e.scope) ? e.scope.join(' ') : e[k];
-    if (typeof v === 'string') (out as unknown as Record<string, unknown>)[k] = clipString(v, k === 'type' ? Math.min(top, 64) : top);
+    if (typeof v === 'string')
+      (out as unknown as Record<string, unknown>)[k] = clipString(v, k === 'type' ? Math.min(top, 64) : top);
   }
   out.details = details ? (clipValue(details, inner, 0) as Record<string, unknown>) : (details ?? null);
   const json = out.details ? JSON.stringify(out.details) : '';
@@ -185,7 +222,8 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
   const maxWindows = opts.maxAuthFailureWindows ?? AUTH_FAILURE_MAX_WINDOWS;
   const now = opts.now ?? Date.now;
   const maxBuffered = opts.maxBufferedBytes ?? LOG_MAX_BUFFERED_BYTES;
-  const onError = opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`));
+  const onError =
+    opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`));
   let purge: LogPurgeSchedule | undefined;
   // Bytes of the entries added and not yet written (or failed); an entry's size is kept beside it until then.
   let buffered = 0;
@@ -252,9 +290,10 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
       bounded(
         {
           ...e,
-          description: w.count > 1
-            ? `${e.description ?? 'failed client authentication'} (${w.count} failed authentications of unknown clients from this IP in ${seconds} s)`
-            : e.description ?? null,
+          description:
+            w.count > 1
+              ? `${e.description ?? 'failed client authentication'} (${w.count} failed authentications of unknown clients from this IP in ${seconds} s)`
+              : (e.description ?? null),
           details: {
             ...(e.details ?? {}),
             count: w.count,
@@ -297,13 +336,21 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
       if (open && t - open.start < AUTH_FAILURE_WINDOW_MS) {
         open.count++;
         open.last = t;
-        if (open.samples.size < AUTH_FAILURE_SAMPLE_IDS && input.client_id) open.samples.add(clipString(input.client_id, Math.min(maxString, 256)));
+        if (open.samples.size < AUTH_FAILURE_SAMPLE_IDS && input.client_id)
+          open.samples.add(clipString(input.client_id, Math.min(maxString, 256)));
         return;
       }
       if (open) emit(open);
       if (windows.size >= maxWindows) emit(windows.values().next().value!);
       const { entry } = complete({ ...input, date: input.date ?? new Date(t).toISOString() });
-      windows.set(key, { key, start: t, last: t, count: 1, entry, samples: new Set(entry.client_id ? [clipString(entry.client_id, Math.min(maxString, 256))] : []) });
+      windows.set(key, {
+        key,
+        start: t,
+        last: t,
+        count: 1,
+        entry,
+        samples: new Set(entry.client_id ? [clipString(entry.client_id, Math.min(maxString, 256))] : []),
+      });
       if (!sweeper) {
         sweeper = setInterval(sweep, Math.min(AUTH_FAILURE_WINDOW_MS, 5000));
         sweeper.unref();

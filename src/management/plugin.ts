@@ -33,7 +33,7 @@ export function requireScope(...scopes: string[]) {
   return async (request: FastifyRequest) => {
     const granted = request.management?.scopes;
     if (!granted || !scopes.some((s) => granted.has(s))) {
-      throw forbidden(`Insufficient scope; expected any of: ${scopes.join(", ")}.`);
+      throw forbidden(`Insufficient scope; expected any of: ${scopes.join(', ')}.`);
     }
   };
 }
@@ -66,11 +66,13 @@ function validationMessage(err: FastifyError): ApiError {
   const where = err.validationContext ?? 'body';
   let detail = first?.message ?? err.message;
   const params = (first?.params ?? {}) as Record<string, unknown>;
-  if (first?.keyword === 'additionalProperties') detail = `Additional properties not allowed: ${String(params.additionalProperty)}`;
+  if (first?.keyword === 'additionalProperties')
+    detail = `Additional properties not allowed: ${String(params.additionalProperty)}`;
   if (first?.keyword === 'required') detail = `Missing required property: ${String(params.missingProperty)}`;
   const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
   const onProperty = path ? ` on property ${path}` : '';
-  if (where === 'querystring') return new ApiError(400, `Query validation error: '${detail}'${onProperty}.`, 'invalid_query_string');
+  if (where === 'querystring')
+    return new ApiError(400, `Query validation error: '${detail}'${onProperty}.`, 'invalid_query_string');
   if (where === 'params') return new ApiError(400, `Path validation error: '${detail}'${onProperty}.`, 'invalid_uri');
   return new ApiError(400, `Payload validation error: '${detail}'${onProperty}.`, 'invalid_body');
 }
@@ -95,7 +97,11 @@ export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
       else if (err.validation) apiError = validationMessage(err);
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         // Fastify's own client errors: bad JSON, wrong content type, body too large.
-        apiError = new ApiError(err.statusCode, err.statusCode === 415 ? 'Unsupported Media Type' : 'Invalid request payload JSON format', err.statusCode === 415 ? 'unsupported_media_type' : 'invalid_body');
+        apiError = new ApiError(
+          err.statusCode,
+          err.statusCode === 415 ? 'Unsupported Media Type' : 'Invalid request payload JSON format',
+          err.statusCode === 415 ? 'unsupported_media_type' : 'invalid_body',
+        );
       } else {
         request.log.error({ err }, 'management API error');
         apiError = new ApiError(500, 'Internal error');

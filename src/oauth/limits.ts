@@ -45,7 +45,8 @@ export function checkParameterLimits(params: TokenParams, limits: ParameterLimit
   const names = Object.keys(params);
   if (names.length > MAX_PARAMETERS) throw invalidRequest(`Too many parameters (at most ${MAX_PARAMETERS})`);
   for (const name of names) {
-    const cap = name === 'subject_token' ? limits.subjectTokenMaxLength : (FIXED_CAPS[name] ?? OTHER_PARAMETER_MAX_LENGTH);
+    const cap =
+      name === 'subject_token' ? limits.subjectTokenMaxLength : (FIXED_CAPS[name] ?? OTHER_PARAMETER_MAX_LENGTH);
     if (params[name]!.length > cap) {
       const shown = name.length > 64 ? `${name.slice(0, 64)}...` : name;
       throw invalidRequest(`Parameter ${shown} is too long (at most ${cap} characters)`);

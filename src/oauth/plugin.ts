@@ -21,7 +21,12 @@ export function oauthPlugin(ctx: AppContext) {
     app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let e: OAuthError;
       if (err instanceof OAuthError) e = err;
-      else if (err.statusCode === 415) e = new OAuthError(400, 'invalid_request', 'Unsupported content type; use application/x-www-form-urlencoded or application/json');
+      else if (err.statusCode === 415)
+        e = new OAuthError(
+          400,
+          'invalid_request',
+          'Unsupported content type; use application/x-www-form-urlencoded or application/json',
+        );
       else if (err.statusCode === 413) e = new OAuthError(413, 'invalid_request', 'Request body too large');
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
         e = new OAuthError(400, 'invalid_request', 'Malformed request body');

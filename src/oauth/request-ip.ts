@@ -9,7 +9,12 @@ import type { Client } from '../storage/repositories/clients.js';
  */
 export function clientIp(request: FastifyRequest, client?: Client): string {
   const forwarded = request.headers['auth0-forwarded-for'];
-  if (client && client.is_token_endpoint_ip_header_trusted && client.token_endpoint_auth_method !== 'none' && typeof forwarded === 'string') {
+  if (
+    client &&
+    client.is_token_endpoint_ip_header_trusted &&
+    client.token_endpoint_auth_method !== 'none' &&
+    typeof forwarded === 'string'
+  ) {
     const first = forwarded.split(',')[0]!.trim();
     if (isIP(first)) return first;
   }

@@ -18,7 +18,8 @@ import { checkParameterLimits, type ParameterLimits } from './limits.js';
  */
 export function parseParams(body: unknown, limits: ParameterLimits): TokenParams {
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Request body must be a form or a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw invalidRequest('Request body must be a form or a JSON object');
   const params: TokenParams = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (Array.isArray(value)) throw invalidRequest(`Duplicate parameter: ${key}`);

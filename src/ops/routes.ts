@@ -51,14 +51,21 @@ function bearerGuard(token: string) {
       .status(401)
       .header('WWW-Authenticate', invalid ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE)
       .header('Cache-Control', 'no-store')
-      .send(invalid
-        ? { error: 'invalid_token', error_description: 'The bearer token for /metrics is not valid' }
-        : { error: 'unauthorized', error_description: 'GET /metrics needs Authorization: Bearer <BATON_METRICS_TOKEN>' });
+      .send(
+        invalid
+          ? { error: 'invalid_token', error_description: 'The bearer token for /metrics is not valid' }
+          : {
+              error: 'unauthorized',
+              error_description: 'GET /metrics needs Authorization: Bearer <BATON_METRICS_TOKEN>',
+            },
+      );
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const auth = request.headers.authorization;
     const m = typeof auth === 'string' ? /^bearer(?:[ \t]+(.*))?$/i.exec(auth.trim()) : null;
     if (!m) return refuse(reply, false);
-    const given = createHash('sha256').update(m[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(m[1] ?? '')
+      .digest();
     return timingSafeEqual(given, expected) ? undefined : refuse(reply, true);
   };
 }

@@ -31,7 +31,11 @@ export interface OpenedDatabase {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 /** `sqliteFile` may be ':memory:' for tests. */
-export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFile?: string; poolSize?: number }): OpenedDatabase {
+export function openDatabase(opts: {
+  databaseUrl?: string | undefined;
+  sqliteFile?: string;
+  poolSize?: number;
+}): OpenedDatabase {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
@@ -41,7 +45,11 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; sqliteFil
     let generation = 0;
     const nameOf = (sqlText: string) => {
       let name = names.get(sqlText);
-      if (!name) names.set(sqlText, (name = `baton_${generation}_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`));
+      if (!name)
+        names.set(
+          sqlText,
+          (name = `baton_${generation}_${createHash('sha256').update(sqlText).digest('hex').slice(0, 24)}`),
+        );
       return name;
     };
     const read: ReadQuery = async (sqlText, parameters) => {

@@ -38,7 +38,8 @@ export function createLoginRecorder(
       // One transaction per 50 logins at most, written within milliseconds under load.
       batchSize: 50,
       chunkSize: 50,
-      onError: opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} login counts: ${(err as Error).message}`)),
+      onError:
+        opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} login counts: ${(err as Error).message}`)),
     },
   );
   return {

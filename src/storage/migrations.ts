@@ -333,7 +333,10 @@ const m0004: Migration = {
  */
 const m0005: Migration = {
   async up(db: Db) {
-    await db.schema.alterTable('client_credentials').addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema
+      .alterTable('client_credentials')
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
   },
 };
 
@@ -353,9 +356,15 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName = 's
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   // Kysely looks for its migration tables in every schema unless told which one: pin it to the current schema, or
   // a second database sharing the PostgreSQL server (another schema) would be taken as already migrated.
-  const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
-    db, provider, migrationTableName: 'baton_migrations', migrationLockTableName: 'baton_migrations_lock',
+    db,
+    provider,
+    migrationTableName: 'baton_migrations',
+    migrationLockTableName: 'baton_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -16,7 +16,9 @@ type Slot = { arg: string } | { value: unknown };
 export type QueryBuilder<A, R> = (arg: <K extends keyof A & string>(name: K) => A[K]) => Compilable<R>;
 
 /** Compiles on first use; returns the SQL and the parameters for one set of arguments. */
-export function compileOnce<A extends Record<string, unknown>, R>(build: QueryBuilder<A, R>): (args: A) => CompiledQuery<R> {
+export function compileOnce<A extends Record<string, unknown>, R>(
+  build: QueryBuilder<A, R>,
+): (args: A) => CompiledQuery<R> {
   let compiled: { sql: string; slots: Slot[] } | undefined;
   const compile = () => {
     const q = build((name) => `\u0000arg:${name}\u0000` as A[typeof name]).compile();
@@ -28,12 +30,18 @@ export function compileOnce<A extends Record<string, unknown>, R>(build: QueryBu
   };
   return (args) => {
     compiled ??= compile();
-    return CompiledQuery.raw(compiled.sql, compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.value))) as CompiledQuery<R>;
+    return CompiledQuery.raw(
+      compiled.sql,
+      compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.value)),
+    ) as CompiledQuery<R>;
   };
 }
 
 /** A compiled read: the function takes the arguments and resolves to the rows. */
-export function preparedRead<A extends Record<string, unknown>, R>(read: ReadQuery, build: QueryBuilder<A, R>): (args: A) => Promise<R[]> {
+export function preparedRead<A extends Record<string, unknown>, R>(
+  read: ReadQuery,
+  build: QueryBuilder<A, R>,
+): (args: A) => Promise<R[]> {
   const bind = compileOnce(build);
   return (args) => {
     const q = bind(args);

@@ -46,8 +46,10 @@ const PRINTABLE = /^[\x21-\x7e]+$/;
  */
 export function validateSubjectTokenType(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string';
-  if (value.length < SUBJECT_TOKEN_TYPE_MIN_LENGTH) return `must be at least ${SUBJECT_TOKEN_TYPE_MIN_LENGTH} characters`;
-  if (value.length > SUBJECT_TOKEN_TYPE_MAX_LENGTH) return `must be at most ${SUBJECT_TOKEN_TYPE_MAX_LENGTH} characters`;
+  if (value.length < SUBJECT_TOKEN_TYPE_MIN_LENGTH)
+    return `must be at least ${SUBJECT_TOKEN_TYPE_MIN_LENGTH} characters`;
+  if (value.length > SUBJECT_TOKEN_TYPE_MAX_LENGTH)
+    return `must be at most ${SUBJECT_TOKEN_TYPE_MAX_LENGTH} characters`;
   if (!PRINTABLE.test(value)) return 'must be a URI without spaces or control characters';
   const scheme = value.slice(0, value.indexOf(':') + 1).toLowerCase();
   if (scheme === 'urn:') return URN.test(value) ? null : 'must be a valid URN (urn:<namespace>:<name>)';
@@ -78,7 +80,10 @@ async function load(ctx: AppContext): Promise<ProfileCache> {
 }
 
 /** The profile whose `subject_token_type` equals the request's, byte for byte (spec section 3.4), or undefined. */
-export async function findProfileByType(ctx: AppContext, subjectTokenType: string): Promise<TokenExchangeProfile | undefined> {
+export async function findProfileByType(
+  ctx: AppContext,
+  subjectTokenType: string,
+): Promise<TokenExchangeProfile | undefined> {
   let pending = caches.get(ctx);
   if (pending) {
     const cache = await pending.catch(() => undefined);

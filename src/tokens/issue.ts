@@ -79,7 +79,15 @@ export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<I
   };
   if (!response.scope) delete response.scope;
 
-  if (openid) response.id_token = await mintIdToken(ctx, client, user, scopes, { ...orgClaims, ...(actor ? { act: actor } : {}) }, input.idTokenClaims);
+  if (openid)
+    response.id_token = await mintIdToken(
+      ctx,
+      client,
+      user,
+      scopes,
+      { ...orgClaims, ...(actor ? { act: actor } : {}) },
+      input.idTokenClaims,
+    );
 
   if (input.refreshToken !== undefined) {
     response.refresh_token = input.refreshToken;

@@ -7,7 +7,10 @@ import type { KeySet, SigningAlg } from '../keys/key-set.js';
 export interface TokenSigner {
   sign(claims: JWTPayload, alg: SigningAlg, typ?: string): Promise<string>;
   /** Verifies a token Baton issued: signature against the published key set, `iss`, and the given audience. */
-  verify(token: string, opts: { audience?: string | string[]; typ?: string; clockTolerance?: number }): Promise<JWTVerifyResult>;
+  verify(
+    token: string,
+    opts: { audience?: string | string[]; typ?: string; clockTolerance?: number },
+  ): Promise<JWTVerifyResult>;
 }
 
 export function createTokenSigner(keys: KeySet, issuer: string): TokenSigner {

@@ -38,7 +38,8 @@ interface Auth0RefreshTokenSettings {
   infinite_idle_token_lifetime?: unknown;
 }
 
-const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+const positiveInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 
 export function refreshPolicy(client: Client): RefreshPolicy {
   const cfg = (client.refresh_token ?? {}) as Auth0RefreshTokenSettings;
@@ -47,8 +48,14 @@ export function refreshPolicy(client: Client): RefreshPolicy {
   return {
     rotating,
     leewayS: rotating ? (positiveInt(cfg.leeway) ?? 0) : 0,
-    absoluteS: !expiring || cfg.infinite_token_lifetime === true ? null : (positiveInt(cfg.token_lifetime) ?? DEFAULT_REFRESH_TOKEN_LIFETIME_S),
-    idleS: !expiring || cfg.infinite_idle_token_lifetime === true ? null : (positiveInt(cfg.idle_token_lifetime) ?? DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME_S),
+    absoluteS:
+      !expiring || cfg.infinite_token_lifetime === true
+        ? null
+        : (positiveInt(cfg.token_lifetime) ?? DEFAULT_REFRESH_TOKEN_LIFETIME_S),
+    idleS:
+      !expiring || cfg.infinite_idle_token_lifetime === true
+        ? null
+        : (positiveInt(cfg.idle_token_lifetime) ?? DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME_S),
   };
 }
 

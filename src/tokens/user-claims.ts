@@ -7,7 +7,18 @@ import type { User } from '../storage/repositories/users.js';
 /** The fields of an Auth0 user that claims are made from. */
 export type ClaimsUser = Pick<
   User,
-  'user_id' | 'email' | 'email_verified' | 'phone_number' | 'phone_verified' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'picture' | 'username' | 'updated_at'
+  | 'user_id'
+  | 'email'
+  | 'email_verified'
+  | 'phone_number'
+  | 'phone_verified'
+  | 'name'
+  | 'given_name'
+  | 'family_name'
+  | 'nickname'
+  | 'picture'
+  | 'username'
+  | 'updated_at'
 >;
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
@@ -18,11 +29,66 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'o
  * Registered JWT claims, OIDC and RFC 8693 claims (`amr`, `acr`, `may_act`, `c_hash`, ...), Auth0's own.
  */
 export const AUTH0_RESTRICTED_CLAIMS = [
-  'acr', 'act', 'active', 'amr', 'at_hash', 'ath', 'attest', 'aud', 'auth_time', 'authorization_details', 'azp', 'c_hash',
-  'client_id', 'cnf', 'cty', 'dest', 'entitlements', 'events', 'exp', 'groups', 'gty', 'htm', 'htu', 'iat',
-  'internalService', 'iss', 'jcard', 'jku', 'jti', 'jwe', 'jwk', 'kid', 'may_act', 'mky', 'nbf', 'nonce', 'object_id',
-  'org_id', 'org_name', 'orig', 'origid', 'permissions', 'roles', 'rph', 's_hash', 'sid', 'sip_callid', 'sip_cseq_num',
-  'sip_date', 'sip_from_tag', 'sip_via_branch', 'sub', 'sub_jwk', 'toe', 'txn', 'typ', 'uuid', 'vot', 'vtm', 'x5t#S256',
+  'acr',
+  'act',
+  'active',
+  'amr',
+  'at_hash',
+  'ath',
+  'attest',
+  'aud',
+  'auth_time',
+  'authorization_details',
+  'azp',
+  'c_hash',
+  'client_id',
+  'cnf',
+  'cty',
+  'dest',
+  'entitlements',
+  'events',
+  'exp',
+  'groups',
+  'gty',
+  'htm',
+  'htu',
+  'iat',
+  'internalService',
+  'iss',
+  'jcard',
+  'jku',
+  'jti',
+  'jwe',
+  'jwk',
+  'kid',
+  'may_act',
+  'mky',
+  'nbf',
+  'nonce',
+  'object_id',
+  'org_id',
+  'org_name',
+  'orig',
+  'origid',
+  'permissions',
+  'roles',
+  'rph',
+  's_hash',
+  'sid',
+  'sip_callid',
+  'sip_cseq_num',
+  'sip_date',
+  'sip_from_tag',
+  'sip_via_branch',
+  'sub',
+  'sub_jwk',
+  'toe',
+  'txn',
+  'typ',
+  'uuid',
+  'vot',
+  'vtm',
+  'x5t#S256',
 ] as const;
 
 /**
@@ -31,8 +97,17 @@ export const AUTH0_RESTRICTED_CLAIMS = [
  */
 export const RESTRICTED_CLAIMS: ReadonlySet<string> = new Set<string>([
   ...AUTH0_RESTRICTED_CLAIMS,
-  'scope', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified',
-  'phone_number', 'phone_number_verified',
+  'scope',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'picture',
+  'updated_at',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
 ]);
 
 export function scopedUserClaims(user: ClaimsUser, scopes: readonly string[]): Record<string, unknown> {

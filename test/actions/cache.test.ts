@@ -1,12 +1,19 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { CacheSession, CACHE_LIMITS, MemoryCacheStore, RedisCacheStore, type ActionCacheStore } from '../../src/actions/cache/index.js';
+import {
+  CacheSession,
+  CACHE_LIMITS,
+  MemoryCacheStore,
+  RedisCacheStore,
+  type ActionCacheStore,
+} from '../../src/actions/cache/index.js';
 import { executor, run } from './helpers.js';
 import { mayUseCache } from '../../src/actions/runtime/index.js';
 
 const NOW = 1_800_000_000_000;
-const session = (entries: Array<{ key: string; value: string; expires_at: number }> = []) => new CacheSession(entries, () => NOW);
+const session = (entries: Array<{ key: string; value: string; expires_at: number }> = []) =>
+  new CacheSession(entries, () => NOW);
 
 describe('api.cache limits (spec 6.11)', () => {
   test('set stores a string for 15 minutes by default and get returns {value, expires_at}', () => {
@@ -19,9 +26,15 @@ describe('api.cache limits (spec 6.11)', () => {
 
   test('ttl and expires_at: the earlier wins; lifetimes are capped at 24 hours; bad options are refused', () => {
     const s = session();
-    assert.equal((s.set('a', 'v', { ttl: 1000, expires_at: NOW + 500 }) as { record: { expires_at: number } }).record.expires_at, NOW + 500);
+    assert.equal(
+      (s.set('a', 'v', { ttl: 1000, expires_at: NOW + 500 }) as { record: { expires_at: number } }).record.expires_at,
+      NOW + 500,
+    );
     assert.equal((s.set('b', 'v', { ttl: 1000 }) as { record: { expires_at: number } }).record.expires_at, NOW + 1000);
-    assert.equal((s.set('c', 'v', { ttl: 48 * 3600_000 }) as { record: { expires_at: number } }).record.expires_at, NOW + CACHE_LIMITS.maxTtlMs);
+    assert.equal(
+      (s.set('c', 'v', { ttl: 48 * 3600_000 }) as { record: { expires_at: number } }).record.expires_at,
+      NOW + CACHE_LIMITS.maxTtlMs,
+    );
     assert.deepEqual(s.set('d', 'v', { ttl: -1 }), { type: 'error', code: 'invalid_options' });
     assert.deepEqual(s.set('d', 'v', { expires_at: NOW - 1 }), { type: 'error', code: 'invalid_options' });
     assert.deepEqual(s.set('d', 'v', 'soon'), { type: 'error', code: 'invalid_options' });
@@ -51,7 +64,10 @@ describe('api.cache limits (spec 6.11)', () => {
   });
 
   test('expired entries are not returned and delete reports whether something was removed', () => {
-    const s = session([{ key: 'old', value: 'v', expires_at: NOW - 1 }, { key: 'live', value: 'v', expires_at: NOW + 10 }]);
+    const s = session([
+      { key: 'old', value: 'v', expires_at: NOW - 1 },
+      { key: 'live', value: 'v', expires_at: NOW + 10 },
+    ]);
     assert.equal(s.get('old'), undefined);
     assert.deepEqual(s.delete('live'), { type: 'success' });
     assert.deepEqual(s.delete('live'), { type: 'error', code: 'not_found' });
@@ -76,25 +92,60 @@ function storeSuite(name: string, make: () => Promise<ActionCacheStore>) {
 
     test('a value set in one run is read by the next; the namespace is per trigger', async () => {
       await ready;
-      const set = await run(ex, "const r = api.cache.set('token', 'abc', { ttl: 60000 }); console.log(r.type, typeof r.record.expires_at); api.authentication.setUserById('u');");
-      assert.deepEqual(set.logs.map((l) => l.message), ['success number']);
-      const get = await run(ex, "const r = api.cache.get('token'); console.log(r.value, r.expires_at > Date.now(), api.cache.get('nope')); api.authentication.setUserById('u');");
-      assert.deepEqual(get.logs.map((l) => l.message), ['abc true undefined']);
+      const set = await run(
+        ex,
+        "const r = api.cache.set('token', 'abc', { ttl: 60000 }); console.log(r.type, typeof r.record.expires_at); api.authentication.setUserById('u');",
+      );
+      assert.deepEqual(
+        set.logs.map((l) => l.message),
+        ['success number'],
+      );
+      const get = await run(
+        ex,
+        "const r = api.cache.get('token'); console.log(r.value, r.expires_at > Date.now(), api.cache.get('nope')); api.authentication.setUserById('u');",
+      );
+      assert.deepEqual(
+        get.logs.map((l) => l.message),
+        ['abc true undefined'],
+      );
       const other = await run(ex, "console.log(String(api.cache.get('token')));", { trigger: 'post-login' });
-      assert.deepEqual(other.logs.map((l) => l.message), ['undefined']);
-      const del = await run(ex, "console.log(JSON.stringify(api.cache.delete('token')), JSON.stringify(api.cache.set('x'.repeat(65), 'v'))); api.authentication.setUserById('u');");
-      assert.deepEqual(del.logs.map((l) => l.message), ['{"type":"success"} {"type":"error","code":"key_too_large"}']);
+      assert.deepEqual(
+        other.logs.map((l) => l.message),
+        ['undefined'],
+      );
+      const del = await run(
+        ex,
+        "console.log(JSON.stringify(api.cache.delete('token')), JSON.stringify(api.cache.set('x'.repeat(65), 'v'))); api.authentication.setUserById('u');",
+      );
+      assert.deepEqual(
+        del.logs.map((l) => l.message),
+        ['{"type":"success"} {"type":"error","code":"key_too_large"}'],
+      );
       const gone = await run(ex, "console.log(String(api.cache.get('token'))); api.authentication.setUserById('u');");
-      assert.deepEqual(gone.logs.map((l) => l.message), ['undefined']);
+      assert.deepEqual(
+        gone.logs.map((l) => l.message),
+        ['undefined'],
+      );
     });
 
     test('the store keeps a namespace within 20 entries when concurrent runs add more', async () => {
       await ready;
-      const ops = Array.from({ length: 25 }, (_, i) => ({ op: 'set' as const, key: `c${i}`, value: 'v', expires_at: Date.now() + 60_000 + i }));
+      const ops = Array.from({ length: 25 }, (_, i) => ({
+        op: 'set' as const,
+        key: `c${i}`,
+        value: 'v',
+        expires_at: Date.now() + 60_000 + i,
+      }));
       await store.apply('limits-ns', ops);
       const live = await store.load('limits-ns');
       assert.equal(live.length, 20);
-      assert.deepEqual(live.map((e) => e.key).sort(), ops.slice(5).map((o) => o.key).sort());
+      assert.deepEqual(
+        live.map((e) => e.key).sort(),
+        ops
+          .slice(5)
+          .map((o) => o.key)
+          .sort(),
+      );
     });
   });
 }
@@ -109,7 +160,11 @@ if (redisUrl) {
     return new RedisCacheStore(client, prefix);
   });
 } else {
-  test('api.cache Redis store', { skip: 'BATON_TEST_REDIS_URL is not set: the Redis store suite is skipped' }, () => {});
+  test(
+    'api.cache Redis store',
+    { skip: 'BATON_TEST_REDIS_URL is not set: the Redis store suite is skipped' },
+    () => {},
+  );
 }
 
 describe('store reads only for Actions that can reach api.cache', () => {
@@ -136,7 +191,10 @@ describe('store reads only for Actions that can reach api.cache', () => {
       assert.equal(loads, 0);
       await run(ex, "api.cache.set('k', 'v'); api.authentication.setUserById('u');");
       const read = await run(ex, "console.log(api.cache.get('k').value); api.authentication.setUserById('u');");
-      assert.deepEqual(read.logs.map((l) => l.message), ['v']);
+      assert.deepEqual(
+        read.logs.map((l) => l.message),
+        ['v'],
+      );
       assert.equal(loads, 3, 'one read before each of the two runs, and one by the store when it applies the set');
     } finally {
       await ex.close();

@@ -7,7 +7,13 @@ after(() => ex.close());
 const CTE = 'custom-token-exchange' as const;
 
 test('valid Action code compiles', async () => {
-  assert.equal(await ex.compile("const jose = require('jose');\nconst c = require('node:crypto');\nexports.onExecuteCustomTokenExchange = async (event, api) => {};", CTE), null);
+  assert.equal(
+    await ex.compile(
+      "const jose = require('jose');\nconst c = require('node:crypto');\nexports.onExecuteCustomTokenExchange = async (event, api) => {};",
+      CTE,
+    ),
+    null,
+  );
   assert.equal(await ex.compile('module.exports = { onExecutePostLogin: async () => {} };', 'post-login'), null);
 });
 
@@ -15,30 +21,49 @@ test('a syntax error reports its line and column', async () => {
   const c = await ex.compile('exports.onExecuteCustomTokenExchange = async (event, api) => {\n  const x = {;\n};', CTE);
   assert.deepEqual(c, { message: 'SyntaxError: invalid property name', line: 2, column: 13 });
   // On line 1 the column is relative to the Action's code, not to Baton's CommonJS wrapper.
-  assert.deepEqual(await ex.compile('const x = 1; const y = {;', CTE), { message: 'SyntaxError: invalid property name', line: 1, column: 23 });
+  assert.deepEqual(await ex.compile('const x = 1; const y = {;', CTE), {
+    message: 'SyntaxError: invalid property name',
+    line: 1,
+    column: 23,
+  });
 });
 
 test('an unknown module is refused with where it is required; a require in a comment or string is not', async () => {
-  assert.deepEqual(await ex.compile("// require('fs')\nconst url = 'https://x/require(\"y\")';\n\nconst a = require(\"axios\");", CTE), {
-    message: "Cannot find module 'axios': Baton provides only jose, crypto",
-    line: 4,
-    column: 11,
-  });
-  assert.equal(await ex.compile("/* require('fs') */ // require('os')\nexports.onExecuteCustomTokenExchange = async () => {};", CTE), null);
+  assert.deepEqual(
+    await ex.compile('// require(\'fs\')\nconst url = \'https://x/require("y")\';\n\nconst a = require("axios");', CTE),
+    {
+      message: "Cannot find module 'axios': Baton provides only jose, crypto",
+      line: 4,
+      column: 11,
+    },
+  );
+  assert.equal(
+    await ex.compile(
+      "/* require('fs') */ // require('os')\nexports.onExecuteCustomTokenExchange = async () => {};",
+      CTE,
+    ),
+    null,
+  );
 });
 
 test('a missing entry point is refused', async () => {
   assert.deepEqual(await ex.compile('exports.onExecutePostLogin = async () => {};', CTE), {
-    message: 'Action code must export onExecuteCustomTokenExchange as a function (exports.onExecuteCustomTokenExchange = async (event, api) => {...})',
+    message:
+      'Action code must export onExecuteCustomTokenExchange as a function (exports.onExecuteCustomTokenExchange = async (event, api) => {...})',
   });
   assert.deepEqual(await ex.compile('exports.onExecuteCustomTokenExchange = 42;', CTE), {
-    message: 'Action code must export onExecuteCustomTokenExchange as a function (exports.onExecuteCustomTokenExchange = async (event, api) => {...})',
+    message:
+      'Action code must export onExecuteCustomTokenExchange as a function (exports.onExecuteCustomTokenExchange = async (event, api) => {...})',
   });
 });
 
 test('module code that throws or loops while loading is refused', async () => {
-  assert.deepEqual(await ex.compile("throw new Error('boom');", CTE), { message: 'Action module code threw while loading: Error: boom' });
-  assert.deepEqual(await ex.compile('while (true) {}', CTE), { message: 'Action module code exceeded the CPU limit while loading' });
+  assert.deepEqual(await ex.compile("throw new Error('boom');", CTE), {
+    message: 'Action module code threw while loading: Error: boom',
+  });
+  assert.deepEqual(await ex.compile('while (true) {}', CTE), {
+    message: 'Action module code exceeded the CPU limit while loading',
+  });
 });
 
 test('code over 100 kB is refused', async () => {

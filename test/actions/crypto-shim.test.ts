@@ -20,7 +20,10 @@ console.log(crypto.createHash('md5').update('6869', 'hex').digest().toString('he
   assert.deepEqual(out, [
     nodeCrypto.createHash('sha256').update('héllo ').update('world').digest('hex'),
     nodeCrypto.createHash('sha512').update('abc').digest('base64'),
-    nodeCrypto.createHash('sha1').update(Buffer.from([1, 2, 3])).digest('base64url'),
+    nodeCrypto
+      .createHash('sha1')
+      .update(Buffer.from([1, 2, 3]))
+      .digest('base64url'),
     nodeCrypto.createHash('md5').update('hi').digest('hex'),
   ]);
 });

@@ -8,10 +8,13 @@ after(() => ex.close());
 
 /** Each probe logs what it found; "nothing" means the escape found no host object. */
 async function probe(body: string): Promise<RunResult> {
-  return run(ex, `
+  return run(
+    ex,
+    `
 const seen = (f) => { try { const v = f(); return v === undefined ? 'nothing' : typeof v === 'object' && v && typeof v.exit === 'function' ? 'PROCESS' : typeof v; } catch (e) { return 'threw ' + e.name; } };
 ${body}
-api.authentication.setUserById('auth0|1');`);
+api.authentication.setUserById('auth0|1');`,
+  );
 }
 
 const messages = (r: RunResult) => r.logs.map((l) => l.message);
@@ -27,18 +30,31 @@ console.log(seen(() => Function('return globalThis.process')()));`);
 });
 
 test('globalThis has no process, Buffer, require, host functions or Node built-ins', async () => {
-  const r = await probe(`console.log(typeof globalThis.process, typeof process, typeof Buffer, typeof global, typeof hostCall, typeof hostAsync, typeof __hostCall, typeof module.constructor._load);
+  const r =
+    await probe(`console.log(typeof globalThis.process, typeof process, typeof Buffer, typeof global, typeof hostCall, typeof hostAsync, typeof __hostCall, typeof module.constructor._load);
 console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|Buffer|global|require|module|exports|hostCall|hostAsync|std|os|Deno|Bun|importScripts|postMessage|WebAssembly)$/.test(n))));`);
   assert.equal(r.kind, 'ok');
-  assert.deepEqual(messages(r), ['undefined undefined undefined undefined undefined undefined undefined undefined', '[]']);
+  assert.deepEqual(messages(r), [
+    'undefined undefined undefined undefined undefined undefined undefined undefined',
+    '[]',
+  ]);
 });
 
 test("require('fs') and require('child_process') are refused at compile time and fail at run time", async () => {
   for (const m of ['fs', 'child_process']) {
-    const c = await ex.compile(`const x = require('${m}');\nexports.onExecuteCustomTokenExchange = async () => {};`, 'custom-token-exchange');
-    assert.deepEqual(c, { message: `Cannot find module '${m}': Baton provides only jose, crypto`, line: 1, column: 11 });
+    const c = await ex.compile(
+      `const x = require('${m}');\nexports.onExecuteCustomTokenExchange = async () => {};`,
+      'custom-token-exchange',
+    );
+    assert.deepEqual(c, {
+      message: `Cannot find module '${m}': Baton provides only jose, crypto`,
+      line: 1,
+      column: 11,
+    });
   }
-  const r = await probe(`for (const m of ['fs', 'child_process', 'node:fs', 'module', 'worker_threads']) { const name = m; try { require(name); console.log('LOADED ' + m); } catch (e) { console.log(e.code + ' ' + e.message); } }`);
+  const r = await probe(
+    `for (const m of ['fs', 'child_process', 'node:fs', 'module', 'worker_threads']) { const name = m; try { require(name); console.log('LOADED ' + m); } catch (e) { console.log(e.code + ' ' + e.message); } }`,
+  );
   assert.equal(r.kind, 'ok');
   assert.deepEqual(messages(r), [
     "MODULE_NOT_FOUND Cannot find module 'fs'",

@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CHILD_ADMIN_ID, CHILD_ADMIN_SECRET, startChildServer, type ChildServer } from '../helpers/child-server.js';
-import { DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCHES_PER_RUN, DEFAULT_TIMERS_PER_RUN } from '../../src/actions/runtime/egress-run.js';
+import {
+  DEFAULT_FETCH_CONCURRENCY,
+  DEFAULT_FETCHES_PER_RUN,
+  DEFAULT_TIMERS_PER_RUN,
+} from '../../src/actions/runtime/egress-run.js';
 import { executor, run } from './helpers.js';
 
 const CTE = [{ id: 'custom-token-exchange', version: 'v1' }];
@@ -34,7 +38,9 @@ before(async () => {
   await new Promise<void>((ok) => blackHole.listen(0, '127.0.0.1', ok));
   holePort = (blackHole.address() as AddressInfo).port;
   // The opt-in lets Actions reach loopback; a fetch timeout far longer than the test means only the run's end closes sockets.
-  child = await startChildServer({ env: { BATON_ACTION_EGRESS_ALLOW_PRIVATE: 'true', BATON_ACTION_FETCH_TIMEOUT_MS: '60000' } });
+  child = await startChildServer({
+    env: { BATON_ACTION_EGRESS_ALLOW_PRIVATE: 'true', BATON_ACTION_FETCH_TIMEOUT_MS: '60000' },
+  });
 });
 after(async () => {
   await child?.stop();
@@ -64,18 +70,24 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 }
 
 test('1,500 unawaited fetches to a server that never answers: capped while the run lasts, closed when it ends', async () => {
-  const res = await testRun('fetch-flood', `exports.onExecuteCustomTokenExchange = async (event, api) => {
+  const res = await testRun(
+    'fetch-flood',
+    `exports.onExecuteCustomTokenExchange = async (event, api) => {
   const refusals = [];
   for (let i = 0; i < 1500; i++) fetch('http://127.0.0.1:${holePort}/hang?' + i).catch((e) => refusals.push(e.message));
   await new Promise((r) => setTimeout(r, 300));
   console.log(refusals.length, refusals[0]);
   api.authentication.setUserById('u');
-};`);
+};`,
+  );
   assert.equal(res.status, 200, JSON.stringify(res.json));
   assert.equal(res.json.payload.kind, 'ok');
   // The fetches past the per-run total are refused at once; the others are still waiting when the run ends.
   assert.deepEqual(res.json.payload.logs, [
-    { level: 'log', message: `${1500 - DEFAULT_FETCHES_PER_RUN} fetch: too many fetches in one run (at most ${DEFAULT_FETCHES_PER_RUN})` },
+    {
+      level: 'log',
+      message: `${1500 - DEFAULT_FETCHES_PER_RUN} fetch: too many fetches in one run (at most ${DEFAULT_FETCHES_PER_RUN})`,
+    },
   ]);
   assert.ok(accepted > 0, 'the fetches reached the server');
   assert.ok(peak <= DEFAULT_FETCH_CONCURRENCY, `at most ${DEFAULT_FETCH_CONCURRENCY} sockets at once, saw ${peak}`);
@@ -84,41 +96,61 @@ test('1,500 unawaited fetches to a server that never answers: capped while the r
   // An unrelated exchange on the same server answers.
   const token = await fetch(`${child.url}/oauth/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CHILD_ADMIN_ID, client_secret: CHILD_ADMIN_SECRET, audience: `${child.issuer}api/v2/` }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: CHILD_ADMIN_ID,
+      client_secret: CHILD_ADMIN_SECRET,
+      audience: `${child.issuer}api/v2/`,
+    }),
   });
   assert.equal(token.status, 200);
-  const next = await testRun('after-flood', `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('after'); };`);
+  const next = await testRun(
+    'after-flood',
+    `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('after'); };`,
+  );
   assert.equal(next.status, 200);
   assert.equal(next.json.payload.kind, 'ok');
 });
 
 test("an Action cannot reach the server's own listener, even with internal ranges opted in", async () => {
-  const res = await testRun('fetch-self', `exports.onExecuteCustomTokenExchange = async (event, api) => {
+  const res = await testRun(
+    'fetch-self',
+    `exports.onExecuteCustomTokenExchange = async (event, api) => {
   for (const p of ['/metrics', '/api/v2/clients', '/health/live']) { try { await fetch('${child.url}' + p); console.log('reached', p); } catch (e) { console.log(e.message); } }
   api.authentication.setUserById('u');
-};`);
+};`,
+  );
   assert.equal(res.status, 200, JSON.stringify(res.json));
   const refused = `fetch: destination 127.0.0.1:${child.port} is this server's own listener`;
-  assert.deepEqual(res.json.payload.logs.map((l: { message: string }) => l.message), [refused, refused, refused]);
+  assert.deepEqual(
+    res.json.payload.logs.map((l: { message: string }) => l.message),
+    [refused, refused, refused],
+  );
 });
 
 const ex = executor({ egressAllowPrivate: true });
 after(() => ex.close());
 
 test('live timers are capped per run, and a cleared timer gives its place back', async () => {
-  const r = await run(ex, `
+  const r = await run(
+    ex,
+    `
 const ids = [];
 for (let i = 0; i < ${DEFAULT_TIMERS_PER_RUN}; i++) ids.push(setTimeout(() => {}, 2147483647));
 try { setTimeout(() => {}, 1); console.log('armed'); } catch (e) { console.log(e.name, e.message); }
 clearTimeout(ids[0]);
 setTimeout(() => {}, 1);
 console.log('one more after clearTimeout');
-api.authentication.setUserById('u');`);
+api.authentication.setUserById('u');`,
+  );
   assert.equal(r.kind, 'ok', JSON.stringify(r));
-  assert.deepEqual(r.logs.map((l) => l.message), [
-    `RangeError setTimeout: too many live timers in one run (at most ${DEFAULT_TIMERS_PER_RUN})`,
-    'one more after clearTimeout',
-  ]);
+  assert.deepEqual(
+    r.logs.map((l) => l.message),
+    [
+      `RangeError setTimeout: too many live timers in one run (at most ${DEFAULT_TIMERS_PER_RUN})`,
+      'one more after clearTimeout',
+    ],
+  );
 });
 
 test("the timer cap is per run: a run that left its timers armed does not use up the next run's", async () => {
@@ -137,5 +169,8 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
   assert.equal(first.kind, 'ok', JSON.stringify(first));
   const second = await run(ex, code, { raw: true, versionId });
   assert.equal(second.kind, 'ok', JSON.stringify(second));
-  assert.deepEqual(second.logs.map((l) => l.message), [`fired ${DEFAULT_TIMERS_PER_RUN - 1}`]);
+  assert.deepEqual(
+    second.logs.map((l) => l.message),
+    [`fired ${DEFAULT_TIMERS_PER_RUN - 1}`],
+  );
 });

@@ -9,7 +9,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSContext,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
 import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { GUEST_DIR, GUEST_FILES, GUEST_PARTS } from '../../src/actions/runtime/prelude.js';
 import { COMMANDS, GUEST_TABLES } from '../../src/actions/triggers/tables.js';
@@ -17,7 +22,9 @@ import { MODULE_ALIASES, PROVIDED_MODULES, type TriggerId } from '../../src/acti
 import { executor, run } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const onDisk = readdirSync(GUEST_DIR).filter((f) => f.endsWith('.js')).sort();
+const onDisk = readdirSync(GUEST_DIR)
+  .filter((f) => f.endsWith('.js'))
+  .sort();
 let quickjs: Promise<QuickJSWASMModule> | undefined;
 const module = () => (quickjs ??= newQuickJSWASMModuleFromVariant(variantImport as unknown as QuickJSSyncVariant));
 
@@ -77,8 +84,12 @@ test('the guest files pass the TypeScript check of tsconfig.guest.json', () => {
 
 test("each trigger's api has exactly the commands of the tables, and require serves the provided modules", async () => {
   const apiOf = (trigger: TriggerId) =>
-    run(ex, 'const names = []; for (const g of Object.keys(api)) if (g !== "cache") for (const m of Object.keys(api[g])) names.push(g + "." + m); console.log(JSON.stringify(names.sort()));' +
-      (trigger === 'custom-token-exchange' ? "api.authentication.setUserById('u');" : ''), { trigger });
+    run(
+      ex,
+      'const names = []; for (const g of Object.keys(api)) if (g !== "cache") for (const m of Object.keys(api[g])) names.push(g + "." + m); console.log(JSON.stringify(names.sort()));' +
+        (trigger === 'custom-token-exchange' ? "api.authentication.setUserById('u');" : ''),
+      { trigger },
+    );
   for (const trigger of ['custom-token-exchange', 'post-login'] as const) {
     const r = await apiOf(trigger);
     assert.equal(r.kind, 'ok');
@@ -103,7 +114,9 @@ test('api.js refuses tables it has no checks for, and checks the tables do not l
   const load = (tables: unknown) =>
     withContext((ctx) => {
       const fn = ctx.unwrapResult(ctx.evalCode(code, 'api.js'));
-      const args = ctx.unwrapResult(ctx.evalCode(`({ hostCall() { return '{}'; }, tables: ${JSON.stringify(tables)}, URL: {} })`));
+      const args = ctx.unwrapResult(
+        ctx.evalCode(`({ hostCall() { return '{}'; }, tables: ${JSON.stringify(tables)}, URL: {} })`),
+      );
       const r = ctx.callFunction(fn, ctx.undefined, args);
       fn.dispose();
       args.dispose();
@@ -116,8 +129,17 @@ test('api.js refuses tables it has no checks for, and checks the tables do not l
       return e.message;
     });
   assert.equal(await load(GUEST_TABLES), null);
-  const more = { ...GUEST_TABLES, commands: { ...GUEST_TABLES.commands, 'post-login': [...COMMANDS['post-login'], 'accessToken.setAudience'] } };
+  const more = {
+    ...GUEST_TABLES,
+    commands: { ...GUEST_TABLES.commands, 'post-login': [...COMMANDS['post-login'], 'accessToken.setAudience'] },
+  };
   assert.equal(await load(more), 'api.js: no checks for the post-login command accessToken.setAudience');
-  const fewer = { ...GUEST_TABLES, commands: { ...GUEST_TABLES.commands, 'custom-token-exchange': COMMANDS['custom-token-exchange'].filter((c) => c !== 'access.deny') } };
+  const fewer = {
+    ...GUEST_TABLES,
+    commands: {
+      ...GUEST_TABLES.commands,
+      'custom-token-exchange': COMMANDS['custom-token-exchange'].filter((c) => c !== 'access.deny'),
+    },
+  };
   assert.equal(await load(fewer), 'api.js: custom-token-exchange has no command access.deny in the tables');
 });

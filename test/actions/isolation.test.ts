@@ -7,10 +7,16 @@ after(() => ex.close());
 
 test('a spinning Action and a good Action started together: the good one completes normally and quickly', async () => {
   // Warm both workers so the measurement is about isolation, not start-up.
-  await Promise.all([run(ex, "api.authentication.setUserById('w1');"), run(ex, "api.authentication.setUserById('w2');")]);
+  await Promise.all([
+    run(ex, "api.authentication.setUserById('w1');"),
+    run(ex, "api.authentication.setUserById('w2');"),
+  ]);
   const t0 = performance.now();
   const spinner = run(ex, 'while (true) {}');
-  const good = run(ex, "const { createHash } = require('crypto'); api.authentication.setUserById('auth0|' + createHash('sha256').update('x').digest('hex').slice(0, 8));");
+  const good = run(
+    ex,
+    "const { createHash } = require('crypto'); api.authentication.setUserById('auth0|' + createHash('sha256').update('x').digest('hex').slice(0, 8));",
+  );
   const g = await good;
   const goodMs = performance.now() - t0;
   assert.equal(g.kind, 'ok');
@@ -39,7 +45,9 @@ test("the server's event loop stays responsive while an Action spins", async () 
 
 test("one version's module state is invisible to another version", async () => {
   const a = await run(ex, "globalThis.leak = 'from-a'; api.authentication.setUserById('a');", { versionId: 'iso-a' });
-  const b = await run(ex, "console.log(typeof globalThis.leak); api.authentication.setUserById('b');", { versionId: 'iso-b' });
+  const b = await run(ex, "console.log(typeof globalThis.leak); api.authentication.setUserById('b');", {
+    versionId: 'iso-b',
+  });
   assert.equal(a.kind, 'ok');
   assert.equal(b.kind, 'ok');
   assert.deepEqual(b.logs, [{ level: 'log', message: 'undefined' }]);

@@ -12,7 +12,12 @@ import { buildApp } from '../../src/app.js';
 import { ADMIN_ID, ADMIN_SECRET, ISSUER } from '../helpers/app.js';
 
 test('a context closed while its sandbox workers are still booting closes', async () => {
-  const config = loadConfig({ BATON_ISSUER: ISSUER, BATON_ADMIN_CLIENT_ID: ADMIN_ID, BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET, BATON_SECRET_KEY: 'k'.repeat(40) });
+  const config = loadConfig({
+    BATON_ISSUER: ISSUER,
+    BATON_ADMIN_CLIENT_ID: ADMIN_ID,
+    BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+    BATON_SECRET_KEY: 'k'.repeat(40),
+  });
   const ctx = await createContext(config, { sqliteFile: ':memory:' });
   await bootstrap(ctx);
   const app = await buildApp(ctx, { logger: false });

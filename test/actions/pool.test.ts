@@ -27,18 +27,29 @@ function job(body: string): { type: 'run'; input: SandboxRunInput } {
     },
   };
 }
-const pool = () => new WorkerPool(1, { policy: { timeoutMs: 1000, maxBytes: 65536, egressAllow: undefined }, moduleMemoryBytes: 128 * 1024 * 1024, heapMb: 96 });
+const pool = () =>
+  new WorkerPool(1, {
+    policy: { timeoutMs: 1000, maxBytes: 65536, egressAllow: undefined },
+    moduleMemoryBytes: 128 * 1024 * 1024,
+    heapMb: 96,
+  });
 
 test('jobs handed to one worker run one after another, in order', async () => {
   const p = pool();
   try {
     const outs = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => p.submit(job(`await new Promise((r) => setTimeout(r, 20)); console.log('job ${i}', Date.now());`), 5000)),
+      Array.from({ length: 5 }, (_, i) =>
+        p.submit(job(`await new Promise((r) => setTimeout(r, 20)); console.log('job ${i}', Date.now());`), 5000),
+      ),
     );
     const logs = outs.map((o) => (o.output as SandboxRunOutput).result.logs[0]!.message.split(' '));
-    assert.deepEqual(logs.map((l) => `${l[0]} ${l[1]}`), ['job 0', 'job 1', 'job 2', 'job 3', 'job 4']);
+    assert.deepEqual(
+      logs.map((l) => `${l[0]} ${l[1]}`),
+      ['job 0', 'job 1', 'job 2', 'job 3', 'job 4'],
+    );
     const times = logs.map((l) => Number(l[2]));
-    for (let i = 1; i < times.length; i++) assert.ok(times[i]! >= times[i - 1]! + 15, `job ${i} ran after job ${i - 1} ended: ${times.join(', ')}`);
+    for (let i = 1; i < times.length; i++)
+      assert.ok(times[i]! >= times[i - 1]! + 15, `job ${i} ran after job ${i - 1} ended: ${times.join(', ')}`);
   } finally {
     await p.close();
   }
@@ -48,12 +59,18 @@ test('a worker that does not answer is replaced: its running job fails, the job 
   const p = pool();
   try {
     // The first job's backstop is its 1 ms deadline plus the 2 s grace; it sleeps for 4 s (within its own limits).
-    const stuck = p.submit(job('await new Promise((r) => setTimeout(r, 4000)); api.authentication.setUserById("late");'), 1);
+    const stuck = p.submit(
+      job('await new Promise((r) => setTimeout(r, 4000)); api.authentication.setUserById("late");'),
+      1,
+    );
     const next = p.submit(job("api.authentication.setUserById('after');"), 5000);
     assert.deepEqual(await stuck, { failure: 'unresponsive' });
     const out = (await next).output as SandboxRunOutput;
     assert.equal(out.result.kind, 'ok');
-    assert.deepEqual(out.result.commands.map((c) => c.args), [['after']]);
+    assert.deepEqual(
+      out.result.commands.map((c) => c.args),
+      [['after']],
+    );
   } finally {
     await p.close();
   }
@@ -62,7 +79,11 @@ test('a worker that does not answer is replaced: its running job fails, the job 
 // ---- issue 10 M1: fair queuing, concurrency caps, queue deadline ----
 
 /** The gated runs' fetch reaches the loopback gate through the operator opt-in for 127.0.0.1 (issue 10 H3). */
-const GATED_INIT = { policy: { timeoutMs: 60_000, maxBytes: 65536, egressAllow: undefined, ...GATE_POLICY }, moduleMemoryBytes: 128 * 1024 * 1024, heapMb: 96 };
+const GATED_INIT = {
+  policy: { timeoutMs: 60_000, maxBytes: 65536, egressAllow: undefined, ...GATE_POLICY },
+  moduleMemoryBytes: 128 * 1024 * 1024,
+  heapMb: 96,
+};
 const GATED_LIMITS = { ...LIMITS, wallMs: 60_000 };
 
 /**
@@ -75,7 +96,11 @@ function versionJob(versionId: string, name: string, gateUrl?: string): { type: 
   const j = job(`${fetchFirst} api.authentication.setUserById(event.transaction.subject_token);`);
   j.input.versionId = versionId;
   j.input.limits = GATED_LIMITS;
-  j.input.eventJson = JSON.stringify({ ...SAMPLE_EVENT, transaction: { ...SAMPLE_EVENT.transaction, subject_token: name }, secrets: {} });
+  j.input.eventJson = JSON.stringify({
+    ...SAMPLE_EVENT,
+    transaction: { ...SAMPLE_EVENT.transaction, subject_token: name },
+    secrets: {},
+  });
   return j;
 }
 function users(r: { output?: unknown; failure?: string }): unknown[] {
@@ -89,12 +114,19 @@ test('queued runs are handed out round-robin across Actions, not first come firs
   const p = new WorkerPool(1, GATED_INIT);
   try {
     const order: string[] = [];
-    const submit = (versionId: string, name: string) => p.submit(versionJob(versionId, name), 60_000).then((r) => {
-      order.push(name);
-      return users(r);
-    });
+    const submit = (versionId: string, name: string) =>
+      p.submit(versionJob(versionId, name), 60_000).then((r) => {
+        order.push(name);
+        return users(r);
+      });
     // All submitted at once: the first takes the worker, the other four queue (three of Action A, then one of B).
-    const all = [submit('rr-g', 'g'), submit('rr-a', 'a1'), submit('rr-a', 'a2'), submit('rr-a', 'a3'), submit('rr-b', 'b1')];
+    const all = [
+      submit('rr-g', 'g'),
+      submit('rr-a', 'a1'),
+      submit('rr-a', 'a2'),
+      submit('rr-a', 'a3'),
+      submit('rr-b', 'b1'),
+    ];
     assert.deepEqual(await Promise.all(all), [['g'], ['a1'], ['a2'], ['a3'], ['b1']]);
     assert.deepEqual(order, ['g', 'a1', 'b1', 'a2', 'a3']);
   } finally {
@@ -174,7 +206,10 @@ test('a run withdrawn while the run ahead of it holds the worker in a synchronou
     // behind it passes during the spin, when the worker cannot read the withdrawal until the spin ends.
     const code = (name: string) => {
       const j = versionJob('spin-g', name, gate.url);
-      j.input.code = j.input.code.replace('api.authentication', "if (event.transaction.subject_token === 'g') { const end = Date.now() + 800; while (Date.now() < end); } api.authentication");
+      j.input.code = j.input.code.replace(
+        'api.authentication',
+        "if (event.transaction.subject_token === 'g') { const end = Date.now() + 800; while (Date.now() < end); } api.authentication",
+      );
       return j;
     };
     const running = p.submit(code('g'), 60_000);
@@ -197,7 +232,9 @@ test('a run withdrawn while the run ahead of it holds the worker in a synchronou
 async function heapChild(nodeFlags: string[]): Promise<Record<string, string>> {
   const { spawn } = await import('node:child_process');
   const script = new URL('./fixtures/pool-heap-child.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeFlags, script, '32'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeFlags, script, '32'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => (out += String(c)));

@@ -20,13 +20,21 @@ let token: string;
 function remote(): TestApp {
   const answer = async (res: Response) => {
     const body = await res.text();
-    return { statusCode: res.status, body, json: () => JSON.parse(body), headers: Object.fromEntries(res.headers) } as unknown as LightMyRequestResponse;
+    return {
+      statusCode: res.status,
+      body,
+      json: () => JSON.parse(body),
+      headers: Object.fromEntries(res.headers),
+    } as unknown as LightMyRequestResponse;
   };
   return {
     async api(method: string, path: string, body?: unknown) {
       const res = await fetch(`${child.url}/api/v2${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       return answer(res);
@@ -57,7 +65,10 @@ let fx: ExchangeFixture;
 before(async () => {
   // The largest CPU and wall-clock budgets: the attacks are stopped by the command budget, not by time (before
   // the fix, the first one ended this process).
-  child = await startChildServer({ maxOldSpaceMb: 256, env: { BATON_ACTION_CPU_MS: '60000', BATON_ACTION_TIMEOUT_MS: '60000' } });
+  child = await startChildServer({
+    maxOldSpaceMb: 256,
+    env: { BATON_ACTION_CPU_MS: '60000', BATON_ACTION_TIMEOUT_MS: '60000' },
+  });
   token = await child.adminToken();
   t = remote();
   fx = await setupExchange(t, { code: CODE });
@@ -84,7 +95,10 @@ test('2,500 x 32 kB setAppMetadata under distinct keys in one exchange: a 500 Ac
   assert.deepEqual(res.json(), GENERIC_500, 'the client gets the generic text, not the rule');
   assert.equal(await child.alive(), true, child.output().slice(-2000));
   const entry = await fecte((d) => d.includes('app_metadata set by one run'));
-  assert.equal(entry.description, 'Action called user.setAppMetadata and broke the rule user.metadata: app_metadata set by one run exceeds 32768 bytes');
+  assert.equal(
+    entry.description,
+    'Action called user.setAppMetadata and broke the rule user.metadata: app_metadata set by one run exceeds 32768 bytes',
+  );
 });
 
 test('2,500 x 32 kB setAppMetadata of one key, the errors caught: the byte budget ends the run, the server stays up', async () => {
@@ -93,11 +107,16 @@ test('2,500 x 32 kB setAppMetadata of one key, the errors caught: the byte budge
   assert.deepEqual(res.json(), GENERIC_500);
   assert.equal(await child.alive(), true, child.output().slice(-2000));
   const entry = await fecte((d) => d.includes('commands.budget'));
-  assert.equal(entry.description, "Action called user.setAppMetadata and broke the rule commands.budget: the run's api commands exceed 262144 bytes");
+  assert.equal(
+    entry.description,
+    "Action called user.setAppMetadata and broke the rule commands.budget: the run's api commands exceed 262144 bytes",
+  );
 });
 
 test('5,000 x 32 kB setAppMetadata through the test endpoint: a bounded answer naming the rule, the server stays up', async () => {
-  const res = await t.api('POST', `/actions/actions/${fx.actionId}/test`, { payload: { transaction: { subject_token: 'same-key:5000' } } });
+  const res = await t.api('POST', `/actions/actions/${fx.actionId}/test`, {
+    payload: { transaction: { subject_token: 'same-key:5000' } },
+  });
   assert.equal(res.statusCode, 200, res.body.slice(0, 300));
   assert.ok(res.body.length < 512 * 1024, `${res.body.length} characters`);
   const { payload } = res.json();
@@ -109,7 +128,9 @@ test('5,000 x 32 kB setAppMetadata through the test endpoint: a bounded answer n
   });
   assert.equal(payload.commands[0].name, 'authentication.setUserByConnection');
   assert.ok(payload.commands.length < 10, `${payload.commands.length} commands`);
-  const distinct = await t.api('POST', `/actions/actions/${fx.actionId}/test`, { payload: { transaction: { subject_token: 'distinct-keys' } } });
+  const distinct = await t.api('POST', `/actions/actions/${fx.actionId}/test`, {
+    payload: { transaction: { subject_token: 'distinct-keys' } },
+  });
   assert.equal(distinct.statusCode, 200);
   assert.equal(distinct.json().payload.error.rule, 'user.metadata');
   assert.equal(await child.alive(), true, child.output().slice(-2000));
@@ -122,7 +143,9 @@ test('a 12 MB deny reason is truncated in the response, the test endpoint and th
   assert.deepEqual(res.json(), { error: 'invalid_request', error_description: reason });
   const entry = await fecte((d) => d.startsWith('Action denied'));
   assert.equal(entry.description, `Action denied: invalid_request: ${reason}`);
-  const tested = await t.api('POST', `/actions/actions/${fx.actionId}/test`, { payload: { transaction: { subject_token: 'deny' } } });
+  const tested = await t.api('POST', `/actions/actions/${fx.actionId}/test`, {
+    payload: { transaction: { subject_token: 'deny' } },
+  });
   assert.equal(tested.statusCode, 200);
   assert.deepEqual(tested.json().payload.commands[1], { name: 'access.deny', args: ['invalid_request', reason] });
   assert.equal(await child.alive(), true);

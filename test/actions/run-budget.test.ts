@@ -47,9 +47,12 @@ console.log('caught', caught);`,
   assert.equal(r.commands.length, DEFAULT_MAX_COMMANDS);
   // The run has failed at the refusal: the guest is interrupted at its next check and never reaches the end of
   // its loop (it would otherwise spend its CPU budget on calls that can only be refused).
-  assert.deepEqual(r.logs.map((l) => l.message), [
-    `api.user.setAppMetadata: the run recorded more than ${DEFAULT_MAX_COMMANDS} api commands [${RULES.commandBudget}]`,
-  ]);
+  assert.deepEqual(
+    r.logs.map((l) => l.message),
+    [
+      `api.user.setAppMetadata: the run recorded more than ${DEFAULT_MAX_COMMANDS} api commands [${RULES.commandBudget}]`,
+    ],
+  );
 });
 
 test('the serialized bytes of the recorded commands are budgeted too (checked before the command is recorded)', async () => {
@@ -66,16 +69,26 @@ test('the serialized bytes of the recorded commands are budgeted too (checked be
   const size = (c: unknown) => Buffer.byteLength(JSON.stringify(c));
   const bytes = r.commands.reduce((n, c) => n + size(c), 0);
   assert.ok(bytes <= DEFAULT_MAX_COMMAND_BYTES, `${bytes} bytes recorded`);
-  assert.ok(bytes + size(r.commands[0]) > DEFAULT_MAX_COMMAND_BYTES, `${bytes} bytes recorded: the next command would have fitted`);
+  assert.ok(
+    bytes + size(r.commands[0]) > DEFAULT_MAX_COMMAND_BYTES,
+    `${bytes} bytes recorded: the next command would have fitted`,
+  );
 });
 
 test('a run limit override narrows the budget', async () => {
-  const r = await run(ex, "api.accessToken.addScope('a'); api.accessToken.addScope('b'); api.accessToken.addScope('c');", {
-    trigger: 'post-login',
-    limits: { commands: 2 },
-  });
+  const r = await run(
+    ex,
+    "api.accessToken.addScope('a'); api.accessToken.addScope('b'); api.accessToken.addScope('c');",
+    {
+      trigger: 'post-login',
+      limits: { commands: 2 },
+    },
+  );
   assertBudget(r, 'accessToken.addScope', 'the run recorded more than 2 api commands');
-  assert.deepEqual(r.commands.map((c) => c.args[0]), ['a', 'b']);
+  assert.deepEqual(
+    r.commands.map((c) => c.args[0]),
+    ['a', 'b'],
+  );
 });
 
 test('custom claims: name length, value size and number of claims per token are capped', async () => {
@@ -86,8 +99,14 @@ test('custom claims: name length, value size and number of claims per token are 
     assert.equal(r.rule, RULES.customClaim);
     assert.equal(r.message, message);
   };
-  await invalid(`api.accessToken.setCustomClaim('n'.repeat(${MAX_CLAIM_NAME_CHARS + 1}), 1);`, `claim name must be at most ${MAX_CLAIM_NAME_CHARS} characters`);
-  await invalid(`api.idToken.setCustomClaim('big', 'x'.repeat(${MAX_CLAIM_VALUE_BYTES}));`, `claim value exceeds ${MAX_CLAIM_VALUE_BYTES} bytes`);
+  await invalid(
+    `api.accessToken.setCustomClaim('n'.repeat(${MAX_CLAIM_NAME_CHARS + 1}), 1);`,
+    `claim name must be at most ${MAX_CLAIM_NAME_CHARS} characters`,
+  );
+  await invalid(
+    `api.idToken.setCustomClaim('big', 'x'.repeat(${MAX_CLAIM_VALUE_BYTES}));`,
+    `claim value exceeds ${MAX_CLAIM_VALUE_BYTES} bytes`,
+  );
   await invalid(
     `for (let i = 0; i <= ${MAX_CUSTOM_CLAIMS}; i++) api.accessToken.setCustomClaim('c' + i, i);`,
     `at most ${MAX_CUSTOM_CLAIMS} custom claims per token`,
@@ -112,7 +131,10 @@ api.idToken.setCustomClaim('n'.repeat(${MAX_CLAIM_NAME_CHARS}), 'x'.repeat(${MAX
 });
 
 test('metadata: at most 32 kB of app_metadata and of user_metadata per run; a key set again counts once', async () => {
-  const r = await run(ex, "api.authentication.setUserById('u'); api.user.setAppMetadata('a', 'x'.repeat(20000)); api.user.setAppMetadata('b', 'x'.repeat(20000));");
+  const r = await run(
+    ex,
+    "api.authentication.setUserById('u'); api.user.setAppMetadata('a', 'x'.repeat(20000)); api.user.setAppMetadata('b', 'x'.repeat(20000));",
+  );
   assert.equal(r.kind, 'invalid_command');
   if (r.kind === 'invalid_command') {
     assert.equal(r.rule, RULES.metadata);
@@ -126,7 +148,9 @@ test('metadata: at most 32 kB of app_metadata and of user_metadata per run; a ke
 });
 
 test('deny and reject reasons are truncated in the worker', async () => {
-  const r = await run(ex, "api.access.deny('invalid_request', 'r'.repeat(12 * 1024 * 1024));", { limits: { memoryBytes: 64 * 1024 * 1024 } });
+  const r = await run(ex, "api.access.deny('invalid_request', 'r'.repeat(12 * 1024 * 1024));", {
+    limits: { memoryBytes: 64 * 1024 * 1024 },
+  });
   assert.equal(r.kind, 'ok');
   assert.deepEqual(r.commands, [{ name: 'access.deny', args: ['invalid_request', 'r'.repeat(MAX_REASON_CHARS)] }]);
   const j = await run(ex, "api.access.rejectInvalidSubjectToken('é'.repeat(100000));");
@@ -136,7 +160,9 @@ test('deny and reject reasons are truncated in the worker', async () => {
 });
 
 test('thrown error names and messages are truncated in the worker', async () => {
-  const r = await run(ex, "const e = new Error('m'.repeat(12 * 1024 * 1024)); e.name = 'N'.repeat(100000); throw e;", { limits: { memoryBytes: 64 * 1024 * 1024 } });
+  const r = await run(ex, "const e = new Error('m'.repeat(12 * 1024 * 1024)); e.name = 'N'.repeat(100000); throw e;", {
+    limits: { memoryBytes: 64 * 1024 * 1024 },
+  });
   assert.equal(r.kind, 'thrown');
   if (r.kind !== 'thrown') return;
   assert.equal(r.message, 'm'.repeat(MAX_ERROR_MESSAGE_CHARS));
@@ -146,7 +172,10 @@ test('thrown error names and messages are truncated in the worker', async () => 
 });
 
 test('a rule message that quotes guest input is truncated', async () => {
-  const r = await run(ex, "const a = { user_id: '1' }; a['k'.repeat(100000)] = 'v'; api.authentication.setUserByConnection('db', a, { creationBehavior: 'none', updateBehavior: 'none' });");
+  const r = await run(
+    ex,
+    "const a = { user_id: '1' }; a['k'.repeat(100000)] = 'v'; api.authentication.setUserByConnection('db', a, { creationBehavior: 'none', updateBehavior: 'none' });",
+  );
   assert.equal(r.kind, 'invalid_command');
   if (r.kind !== 'invalid_command') return;
   assert.equal(r.rule, RULES.userAttributes);
@@ -167,10 +196,16 @@ test('api.cache keeps one pending operation per key, whatever the number of call
   const ops = s.ops();
   assert.deepEqual(
     ops.map((o) => (o.op === 'set' ? [o.op, o.key, o.value] : [o.op, o.key])),
-    [['set', 'a', 'v9999'], ['delete', 'old']],
+    [
+      ['set', 'a', 'v9999'],
+      ['delete', 'old'],
+    ],
   );
   // Through the runtime: a loop of writes leaves a bounded list of operations.
-  const r = await run(ex, "for (let i = 0; i < 2000; i++) { api.cache.set('k' + (i % 30), 'v' + i); api.cache.delete('k' + ((i + 7) % 30)); } api.authentication.setUserById('u');");
+  const r = await run(
+    ex,
+    "for (let i = 0; i < 2000; i++) { api.cache.set('k' + (i % 30), 'v' + i); api.cache.delete('k' + ((i + 7) % 30)); } api.authentication.setUserById('u');",
+  );
   assert.equal(r.kind, 'ok');
 });
 
@@ -179,11 +214,21 @@ test('the host cuts reasons itself and checks the budget on the JSON it received
   const deny = rec.accept(JSON.stringify({ name: 'access.deny', args: ['invalid_request', 'r'.repeat(10_000)] }));
   assert.deepEqual(deny, { command: { name: 'access.deny', args: ['invalid_request', 'r'.repeat(MAX_REASON_CHARS)] } });
   const big = rec.accept(JSON.stringify({ name: 'access.rejectInvalidSubjectToken', args: ['r'.repeat(10_001)] }));
-  assert.deepEqual(big, { violation: { command: 'access.rejectInvalidSubjectToken', rule: RULES.commandBudget, message: "the run's api commands exceed 20000 bytes" } });
+  assert.deepEqual(big, {
+    violation: {
+      command: 'access.rejectInvalidSubjectToken',
+      rule: RULES.commandBudget,
+      message: "the run's api commands exceed 20000 bytes",
+    },
+  });
   assert.ok('command' in rec.accept(JSON.stringify({ name: 'authentication.setUserById', args: ['u'] })));
   assert.ok('command' in rec.accept(JSON.stringify({ name: 'authentication.setOrganization', args: ['o'] })));
   assert.deepEqual(rec.accept('{"name":"authentication.setActor","args":[{"sub":"a"}]}'), {
-    violation: { command: 'authentication.setActor', rule: RULES.commandBudget, message: 'the run recorded more than 3 api commands' },
+    violation: {
+      command: 'authentication.setActor',
+      rule: RULES.commandBudget,
+      message: 'the run recorded more than 3 api commands',
+    },
   });
 });
 
@@ -196,7 +241,9 @@ test('BATON_ACTION_MAX_COMMANDS and BATON_ACTION_MAX_COMMAND_BYTES set the budge
   assert.throws(() => loadConfig({ BATON_ACTION_MAX_COMMANDS: '0' }), /BATON_ACTION_MAX_COMMANDS/);
   const small = executor({ maxCommands: config.actions.maxCommands, maxCommandBytes: config.actions.maxCommandBytes });
   try {
-    const r = await run(small, "for (let i = 0; i < 17; i++) api.accessToken.addScope('s' + i);", { trigger: 'post-login' });
+    const r = await run(small, "for (let i = 0; i < 17; i++) api.accessToken.addScope('s' + i);", {
+      trigger: 'post-login',
+    });
     assertBudget(r, 'accessToken.addScope', 'the run recorded more than 16 api commands');
     assert.equal(r.commands.length, 16);
   } finally {
@@ -212,7 +259,11 @@ test('actor and user attribute strings are capped (they end up in tokens and on 
     assert.equal(r.rule, rule);
     assert.equal(r.message, message);
   };
-  await expectRule(`api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'a'.repeat(${MAX_ACTOR_STRING_CHARS + 1}) });`, RULES.actorShape, `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`);
+  await expectRule(
+    `api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'a'.repeat(${MAX_ACTOR_STRING_CHARS + 1}) });`,
+    RULES.actorShape,
+    `actor.sub must be at most ${MAX_ACTOR_STRING_CHARS} characters`,
+  );
   await expectRule(
     `api.authentication.setUserById('u'); api.authentication.setActor({ sub: 'a', act: { sub: 'b', role: 'r'.repeat(${MAX_ACTOR_STRING_CHARS + 1}) } });`,
     RULES.actorShape,

@@ -27,7 +27,10 @@ test('time spent awaiting host calls does not use the CPU budget', async () => {
 
 test('the CPU budget is cumulative across awaits: 200 ms + 200 ms of guest work exceed 300 ms', async () => {
   const burn = '{ const t = Date.now(); while (Date.now() - t < 200) {} }';
-  const r = await run(ex, `${burn}\nawait new Promise((ok) => setTimeout(ok, 10));\n${burn}\napi.authentication.setUserById('auth0|1');`);
+  const r = await run(
+    ex,
+    `${burn}\nawait new Promise((ok) => setTimeout(ok, 10));\n${burn}\napi.authentication.setUserById('auth0|1');`,
+  );
   assert.equal(r.kind, 'timeout');
   assert.equal(r.kind === 'timeout' && r.limit, 'cpu');
 });
@@ -40,7 +43,8 @@ test('a wall-clock limit shorter than the CPU budget ends a loop as a wall timeo
 });
 
 test('a loop in module top-level code is a timeout too, and the same version runs again afterwards', async () => {
-  const code = "if (!globalThis.ran) { globalThis.ran = true; while (true) {} }\nexports.onExecuteCustomTokenExchange = async (e, api) => { api.authentication.setUserById('auth0|1'); };";
+  const code =
+    "if (!globalThis.ran) { globalThis.ran = true; while (true) {} }\nexports.onExecuteCustomTokenExchange = async (e, api) => { api.authentication.setUserById('auth0|1'); };";
   const first = await run(ex, code, { raw: true, versionId: 'loop-top' });
   assert.equal(first.kind, 'timeout');
   // The runtime that hit the limit was discarded: a fresh one loads the module again (and loops again).

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { openDatabase, type Db } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations.js';
 import { settingsRepository } from '../../src/storage/repositories/settings.js';
-import { createSuspiciousIpThrottle, limitMuLogEntry, type IpBlockedEvent, type SuspiciousIpThrottle } from '../../src/attack-protection/throttle.js';
+import {
+  createSuspiciousIpThrottle,
+  limitMuLogEntry,
+  type IpBlockedEvent,
+  type SuspiciousIpThrottle,
+} from '../../src/attack-protection/throttle.js';
 import { defaultSettings, mergeSettings } from '../../src/attack-protection/settings.js';
 import { DEFAULT_IPV6_PREFIX, throttleKey } from '../../src/attack-protection/ip.js';
 import { loadConfig, ConfigError } from '../../src/config/index.js';
@@ -40,7 +45,11 @@ describe('throttleKey', () => {
     assert.equal(loadConfig({}).throttleIpv6Prefix, 64);
     assert.equal(loadConfig({ BATON_THROTTLE_IPV6_PREFIX: '56' }).throttleIpv6Prefix, 56);
     for (const bad of ['16', '31', '129', 'x']) {
-      assert.throws(() => loadConfig({ BATON_THROTTLE_IPV6_PREFIX: bad }), (e: unknown) => e instanceof ConfigError && /BATON_THROTTLE_IPV6_PREFIX/.test(e.message), bad);
+      assert.throws(
+        () => loadConfig({ BATON_THROTTLE_IPV6_PREFIX: bad }),
+        (e: unknown) => e instanceof ConfigError && /BATON_THROTTLE_IPV6_PREFIX/.test(e.message),
+        bad,
+      );
     }
   });
 });
@@ -57,7 +66,10 @@ describe('suspicious IP throttling by IPv6 prefix', () => {
     await db.destroy();
   });
   async function throttle(ipv6Prefix?: number) {
-    const th = await createSuspiciousIpThrottle({ settings: settingsRepository(db), ...(ipv6Prefix ? { ipv6Prefix } : {}) });
+    const th = await createSuspiciousIpThrottle({
+      settings: settingsRepository(db),
+      ...(ipv6Prefix ? { ipv6Prefix } : {}),
+    });
     open.push(th);
     await th.save(mergeSettings(defaultSettings(), {}));
     return th;
@@ -116,7 +128,10 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
 
     assert.equal((await t.api('GET', '/anomaly/blocks/ips/2001:db8:77:1::9')).statusCode, 200);
     assert.equal((await t.api('GET', '/anomaly/blocks/ips/2001:db8:77:2::9')).statusCode, 404);
-    assert.equal((await t.api('DELETE', `/anomaly/blocks/ips/${encodeURIComponent('2001:db8:77:1:ffff::')}`)).statusCode, 204);
+    assert.equal(
+      (await t.api('DELETE', `/anomaly/blocks/ips/${encodeURIComponent('2001:db8:77:1:ffff::')}`)).statusCode,
+      204,
+    );
     assert.equal((await t.api('GET', '/anomaly/blocks/ips/2001:db8:77:1::9')).statusCode, 404);
     const unblocked = await fx.exchange({ subject_token: 'good' }, from('2001:db8:77:1:abcd::42'));
     assert.equal(unblocked.statusCode, 200, unblocked.body);

@@ -9,7 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { startTestApp, REDIS_URL, type TestApp } from '../helpers/app.js';
 import { setupExchange, type ExchangeFixture } from '../helpers/exchange.js';
 import { loadConfig, ConfigError } from '../../src/config/index.js';
-import { createExchangeRateLimit, REPORT_EVERY_MS, TOO_MANY_REQUESTS_DESCRIPTION, type ExchangeRateLimit } from '../../src/attack-protection/rate-limit.js';
+import {
+  createExchangeRateLimit,
+  REPORT_EVERY_MS,
+  TOO_MANY_REQUESTS_DESCRIPTION,
+  type ExchangeRateLimit,
+} from '../../src/attack-protection/rate-limit.js';
 
 const ACTION = `exports.onExecuteCustomTokenExchange = async (event, api) => {
   api.authentication.setUserByConnection('legacy-idp', { user_id: 'ext-1', email: 'one@example.com' }, { creationBehavior: 'create_if_not_exists', updateBehavior: 'none' });
@@ -48,7 +53,12 @@ describe('a tenant limit of 2 at once, then one request every 100 s', () => {
     assert.equal(refused.headers['x-ratelimit-remaining'], '0');
     const reset = Number(refused.headers['x-ratelimit-reset']);
     // Full again after the burst's 2 × 100 s, counted from when the server refused (within the request's span).
-    assert.ok(Number.isInteger(reset) && reset >= Math.floor(firstRefusalSent / 1000) + 200 && reset <= Math.ceil(answered / 1000) + 200, `reset ${reset}`);
+    assert.ok(
+      Number.isInteger(reset) &&
+        reset >= Math.floor(firstRefusalSent / 1000) + 200 &&
+        reset <= Math.ceil(answered / 1000) + 200,
+      `reset ${reset}`,
+    );
     assert.equal(refused.headers['retry-after'], '100');
     assert.equal(refused.headers['cache-control'], 'no-store');
 
@@ -58,7 +68,13 @@ describe('a tenant limit of 2 at once, then one request every 100 s', () => {
     assert.equal(limits.length, 1);
     assert.equal(limits[0]!.description, 'Rate limit exceeded for Custom Token Exchange requests');
     assert.equal(limits[0]!.client_id, fx.clientId);
-    assert.deepEqual(limits[0]!.details, { subject_token_type: 'urn:acme:legacy-token', error: 'too_many_requests', burst: 2, rate_per_second: 0.01, refused: 1 });
+    assert.deepEqual(limits[0]!.details, {
+      subject_token_type: 'urn:acme:legacy-token',
+      error: 'too_many_requests',
+      burst: 2,
+      rate_per_second: 0.01,
+      refused: 1,
+    });
     assert.ok(!JSON.stringify(limits[0]).includes(fx.clientSecret), 'no client secret in the log');
   });
 
@@ -95,48 +111,72 @@ describe('without BATON_TOKEN_EXCHANGE_RATE there is no limit', () => {
 });
 
 test('configuration: the burst needs a rate, the rate must be positive, the burst defaults to the rate rounded up', () => {
-  assert.throws(() => loadConfig({ BATON_TOKEN_EXCHANGE_BURST: '5' }), (err: Error) => err instanceof ConfigError && /BATON_TOKEN_EXCHANGE_BURST: needs BATON_TOKEN_EXCHANGE_RATE/.test(err.message));
+  assert.throws(
+    () => loadConfig({ BATON_TOKEN_EXCHANGE_BURST: '5' }),
+    (err: Error) =>
+      err instanceof ConfigError && /BATON_TOKEN_EXCHANGE_BURST: needs BATON_TOKEN_EXCHANGE_RATE/.test(err.message),
+  );
   assert.throws(() => loadConfig({ BATON_TOKEN_EXCHANGE_RATE: '0' }), /BATON_TOKEN_EXCHANGE_RATE/);
   assert.throws(() => loadConfig({ BATON_TOKEN_EXCHANGE_RATE: 'fast' }), /BATON_TOKEN_EXCHANGE_RATE/);
-  assert.deepEqual(loadConfig({ BATON_TOKEN_EXCHANGE_RATE: '2.5' }).tokenExchangeRateLimit, { ratePerSecond: 2.5, burst: 3 });
-  assert.deepEqual(loadConfig({ BATON_TOKEN_EXCHANGE_RATE: '15', BATON_TOKEN_EXCHANGE_BURST: '30' }).tokenExchangeRateLimit, { ratePerSecond: 15, burst: 30 });
+  assert.deepEqual(loadConfig({ BATON_TOKEN_EXCHANGE_RATE: '2.5' }).tokenExchangeRateLimit, {
+    ratePerSecond: 2.5,
+    burst: 3,
+  });
+  assert.deepEqual(
+    loadConfig({ BATON_TOKEN_EXCHANGE_RATE: '15', BATON_TOKEN_EXCHANGE_BURST: '30' }).tokenExchangeRateLimit,
+    { ratePerSecond: 15, burst: 30 },
+  );
   assert.equal(loadConfig({}).tokenExchangeRateLimit, undefined);
 });
 
-describe('the bucket is the tenant\'s across nodes with Redis', { skip: REDIS_URL ? false : 'BATON_TEST_REDIS_URL is not set (Redis does not answer): the shared rate limit is NOT tested' }, () => {
-  const open: ExchangeRateLimit[] = [];
-  after(async () => {
-    for (const l of open) await l.close();
-  });
-  const limit = async (keyPrefix: string) => {
-    const l = await createExchangeRateLimit({ ratePerSecond: 0.01, burst: 2, redisUrl: REDIS_URL, keyPrefix });
-    open.push(l);
-    return l;
-  };
+describe(
+  "the bucket is the tenant's across nodes with Redis",
+  {
+    skip: REDIS_URL
+      ? false
+      : 'BATON_TEST_REDIS_URL is not set (Redis does not answer): the shared rate limit is NOT tested',
+  },
+  () => {
+    const open: ExchangeRateLimit[] = [];
+    after(async () => {
+      for (const l of open) await l.close();
+    });
+    const limit = async (keyPrefix: string) => {
+      const l = await createExchangeRateLimit({ ratePerSecond: 0.01, burst: 2, redisUrl: REDIS_URL, keyPrefix });
+      open.push(l);
+      return l;
+    };
 
-  test('two nodes sharing Redis share the burst; a node with its own prefix does not', async () => {
-    const prefix = `baton-test:${randomBytes(6).toString('hex')}`;
-    const a = await limit(prefix);
-    const b = await limit(prefix);
-    assert.equal(await a.take(), undefined);
-    assert.equal(await b.take(), undefined);
-    const refusal = await a.take();
-    assert.equal(refusal?.error.status, 429);
-    assert.equal(refusal?.toReport, 1);
-    assert.equal((await b.take())?.error.error, 'too_many_requests');
-    const other = await limit(`baton-test:${randomBytes(6).toString('hex')}`);
-    assert.equal(await other.take(), undefined);
-  });
+    test('two nodes sharing Redis share the burst; a node with its own prefix does not', async () => {
+      const prefix = `baton-test:${randomBytes(6).toString('hex')}`;
+      const a = await limit(prefix);
+      const b = await limit(prefix);
+      assert.equal(await a.take(), undefined);
+      assert.equal(await b.take(), undefined);
+      const refusal = await a.take();
+      assert.equal(refusal?.error.status, 429);
+      assert.equal(refusal?.toReport, 1);
+      assert.equal((await b.take())?.error.error, 'too_many_requests');
+      const other = await limit(`baton-test:${randomBytes(6).toString('hex')}`);
+      assert.equal(await other.take(), undefined);
+    });
 
-  test('when Redis goes away the limit fails open and reports the error', async () => {
-    const errors: unknown[] = [];
-    const l = await createExchangeRateLimit({ ratePerSecond: 0.01, burst: 1, redisUrl: REDIS_URL, keyPrefix: `baton-test:${randomBytes(6).toString('hex')}`, onError: (e) => errors.push(e) });
-    assert.equal(await l.take(), undefined);
-    await l.close(); // the connection is gone: the next take cannot reach the bucket
-    assert.equal(await l.take(), undefined, 'allowed, not refused');
-    assert.ok(errors.length >= 1);
-  });
-});
+    test('when Redis goes away the limit fails open and reports the error', async () => {
+      const errors: unknown[] = [];
+      const l = await createExchangeRateLimit({
+        ratePerSecond: 0.01,
+        burst: 1,
+        redisUrl: REDIS_URL,
+        keyPrefix: `baton-test:${randomBytes(6).toString('hex')}`,
+        onError: (e) => errors.push(e),
+      });
+      assert.equal(await l.take(), undefined);
+      await l.close(); // the connection is gone: the next take cannot reach the bucket
+      assert.equal(await l.take(), undefined, 'allowed, not refused');
+      assert.ok(errors.length >= 1);
+    });
+  },
+);
 
 test('in memory, each node has its own bucket', async () => {
   const a = await createExchangeRateLimit({ ratePerSecond: 0.01, burst: 1 });

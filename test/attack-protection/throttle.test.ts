@@ -12,7 +12,11 @@ import {
   type IpBlockedEvent,
   type SuspiciousIpThrottle,
 } from '../../src/attack-protection/throttle.js';
-import { defaultSettings, mergeSettings, type SuspiciousIpThrottlingPatch } from '../../src/attack-protection/settings.js';
+import {
+  defaultSettings,
+  mergeSettings,
+  type SuspiciousIpThrottlingPatch,
+} from '../../src/attack-protection/settings.js';
 import { normalizeIp } from '../../src/attack-protection/ip.js';
 import type { Db } from '../../src/storage/database.js';
 
@@ -23,7 +27,8 @@ test('the 429 is too_many_attempts with the exact text of spec 4.4 / 12', () => 
   assert.equal(err.status, 429);
   assert.deepEqual(err.toJSON(), {
     error: 'too_many_attempts',
-    error_description: 'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.',
+    error_description:
+      'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.',
   });
 });
 
@@ -42,7 +47,9 @@ const STORES: Array<{ name: string; redisUrl?: string; skip: string | false }> =
   {
     name: 'redis',
     ...(REDIS_URL ? { redisUrl: REDIS_URL } : {}),
-    skip: REDIS_URL ? false : 'BATON_TEST_REDIS_URL is not set (Redis does not answer): the Redis bucket store is NOT tested',
+    skip: REDIS_URL
+      ? false
+      : 'BATON_TEST_REDIS_URL is not set (Redis does not answer): the Redis bucket store is NOT tested',
   },
 ];
 
@@ -62,9 +69,16 @@ for (const store of STORES) {
     });
 
     /** A throttle with fresh buckets (own Redis prefix) and the given settings. */
-    async function throttle(patch: SuspiciousIpThrottlingPatch = {}, samePrefix = false): Promise<SuspiciousIpThrottle> {
+    async function throttle(
+      patch: SuspiciousIpThrottlingPatch = {},
+      samePrefix = false,
+    ): Promise<SuspiciousIpThrottle> {
       if (!samePrefix) prefix = `baton-test:${randomBytes(6).toString('hex')}`;
-      const th = await createSuspiciousIpThrottle({ settings: settingsRepository(db), redisUrl: store.redisUrl, keyPrefix: prefix });
+      const th = await createSuspiciousIpThrottle({
+        settings: settingsRepository(db),
+        redisUrl: store.redisUrl,
+        keyPrefix: prefix,
+      });
       open.push(th);
       await th.save(mergeSettings(defaultSettings(), patch));
       return th;
@@ -93,15 +107,26 @@ for (const store of STORES) {
       assert.equal(events.length, 1, 'only the rejection that emptied the bucket reports');
       const e = events[0]!;
       assert.deepEqual(e, {
-        ip: '198.51.100.7', stage: 'pre-custom-token-exchange', max_attempts: 10, rate: 600_000,
-        shields: ['admin_notification', 'block'], enforced: true, date: e.date,
+        ip: '198.51.100.7',
+        stage: 'pre-custom-token-exchange',
+        max_attempts: 10,
+        rate: 600_000,
+        shields: ['admin_notification', 'block'],
+        enforced: true,
+        date: e.date,
       });
       assert.deepEqual(limitMuLogEntry(e), {
         type: 'limit_mu',
         date: e.date,
         ip: '198.51.100.7',
         description: 'Blocked IP address: too many invalid subject tokens in Custom Token Exchange',
-        details: { flow: 'custom-token-exchange', stage: 'pre-custom-token-exchange', max_attempts: 10, rate: 600_000, shields: ['admin_notification', 'block'] },
+        details: {
+          flow: 'custom-token-exchange',
+          stage: 'pre-custom-token-exchange',
+          max_attempts: 10,
+          rate: 600_000,
+          shields: ['admin_notification', 'block'],
+        },
       });
     });
 
@@ -159,7 +184,10 @@ for (const store of STORES) {
       assert.equal(await monitoring.isBlocked('198.51.100.20'), false);
       assert.equal(events.length, 1);
       assert.equal(events[0]!.enforced, false);
-      assert.equal(limitMuLogEntry(events[0]!).description, 'IP address would be blocked (monitoring mode): too many invalid subject tokens in Custom Token Exchange');
+      assert.equal(
+        limitMuLogEntry(events[0]!).description,
+        'IP address would be blocked (monitoring mode): too many invalid subject tokens in Custom Token Exchange',
+      );
 
       const disabled = await throttle({ enabled: false });
       await reject(disabled, '198.51.100.21', 10);
@@ -169,10 +197,17 @@ for (const store of STORES) {
     });
 
     test('settings are stored in the settings table and read back by a new instance', async () => {
-      const th = await throttle({ allowlist: ['192.0.2.0/24'], stage: { 'pre-custom-token-exchange': { max_attempts: 4, rate: 2000 } } });
+      const th = await throttle({
+        allowlist: ['192.0.2.0/24'],
+        stage: { 'pre-custom-token-exchange': { max_attempts: 4, rate: 2000 } },
+      });
       const stored = await settingsRepository(db).get<Record<string, unknown>>('suspicious_ip_throttling');
       assert.deepEqual(stored, await th.settings());
-      const other = await createSuspiciousIpThrottle({ settings: settingsRepository(db), redisUrl: store.redisUrl, keyPrefix: prefix });
+      const other = await createSuspiciousIpThrottle({
+        settings: settingsRepository(db),
+        redisUrl: store.redisUrl,
+        keyPrefix: prefix,
+      });
       open.push(other);
       assert.deepEqual((await other.settings()).stage['pre-custom-token-exchange'], { max_attempts: 4, rate: 2000 });
       assert.deepEqual((await other.settings()).allowlist, ['192.0.2.0/24']);

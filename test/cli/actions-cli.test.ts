@@ -34,8 +34,18 @@ function baton(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       path.join(root, 'node_modules/.bin/tsx'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, BATON_URL: url, BATON_ADMIN_CLIENT_ID: ADMIN_ID, BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          BATON_URL: url,
+          BATON_ADMIN_CLIENT_ID: ADMIN_ID,
+          BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -43,13 +53,32 @@ function baton(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 test('deploy creates the Action by name, then a second deploy updates it and keeps the other secrets', async () => {
   const file = path.join(dir, 'action.js');
   await writeFile(file, CODE_1);
-  const first = await baton(['actions', 'deploy', file, '--name', 'cli-action', '--trigger', 'custom-token-exchange', '--secret', 'SUFFIX=abc', '--secret', 'OTHER=keep-me']);
+  const first = await baton([
+    'actions',
+    'deploy',
+    file,
+    '--name',
+    'cli-action',
+    '--trigger',
+    'custom-token-exchange',
+    '--secret',
+    'SUFFIX=abc',
+    '--secret',
+    'OTHER=keep-me',
+  ]);
   assert.equal(first.code, 0, first.stderr);
   const out1 = JSON.parse(first.stdout);
   assert.equal(out1.name, 'cli-action');
   assert.equal(out1.version, 1);
   const deployed1 = await getDeployedVersion(t.ctx, out1.id);
-  assert.deepEqual(deployed1, { actionId: out1.id, name: 'cli-action', versionId: out1.version_id, code: CODE_1, secrets: { SUFFIX: 'abc', OTHER: 'keep-me' }, trigger: 'custom-token-exchange' });
+  assert.deepEqual(deployed1, {
+    actionId: out1.id,
+    name: 'cli-action',
+    versionId: out1.version_id,
+    code: CODE_1,
+    secrets: { SUFFIX: 'abc', OTHER: 'keep-me' },
+    trigger: 'custom-token-exchange',
+  });
 
   await writeFile(file, CODE_2);
   const second = await baton(['actions', 'deploy', file, '--name', 'cli-action', '--secret', 'SUFFIX=xyz']);
@@ -65,7 +94,9 @@ test('deploy creates the Action by name, then a second deploy updates it and kee
 test('test prints the commands, logs and error of a run of the current code', async () => {
   const file = path.join(dir, 'test-action.js');
   await writeFile(file, CODE_1);
-  const dep = JSON.parse((await baton(['actions', 'deploy', file, '--name', 'cli-test', '--secret', 'SUFFIX=42'])).stdout);
+  const dep = JSON.parse(
+    (await baton(['actions', 'deploy', file, '--name', 'cli-test', '--secret', 'SUFFIX=42'])).stdout,
+  );
   const eventFile = path.join(dir, 'event.json');
   await writeFile(eventFile, JSON.stringify({ request: { body: { subject_token: 'tok' } } }));
   const res = await baton(['actions', 'test', dep.id, '--event', eventFile]);

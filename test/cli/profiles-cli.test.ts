@@ -20,10 +20,20 @@ before(async () => {
   await t.ctx.storage.db
     .insertInto('actions')
     .values({
-      id: 'act_cli', name: 'cli-cte', trigger_id: 'custom-token-exchange', trigger_version: 'v1',
-      code: 'exports.onExecuteCustomTokenExchange = async () => {};', runtime: 'node22', dependencies: '[]',
-      secrets_enc: '', secret_names: '[]', status: 'built', deployed_version_id: 'act_cli-v1', all_changes_deployed: 1,
-      created_at: now, updated_at: now,
+      id: 'act_cli',
+      name: 'cli-cte',
+      trigger_id: 'custom-token-exchange',
+      trigger_version: 'v1',
+      code: 'exports.onExecuteCustomTokenExchange = async () => {};',
+      runtime: 'node22',
+      dependencies: '[]',
+      secrets_enc: '',
+      secret_names: '[]',
+      status: 'built',
+      deployed_version_id: 'act_cli-v1',
+      all_changes_deployed: 1,
+      created_at: now,
+      updated_at: now,
     })
     .execute();
 });
@@ -34,14 +44,33 @@ function baton(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       path.join(root, 'node_modules/.bin/tsx'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, BATON_URL: url, BATON_ADMIN_CLIENT_ID: ADMIN_ID, BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          BATON_URL: url,
+          BATON_ADMIN_CLIENT_ID: ADMIN_ID,
+          BATON_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 test('create, list and delete profiles; API errors are printed, with exit code 1', async () => {
-  const created = await baton(['profiles', 'create', '--name', 'Legacy', '--subject-token-type', 'urn:acme:legacy-token', '--action-id', 'act_cli']);
+  const created = await baton([
+    'profiles',
+    'create',
+    '--name',
+    'Legacy',
+    '--subject-token-type',
+    'urn:acme:legacy-token',
+    '--action-id',
+    'act_cli',
+  ]);
   assert.equal(created.code, 0, created.stderr);
   const profile = JSON.parse(created.stdout);
   assert.match(profile.id, /^tep_/);
@@ -52,10 +81,28 @@ test('create, list and delete profiles; API errors are printed, with exit code 1
   assert.equal(listed.code, 0, listed.stderr);
   assert.deepEqual(JSON.parse(listed.stdout), [profile]);
 
-  const dup = await baton(['profiles', 'create', '--name', 'Again', '--subject-token-type', 'urn:acme:legacy-token', '--action-id', 'act_cli']);
+  const dup = await baton([
+    'profiles',
+    'create',
+    '--name',
+    'Again',
+    '--subject-token-type',
+    'urn:acme:legacy-token',
+    '--action-id',
+    'act_cli',
+  ]);
   assert.equal(dup.code, 1);
   assert.equal(dup.stderr, 'baton: subject_token_type already exists for tenant\n');
-  const reserved = await baton(['profiles', 'create', '--name', 'Nope', '--subject-token-type', 'urn:ietf:params:oauth:token-type:jwt', '--action-id', 'act_cli']);
+  const reserved = await baton([
+    'profiles',
+    'create',
+    '--name',
+    'Nope',
+    '--subject-token-type',
+    'urn:ietf:params:oauth:token-type:jwt',
+    '--action-id',
+    'act_cli',
+  ]);
   assert.equal(reserved.code, 1);
   assert.equal(reserved.stderr, "baton: subject_token_type cannot use a reserved namespace: 'urn:ietf' is reserved.\n");
   const missing = await baton(['profiles', 'create', '--name', 'Nope']);

@@ -20,7 +20,9 @@ async function run(file: string, args: string[], opts: Parameters<typeof execFil
     return await execFileP(file, args, { ...opts, encoding: 'utf8' });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ').slice(0, 200)} failed: ${e.message}\nstdout: ${e.stdout}\nstderr: ${e.stderr}\nserver: ${output}`);
+    throw new Error(
+      `${file} ${args.join(' ').slice(0, 200)} failed: ${e.message}\nstdout: ${e.stdout}\nstderr: ${e.stderr}\nserver: ${output}`,
+    );
   }
 }
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -41,8 +43,21 @@ async function freePort(): Promise<number> {
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-readme-'));
   port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), BATON_DATA_DIR: dataDir, BATON_LOG_LEVEL: 'warn' };
-  for (const k of ['BATON_ADMIN_CLIENT_ID', 'BATON_ADMIN_CLIENT_SECRET', 'BATON_DATABASE_URL', 'BATON_REDIS_URL', 'BATON_SECRET_KEY', 'BATON_ISSUER']) delete env[k];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    BATON_DATA_DIR: dataDir,
+    BATON_LOG_LEVEL: 'warn',
+  };
+  for (const k of [
+    'BATON_ADMIN_CLIENT_ID',
+    'BATON_ADMIN_CLIENT_SECRET',
+    'BATON_DATABASE_URL',
+    'BATON_REDIS_URL',
+    'BATON_SECRET_KEY',
+    'BATON_ISSUER',
+  ])
+    delete env[k];
   server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: root, env });
   server.stdout!.on('data', (c) => (output += String(c)));
   server.stderr!.on('data', (c) => (output += String(c)));
@@ -83,13 +98,18 @@ test('first start prints the admin client once, with the curl that gets a manage
   assert.equal(answer.token_type, 'Bearer');
   assert.equal(answer.scope, 'openid email read:messages');
   const jwks = createRemoteJWKSet(new URL(`http://localhost:${port}/.well-known/jwks.json`));
-  const { payload } = await jwtVerify(answer.access_token, jwks, { issuer, audience: 'https://api.quickstart.example' });
+  const { payload } = await jwtVerify(answer.access_token, jwks, {
+    issuer,
+    audience: 'https://api.quickstart.example',
+  });
   assert.equal(payload.sub, 'oidc|partner-idp|partner-user-1');
   const { payload: idClaims } = await jwtVerify(answer.id_token, jwks, { issuer });
   assert.equal(idClaims.email, 'jane@partner.example');
 
   // Running quickstart again reuses what exists and still prints a working exchange.
   const again = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'quickstart'], { cwd: root, env });
-  const second = JSON.parse((await run('sh', ['-c', again.stdout.slice(again.stdout.indexOf('curl -s'))], { env })).stdout);
+  const second = JSON.parse(
+    (await run('sh', ['-c', again.stdout.slice(again.stdout.indexOf('curl -s'))], { env })).stdout,
+  );
   assert.ok(second.access_token, JSON.stringify(second));
 });

@@ -122,7 +122,10 @@ export async function startTestApp(opts: { dialect?: Dialect; env?: Record<strin
       return app.inject({
         method: method as 'GET',
         url: `/api/v2${path}`,
-        headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
       });
     },

@@ -43,7 +43,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startChildServer(opts: { env?: Record<string, string>; maxOldSpaceMb?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(
+  opts: { env?: Record<string, string>; maxOldSpaceMb?: number } = {},
+): Promise<ChildServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-child-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}/`;

@@ -29,7 +29,10 @@ export async function createApi(t: TestApp, patch: Record<string, unknown> = {})
     await t.api('POST', '/resource-servers', {
       identifier: API_ID,
       name: 'Example API',
-      scopes: [{ value: 'read:data', description: 'read' }, { value: 'write:data', description: 'write' }],
+      scopes: [
+        { value: 'read:data', description: 'read' },
+        { value: 'write:data', description: 'write' },
+      ],
       signing_alg: 'RS256',
       token_lifetime: 3600,
       allow_offline_access: true,
@@ -42,7 +45,13 @@ export async function createApi(t: TestApp, patch: Record<string, unknown> = {})
 }
 
 /** Creates and deploys an Action; returns its id. */
-export async function deployAction(t: TestApp, name: string, code: string, trigger = 'custom-token-exchange', secrets: Array<{ name: string; value: string }> = []) {
+export async function deployAction(
+  t: TestApp,
+  name: string,
+  code: string,
+  trigger = 'custom-token-exchange',
+  secrets: Array<{ name: string; value: string }> = [],
+) {
   const action = await ok(
     await t.api('POST', '/actions/actions', {
       name,
@@ -55,7 +64,8 @@ export async function deployAction(t: TestApp, name: string, code: string, trigg
     'create action',
   );
   const deployed = await t.api('GET', `/actions/actions/${action.id}`);
-  if (!deployed.json().deployed_version) await ok(await t.api('POST', `/actions/actions/${action.id}/deploy`), 200, 'deploy action');
+  if (!deployed.json().deployed_version)
+    await ok(await t.api('POST', `/actions/actions/${action.id}/deploy`), 200, 'deploy action');
   return action.id as string;
 }
 
@@ -71,7 +81,14 @@ export async function bindPostLogin(t: TestApp, actionIds: string[]) {
 
 export async function setupExchange(
   t: TestApp,
-  opts: { code: string; client?: Record<string, unknown>; api?: Record<string, unknown>; subjectTokenType?: string; name?: string; skipApi?: boolean },
+  opts: {
+    code: string;
+    client?: Record<string, unknown>;
+    api?: Record<string, unknown>;
+    subjectTokenType?: string;
+    name?: string;
+    skipApi?: boolean;
+  },
 ): Promise<ExchangeFixture> {
   if (!opts.skipApi) await createApi(t, opts.api);
   const client = await ok(
@@ -91,10 +108,18 @@ export async function setupExchange(
   const existing = (connections.json() as Array<{ id: string; name: string }>).find?.((c) => c.name === 'legacy-idp');
   if (existing) {
     connectionId = existing.id;
-    await ok(await t.api('PATCH', `/connections/${connectionId}/clients`, [{ client_id: client.client_id, status: true }]), 204, 'enable connection');
+    await ok(
+      await t.api('PATCH', `/connections/${connectionId}/clients`, [{ client_id: client.client_id, status: true }]),
+      204,
+      'enable connection',
+    );
   } else {
     const conn = await ok(
-      await t.api('POST', '/connections', { name: 'legacy-idp', strategy: 'oidc', enabled_clients: [client.client_id] }),
+      await t.api('POST', '/connections', {
+        name: 'legacy-idp',
+        strategy: 'oidc',
+        enabled_clients: [client.client_id],
+      }),
       201,
       'create connection',
     );

@@ -40,7 +40,12 @@ const pair = (params: EcKeyGenParams | RsaHashedKeyGenParams | Algorithm) => asy
   return { sign: k.privateKey, verify: k.publicKey };
 };
 
-const cases: Array<{ name: string; keys: () => Promise<{ sign: CryptoKey; verify: CryptoKey }>; alg: Parameters<typeof real.sign>[0]; signsInline: boolean }> = [
+const cases: Array<{
+  name: string;
+  keys: () => Promise<{ sign: CryptoKey; verify: CryptoKey }>;
+  alg: Parameters<typeof real.sign>[0];
+  signsInline: boolean;
+}> = [
   {
     name: 'ECDSA P-256 / SHA-256',
     keys: pair({ name: 'ECDSA', namedCurve: 'P-256' }),
@@ -70,7 +75,12 @@ const cases: Array<{ name: string; keys: () => Promise<{ sign: CryptoKey; verify
   },
   {
     name: 'RSASSA-PKCS1-v1_5 SHA-256',
-    keys: pair({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }),
+    keys: pair({
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    }),
     alg: 'RSASSA-PKCS1-v1_5',
     signsInline: false,
   },
@@ -95,8 +105,16 @@ describe('inline sign and verify agree with WebCrypto', () => {
       const realSig = await real.sign(c.alg, sign, data);
       assert.equal(await subtle.verify(c.alg, verify, realSig, data), true, 'inline accepts the WebCrypto signature');
       assert.equal(await subtle.verify(c.alg, verify, flip(realSig), data), false, 'tampered signature');
-      assert.equal(await subtle.verify(c.alg, verify, realSig, new TextEncoder().encode('header.payloaD')), false, 'tampered data');
-      assert.equal(await subtle.verify(c.alg, verify, new Uint8Array(realSig).subarray(0, 10), data), await real.verify(c.alg, verify, new Uint8Array(realSig).subarray(0, 10), data), 'short signature');
+      assert.equal(
+        await subtle.verify(c.alg, verify, realSig, new TextEncoder().encode('header.payloaD')),
+        false,
+        'tampered data',
+      );
+      assert.equal(
+        await subtle.verify(c.alg, verify, new Uint8Array(realSig).subarray(0, 10), data),
+        await real.verify(c.alg, verify, new Uint8Array(realSig).subarray(0, 10), data),
+        'short signature',
+      );
       assert.equal(calls.verify, 0, 'verified inline');
     });
   }
@@ -105,7 +123,16 @@ describe('inline sign and verify agree with WebCrypto', () => {
 describe('calls it does not serve go to WebCrypto', () => {
   test('a key without the usage is refused by WebCrypto, with its error', async () => {
     const k = await real.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-    const signOnly = await real.importKey('jwk', await real.exportKey('jwk', (await real.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])).privateKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const signOnly = await real.importKey(
+      'jwk',
+      await real.exportKey(
+        'jwk',
+        (await real.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])).privateKey,
+      ),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
     const { calls, subtle } = countingReal();
     const expected = await real.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.publicKey, data).catch((e: Error) => e);
     const got = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.publicKey, data).catch((e: Error) => e);
@@ -113,7 +140,9 @@ describe('calls it does not serve go to WebCrypto', () => {
     assert.equal(got.name, expected.name);
     assert.equal(got.message, expected.message);
     assert.equal(calls.sign, 1);
-    const refused = await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, signOnly, new Uint8Array(64), data).catch((e: Error) => e);
+    const refused = await subtle
+      .verify({ name: 'ECDSA', hash: 'SHA-256' }, signOnly, new Uint8Array(64), data)
+      .catch((e: Error) => e);
     assert.ok(refused instanceof Error);
     assert.equal(calls.verify, 1);
   });
@@ -127,7 +156,7 @@ describe('calls it does not serve go to WebCrypto', () => {
     assert.equal(calls.sign, 1);
   });
 
-  test('other members are WebCrypto\'s', async () => {
+  test("other members are WebCrypto's", async () => {
     const { subtle } = countingReal();
     const digest = await subtle.digest('SHA-256', data);
     assert.deepEqual(new Uint8Array(digest), new Uint8Array(await real.digest('SHA-256', data)));
@@ -142,10 +171,16 @@ test('jose signs and verifies JWTs through it', async () => {
     for (const alg of ['ES256', 'PS256', 'RS256', 'EdDSA', 'HS256'] as const) {
       const secret = alg === 'HS256' ? new Uint8Array(32).fill(7) : undefined;
       const pair = secret ? { privateKey: secret, publicKey: secret } : await jose.generateKeyPair(alg);
-      const jwt = await new jose.SignJWT({ sub: 'u1' }).setProtectedHeader({ alg }).setExpirationTime('1m').sign(pair.privateKey);
+      const jwt = await new jose.SignJWT({ sub: 'u1' })
+        .setProtectedHeader({ alg })
+        .setExpirationTime('1m')
+        .sign(pair.privateKey);
       const { payload } = await jose.jwtVerify(jwt, pair.publicKey, { algorithms: [alg] });
       assert.equal(payload.sub, 'u1');
-      await assert.rejects(jose.jwtVerify(`${jwt.slice(0, -4)}AAAA`, pair.publicKey), (e: Error) => e instanceof jose.errors.JWSSignatureVerificationFailed || e instanceof jose.errors.JWSInvalid);
+      await assert.rejects(
+        jose.jwtVerify(`${jwt.slice(0, -4)}AAAA`, pair.publicKey),
+        (e: Error) => e instanceof jose.errors.JWSSignatureVerificationFailed || e instanceof jose.errors.JWSInvalid,
+      );
     }
     assert.equal(calls.verify, 0);
     assert.equal(calls.sign, 2, 'RS256 and PS256 signing only');

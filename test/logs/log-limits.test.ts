@@ -19,7 +19,8 @@ import type { LogEntry } from '../../src/storage/repositories/logs.js';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** What a row stores: the UTF-8 bytes of every text column (details: its JSON). */
-const stored = (r: Record<string, unknown>) => Object.entries(r).reduce((n, [k, v]) => n + (k !== 'seq' && typeof v === 'string' ? Buffer.byteLength(v) : 0), 0);
+const stored = (r: Record<string, unknown>) =>
+  Object.entries(r).reduce((n, [k, v]) => n + (k !== 'seq' && typeof v === 'string' ? Buffer.byteLength(v) : 0), 0);
 
 async function rowBytes(t: TestApp, type: string): Promise<{ rows: number; bytes: number; max: number }> {
   const rows = await t.ctx.storage.db.selectFrom('logs').selectAll().where('type', '=', type).execute();
@@ -32,7 +33,9 @@ const cut = (ch: string, max: number) => ch.repeat(max - TRUNCATED_SUFFIX.length
 for (const dialect of DIALECTS) {
   describe(`log entry limits (${dialect})`, () => {
     let t: TestApp;
-    before(async () => { t = await startTestApp({ dialect }); });
+    before(async () => {
+      t = await startTestApp({ dialect });
+    });
     after(() => t.close());
 
     test('every string field, nested ones and keys included, is cut to the documented length', async () => {
@@ -46,7 +49,11 @@ for (const dialect of DIALECTS) {
         client_id: 'c'.repeat(900),
         user_agent: 'u'.repeat(16_000),
         scope: ['s'.repeat(300), 'read'],
-        details: { error: 'invalid_client', nested: { deep: 'x'.repeat(5000), list: ['y'.repeat(5000), 7] }, ['k'.repeat(500)]: 1 },
+        details: {
+          error: 'invalid_client',
+          nested: { deep: 'x'.repeat(5000), list: ['y'.repeat(5000), 7] },
+          ['k'.repeat(500)]: 1,
+        },
       });
       await w.close();
       const e = (await t.ctx.repos.logs.get('long-strings'))!;
@@ -64,12 +71,27 @@ for (const dialect of DIALECTS) {
     test('the default limits: 1024 characters a string, 8192 bytes an entry, whatever the details hold', async () => {
       const w = createLogWriter(t.ctx.repos.logs);
       const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`key${i}`, 'v'.repeat(900)]));
-      w.write({ log_id: 'huge-details', type: 'fecte', client_id: 'cli', user_agent: 'u'.repeat(16_000), details: { error: 'invalid_client', many } });
+      w.write({
+        log_id: 'huge-details',
+        type: 'fecte',
+        client_id: 'cli',
+        user_agent: 'u'.repeat(16_000),
+        details: { error: 'invalid_client', many },
+      });
       w.write({ log_id: 'long-array', type: 'fecte', details: { list: Array.from({ length: 100_000 }, (_, i) => i) } });
-      w.write({ log_id: 'multibyte', type: 'fecte', description: '€'.repeat(3000), details: { d: 'a' + '😀'.repeat(3000) } });
+      w.write({
+        log_id: 'multibyte',
+        type: 'fecte',
+        description: '€'.repeat(3000),
+        details: { d: 'a' + '😀'.repeat(3000) },
+      });
       await w.close();
       for (const id of ['huge-details', 'long-array', 'multibyte']) {
-        const raw = await t.ctx.storage.db.selectFrom('logs').selectAll().where('log_id', '=', id).executeTakeFirstOrThrow();
+        const raw = await t.ctx.storage.db
+          .selectFrom('logs')
+          .selectAll()
+          .where('log_id', '=', id)
+          .executeTakeFirstOrThrow();
         assert.ok(stored(raw) <= LOG_MAX_ENTRY_BYTES, `${id}: ${stored(raw)} bytes`);
       }
       const huge = (await t.ctx.repos.logs.get('huge-details'))!;
@@ -78,7 +100,11 @@ for (const dialect of DIALECTS) {
       assert.equal(huge.details!.error, 'invalid_client', 'short details survive');
       const multibyte = (await t.ctx.repos.logs.get('multibyte'))!;
       assert.equal(multibyte.description, cut('€', LOG_MAX_STRING_LENGTH));
-      assert.equal((multibyte.details!.d as string).length, LOG_MAX_STRING_LENGTH - 1, 'cut one short, before the pair');
+      assert.equal(
+        (multibyte.details!.d as string).length,
+        LOG_MAX_STRING_LENGTH - 1,
+        'cut one short, before the pair',
+      );
       assert.doesNotMatch(JSON.stringify(multibyte.details), /\\ud83d/, 'no half of a surrogate pair is left at a cut');
     });
 
@@ -87,22 +113,40 @@ for (const dialect of DIALECTS) {
       const gate = new Promise<void>((r) => (open = r));
       const real = t.ctx.repos.logs;
       // The real repository behind a gate: the database answers nothing until the gate opens.
-      const stalled = { ...real, append: async (chunk: LogEntry[]) => { await gate; await real.append(chunk); } };
+      const stalled = {
+        ...real,
+        append: async (chunk: LogEntry[]) => {
+          await gate;
+          await real.append(chunk);
+        },
+      };
       const reports: number[] = [];
       const w = createLogWriter(stalled, { maxBufferedBytes: 100_000, onError: (_err, n) => reports.push(n) });
       // Each entry stores 9 + 24 + 5 + 1000 = 1038 bytes: 96 fit in 100,000.
-      for (let i = 0; i < 100; i++) w.write({ log_id: `stall-${String(i).padStart(3, '0')}`, type: 'stall', description: 'x'.repeat(1000) });
+      for (let i = 0; i < 100; i++)
+        w.write({ log_id: `stall-${String(i).padStart(3, '0')}`, type: 'stall', description: 'x'.repeat(1000) });
       open();
       await w.close();
       const { total, logs } = await real.list({ page: 0, perPage: 1, filter: { type: ['stall'] } });
       assert.equal(total, 96);
       assert.equal(logs[0]!.log_id, 'stall-095', 'the newest entries are the ones dropped');
-      assert.equal(reports.reduce((a, b) => a + b, 0), 4);
+      assert.equal(
+        reports.reduce((a, b) => a + b, 0),
+        4,
+      );
     });
 
     test('NUL characters (refused by PostgreSQL text columns) are stored as U+FFFD instead of dropping the batch', async () => {
-      const w = createLogWriter(t.ctx.repos.logs, { onError: (err) => assert.fail(`a log batch was dropped: ${(err as Error).message}`) });
-      w.write({ log_id: 'nul-1', type: 'fecte', client_id: 'a\u0000b', description: 'unknown client a\u0000b', details: { claimed: '\u0000' } });
+      const w = createLogWriter(t.ctx.repos.logs, {
+        onError: (err) => assert.fail(`a log batch was dropped: ${(err as Error).message}`),
+      });
+      w.write({
+        log_id: 'nul-1',
+        type: 'fecte',
+        client_id: 'a\u0000b',
+        description: 'unknown client a\u0000b',
+        details: { claimed: '\u0000' },
+      });
       w.write({ log_id: 'nul-2', type: 'fecte', description: 'same batch' });
       await w.close();
       const e = (await t.ctx.repos.logs.get('nul-1'))!;
@@ -134,7 +178,13 @@ describe('failed client authentication floods (M4)', () => {
       url: '/oauth/token',
       remoteAddress: ip,
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': LONG_UA },
-      payload: new URLSearchParams({ grant_type: TOKEN_EXCHANGE, client_id: clientId, client_secret: secret, subject_token: 't', subject_token_type: 'urn:acme:t' }).toString(),
+      payload: new URLSearchParams({
+        grant_type: TOKEN_EXCHANGE,
+        client_id: clientId,
+        client_secret: secret,
+        subject_token: 't',
+        subject_token_type: 'urn:acme:t',
+      }).toString(),
     });
   const expect401 = (res: Awaited<ReturnType<typeof attempt>>) => {
     assert.equal(res.statusCode, 401, res.body);
@@ -146,7 +196,8 @@ describe('failed client authentication floods (M4)', () => {
     for (let i = 0; i < 150; i++) expect401(await attempt(unknownId()));
     clock += 30_000; // same window
     for (let i = 0; i < 100; i++) expect401(await attempt(unknownId()));
-    for (const ip of ['198.51.100.1', '198.51.100.2', '2001:db8::1']) for (let i = 0; i < 5; i++) expect401(await attempt(unknownId(), ip));
+    for (const ip of ['198.51.100.1', '198.51.100.2', '2001:db8::1'])
+      for (let i = 0; i < 5; i++) expect401(await attempt(unknownId(), ip));
     clock += AUTH_FAILURE_WINDOW_MS; // the first window is over: the next failure opens a second one
     for (let i = 0; i < 10; i++) expect401(await attempt(unknownId()));
     await t.ctx.logs.flush();
@@ -162,11 +213,20 @@ describe('failed client authentication floods (M4)', () => {
     ]);
     const first = logs[0]!;
     assert.equal(first.date, start, 'dated at the first failure of its window');
-    assert.match(first.description!, /^unknown client ghost1x+ \(250 failed authentications of unknown clients from this IP in 60 s\)$/);
+    assert.match(
+      first.description!,
+      /^unknown client ghost1x+ \(250 failed authentications of unknown clients from this IP in 60 s\)$/,
+    );
     assert.equal(first.client_id, 'ghost1'.padEnd(34, 'x'), 'the first claimed client_id');
-    assert.equal(first.user_agent, LONG_UA.slice(0, LOG_MAX_STRING_LENGTH - TRUNCATED_SUFFIX.length) + TRUNCATED_SUFFIX);
+    assert.equal(
+      first.user_agent,
+      LONG_UA.slice(0, LOG_MAX_STRING_LENGTH - TRUNCATED_SUFFIX.length) + TRUNCATED_SUFFIX,
+    );
     assert.equal((first.details as Record<string, unknown>).first_date, start);
-    assert.equal((first.details as Record<string, unknown>).last_date, new Date(Date.UTC(2026, 11, 1, 12, 0, 30)).toISOString());
+    assert.equal(
+      (first.details as Record<string, unknown>).last_date,
+      new Date(Date.UTC(2026, 11, 1, 12, 0, 30)).toISOString(),
+    );
     assert.equal(((first.details as Record<string, unknown>).sample_client_ids as string[]).length, 5);
     const size = await rowBytes(t, 'fecte');
     assert.equal(size.rows, 5);
@@ -199,9 +259,16 @@ describe('failed client authentication floods (M4)', () => {
     await w.flush();
     const { logs } = await t.ctx.repos.logs.list({ page: 0, perPage: 10, order: 'asc' });
     // 10.0.0.1 was written when 10.0.0.4 opened a fourth window; its next failure opened a new one.
-    assert.deepEqual(logs.map((e) => [e.ip, (e.details as { count: number }).count]), [
-      ['10.0.0.1', 1], ['10.0.0.2', 1], ['10.0.0.3', 1], ['10.0.0.4', 1], ['10.0.0.1', 1],
-    ]);
+    assert.deepEqual(
+      logs.map((e) => [e.ip, (e.details as { count: number }).count]),
+      [
+        ['10.0.0.1', 1],
+        ['10.0.0.2', 1],
+        ['10.0.0.3', 1],
+        ['10.0.0.4', 1],
+        ['10.0.0.1', 1],
+      ],
+    );
     await w.close();
   });
 });

@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { boundPostLoginActions } from '../../src/actions/service.js';
 
 const POST_LOGIN = [{ id: 'post-login', version: 'v3' }];
-const plCode = (tag: string) => `exports.onExecutePostLogin = async (event, api) => {\n  api.accessToken.setCustomClaim('tag', '${tag}');\n};\n`;
+const plCode = (tag: string) =>
+  `exports.onExecutePostLogin = async (event, api) => {\n  api.accessToken.setCustomClaim('tag', '${tag}');\n};\n`;
 const CTE_CODE = `exports.onExecuteCustomTokenExchange = async (event, api) => {\n  api.authentication.setUserById('u');\n};\n`;
 
 let t: TestApp;
@@ -12,16 +13,32 @@ const ids: Record<string, string> = {};
 before(async () => {
   t = await startTestApp();
   for (const name of ['first', 'second', 'third']) {
-    const res = await t.api('POST', '/actions/actions', { name, supported_triggers: POST_LOGIN, code: plCode(name), secrets: [{ name: 'K', value: `v-${name}` }], deploy: true });
+    const res = await t.api('POST', '/actions/actions', {
+      name,
+      supported_triggers: POST_LOGIN,
+      code: plCode(name),
+      secrets: [{ name: 'K', value: `v-${name}` }],
+      deploy: true,
+    });
     assert.equal(res.statusCode, 201);
     ids[name] = res.json().id;
   }
-  ids.draft = (await t.api('POST', '/actions/actions', { name: 'draft-only', supported_triggers: POST_LOGIN, code: plCode('d') })).json().id;
-  ids.cte = (await t.api('POST', '/actions/actions', { name: 'cte', supported_triggers: [{ id: 'custom-token-exchange', version: 'v1' }], code: CTE_CODE, deploy: true })).json().id;
+  ids.draft = (
+    await t.api('POST', '/actions/actions', { name: 'draft-only', supported_triggers: POST_LOGIN, code: plCode('d') })
+  ).json().id;
+  ids.cte = (
+    await t.api('POST', '/actions/actions', {
+      name: 'cte',
+      supported_triggers: [{ id: 'custom-token-exchange', version: 'v1' }],
+      code: CTE_CODE,
+      deploy: true,
+    })
+  ).json().id;
 });
 after(() => t.close());
 
-const patch = (bindings: unknown[], trigger = 'post-login') => t.api('PATCH', `/actions/triggers/${trigger}/bindings`, { bindings });
+const patch = (bindings: unknown[], trigger = 'post-login') =>
+  t.api('PATCH', `/actions/triggers/${trigger}/bindings`, { bindings });
 
 test('GET /actions/triggers lists the triggers with their binding policy', async () => {
   const res = await t.api('GET', '/actions/triggers');
@@ -61,21 +78,37 @@ test('PATCH replaces the ordered flow, by id or by name, and the pipeline sees t
 
   const got = (await t.api('GET', '/actions/triggers/post-login/bindings')).json();
   assert.equal(got.total, 2);
-  assert.deepEqual(got.bindings.map((b: { id: string }) => b.id), bindings.map((b: { id: string }) => b.id));
+  assert.deepEqual(
+    got.bindings.map((b: { id: string }) => b.id),
+    bindings.map((b: { id: string }) => b.id),
+  );
 
   const flow = await boundPostLoginActions(t.ctx);
-  assert.deepEqual(flow.map((f) => [f.name, f.code, f.secrets, f.trigger]), [
-    ['third', plCode('third'), { K: 'v-third' }, 'post-login'],
-    ['first', plCode('first'), { K: 'v-first' }, 'post-login'],
-  ]);
+  assert.deepEqual(
+    flow.map((f) => [f.name, f.code, f.secrets, f.trigger]),
+    [
+      ['third', plCode('third'), { K: 'v-third' }, 'post-login'],
+      ['first', plCode('first'), { K: 'v-first' }, 'post-login'],
+    ],
+  );
 
   // A new order replaces the old one entirely.
-  const again = await patch([{ ref: { type: 'action_id', value: ids.second } }, { ref: { type: 'action_id', value: ids.third } }, { ref: { type: 'action_id', value: ids.first } }]);
+  const again = await patch([
+    { ref: { type: 'action_id', value: ids.second } },
+    { ref: { type: 'action_id', value: ids.third } },
+    { ref: { type: 'action_id', value: ids.first } },
+  ]);
   assert.equal(again.statusCode, 200);
-  assert.deepEqual((await boundPostLoginActions(t.ctx)).map((f) => f.name), ['second', 'third', 'first']);
+  assert.deepEqual(
+    (await boundPostLoginActions(t.ctx)).map((f) => f.name),
+    ['second', 'third', 'first'],
+  );
   const page = (await t.api('GET', '/actions/triggers/post-login/bindings?per_page=2&page=1')).json();
   assert.equal(page.total, 3);
-  assert.deepEqual(page.bindings.map((b: { display_name: string }) => b.display_name), ['first']);
+  assert.deepEqual(
+    page.bindings.map((b: { display_name: string }) => b.display_name),
+    ['first'],
+  );
 });
 
 test('a deploy of a bound Action is what the flow runs next', async () => {
@@ -93,7 +126,10 @@ test('only deployed Actions of the trigger can be bound; each once; refs must ex
     [[{ ref: { type: 'action_id', value: ids.draft } }], "Action 'draft-only' is not deployed."],
     [[{ ref: { type: 'action_id', value: ids.cte } }], "Action 'cte' does not support the 'post-login' trigger."],
     [[{ ref: { type: 'action_name', value: 'nope' } }], "Action 'nope' does not exist."],
-    [[{ ref: { type: 'action_id', value: ids.first } }, { ref: { type: 'action_name', value: 'first' } }], "Action 'first' is bound more than once."],
+    [
+      [{ ref: { type: 'action_id', value: ids.first } }, { ref: { type: 'action_name', value: 'first' } }],
+      "Action 'first' is bound more than once.",
+    ],
   ];
   for (const [bindings, message] of cases) {
     const res = await patch(bindings);
@@ -103,7 +139,11 @@ test('only deployed Actions of the trigger can be bound; each once; refs must ex
   const badRef = await patch([{ ref: { type: 'binding_id', value: 'x' } }]);
   assert.equal(badRef.statusCode, 400);
   assert.equal(badRef.json().errorCode, 'invalid_body');
-  assert.deepEqual((await t.api('GET', '/actions/triggers/post-login/bindings')).json(), before, 'a refused PATCH changes nothing');
+  assert.deepEqual(
+    (await t.api('GET', '/actions/triggers/post-login/bindings')).json(),
+    before,
+    'a refused PATCH changes nothing',
+  );
 });
 
 test('custom-token-exchange bindings are entity-bound: PATCH is refused', async () => {
@@ -112,16 +152,27 @@ test('custom-token-exchange bindings are entity-bound: PATCH is refused', async 
   assert.deepEqual(res.json(), {
     statusCode: 400,
     error: 'Bad Request',
-    message: "Bindings of the 'custom-token-exchange' trigger are managed by token exchange profiles, not by this endpoint.",
+    message:
+      "Bindings of the 'custom-token-exchange' trigger are managed by token exchange profiles, not by this endpoint.",
     errorCode: 'invalid_body',
   });
-  assert.deepEqual((await t.api('GET', '/actions/triggers/custom-token-exchange/bindings')).json(), { bindings: [], total: 0, page: 0, per_page: 20 });
+  assert.deepEqual((await t.api('GET', '/actions/triggers/custom-token-exchange/bindings')).json(), {
+    bindings: [],
+    total: 0,
+    page: 0,
+    per_page: 20,
+  });
 });
 
 test('an unknown trigger is 404', async () => {
   const res = await t.api('GET', '/actions/triggers/pre-user-registration/bindings');
   assert.equal(res.statusCode, 404);
-  assert.deepEqual(res.json(), { statusCode: 404, error: 'Not Found', message: "Trigger 'pre-user-registration' does not exist.", errorCode: 'inexistent_entity' });
+  assert.deepEqual(res.json(), {
+    statusCode: 404,
+    error: 'Not Found',
+    message: "Trigger 'pre-user-registration' does not exist.",
+    errorCode: 'inexistent_entity',
+  });
   assert.equal((await patch([], 'nope')).statusCode, 404);
 });
 
@@ -138,8 +189,14 @@ test('deleting a bound Action is a 409 unless force=true, which unbinds it', asy
   const forced = await t.api('DELETE', `/actions/actions/${ids.first}?force=true`);
   assert.equal(forced.statusCode, 204);
   const flow = (await t.api('GET', '/actions/triggers/post-login/bindings')).json();
-  assert.deepEqual(flow.bindings.map((b: { display_name: string }) => b.display_name), ['third']);
-  assert.deepEqual((await boundPostLoginActions(t.ctx)).map((f) => f.name), ['third']);
+  assert.deepEqual(
+    flow.bindings.map((b: { display_name: string }) => b.display_name),
+    ['third'],
+  );
+  assert.deepEqual(
+    (await boundPostLoginActions(t.ctx)).map((f) => f.name),
+    ['third'],
+  );
 });
 
 test('an empty list clears the flow', async () => {

@@ -26,7 +26,9 @@ before(async () => {
 after(() => t.close());
 
 async function testRun(subjectToken: string): Promise<string[]> {
-  const res = await t.api('POST', `/actions/actions/${fx.actionId}/test`, { payload: { transaction: { subject_token: subjectToken } } });
+  const res = await t.api('POST', `/actions/actions/${fx.actionId}/test`, {
+    payload: { transaction: { subject_token: subjectToken } },
+  });
   assert.equal(res.statusCode, 200, res.body);
   const payload = res.json().payload;
   assert.equal(payload.kind, 'ok', res.body);

@@ -5,7 +5,10 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { getDeployedVersion } from '../../src/actions/service.js';
 
 const CTE = [{ id: 'custom-token-exchange', version: 'v1' }];
-const EVENT = { request: { body: { subject_token: 'tok-123', subject_token_type: 'urn:acme:legacy' } }, transaction: { requested_scopes: ['openid'] } };
+const EVENT = {
+  request: { body: { subject_token: 'tok-123', subject_token_type: 'urn:acme:legacy' } },
+  transaction: { requested_scopes: ['openid'] },
+};
 
 let t: TestApp;
 before(async () => {
@@ -64,8 +67,14 @@ test('api.access.deny is reported as a command; nothing is applied or deployed',
 });
 
 test('the current draft runs, not the deployed version', async () => {
-  const id = await action('draft-runs', `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('v1'); };`, { deploy: true });
-  await t.api('PATCH', `/actions/actions/${id}`, { code: `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('v2'); };` });
+  const id = await action(
+    'draft-runs',
+    `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('v1'); };`,
+    { deploy: true },
+  );
+  await t.api('PATCH', `/actions/actions/${id}`, {
+    code: `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('v2'); };`,
+  });
   assert.deepEqual((await run(id)).json().payload.commands, [{ name: 'authentication.setUserById', args: ['v2'] }]);
   assert.equal((await getDeployedVersion(t.ctx, id))!.code.includes("'v1'"), true);
 });
@@ -95,7 +104,10 @@ test('a runaway loop is stopped by the CPU budget and reported as a timeout', as
 });
 
 test('a broken api rule is reported as invalid_command naming the rule', async () => {
-  const id = await action('bad-call', `exports.onExecuteCustomTokenExchange = async (event, api) => { api.access.deny(42, 'x'); };`);
+  const id = await action(
+    'bad-call',
+    `exports.onExecuteCustomTokenExchange = async (event, api) => { api.access.deny(42, 'x'); };`,
+  );
   const { payload } = (await run(id)).json();
   assert.equal(payload.kind, 'invalid_command');
   assert.equal(payload.error.name, 'InvalidCommandError');
@@ -107,13 +119,23 @@ test('the body needs a payload object; unknown Actions are 404', async () => {
   const id = await action('body-check', `exports.onExecuteCustomTokenExchange = async () => {};`);
   const none = await t.api('POST', `/actions/actions/${id}/test`, {});
   assert.equal(none.statusCode, 400);
-  assert.deepEqual(none.json(), { statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'Missing required property: payload'.", errorCode: 'invalid_body' });
+  assert.deepEqual(none.json(), {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: "Payload validation error: 'Missing required property: payload'.",
+    errorCode: 'invalid_body',
+  });
   const notObject = await t.api('POST', `/actions/actions/${id}/test`, { payload: 'x' });
   assert.equal(notObject.statusCode, 400);
   assert.equal(notObject.json().message, "Payload validation error: 'must be object' on property payload.");
   const missing = await t.api('POST', '/actions/actions/nope/test', { payload: {} });
   assert.equal(missing.statusCode, 404);
-  assert.deepEqual(missing.json(), { statusCode: 404, error: 'Not Found', message: 'The action does not exist.', errorCode: 'inexistent_entity' });
+  assert.deepEqual(missing.json(), {
+    statusCode: 404,
+    error: 'Not Found',
+    message: 'The action does not exist.',
+    errorCode: 'inexistent_entity',
+  });
 });
 
 test('a syntax error is a 400 naming line and column, on create, update and nothing is stored', async () => {
@@ -129,7 +151,10 @@ test('a syntax error is a 400 naming line and column, on create, update and noth
   const patch = await t.api('PATCH', `/actions/actions/${id}`, { code: broken });
   assert.equal(patch.statusCode, 400);
   assert.match(patch.json().message, /\(line 2, column \d+\)\.$/);
-  assert.equal((await t.api('GET', `/actions/actions/${id}`)).json().code, 'exports.onExecuteCustomTokenExchange = async () => {};');
+  assert.equal(
+    (await t.api('GET', `/actions/actions/${id}`)).json().code,
+    'exports.onExecuteCustomTokenExchange = async () => {};',
+  );
 });
 
 test('code that requires a module Baton does not provide, or lacks the entry point, is refused at create', async () => {
@@ -142,7 +167,11 @@ test('code that requires a module Baton does not provide, or lacks the entry poi
   assert.equal(req.json().errorCode, 'invalid_code');
   assert.match(req.json().message, /lodash/);
 
-  const noEntry = await t.api('POST', '/actions/actions', { name: 'no-entry', supported_triggers: CTE, code: 'exports.onExecutePostLogin = async () => {};' });
+  const noEntry = await t.api('POST', '/actions/actions', {
+    name: 'no-entry',
+    supported_triggers: CTE,
+    code: 'exports.onExecutePostLogin = async () => {};',
+  });
   assert.equal(noEntry.statusCode, 400);
   assert.match(noEntry.json().message, /onExecuteCustomTokenExchange/);
 

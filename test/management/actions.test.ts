@@ -16,10 +16,15 @@ for (const dialect of DIALECTS) {
     });
     after(() => t.close());
 
-    const create = (body: Record<string, unknown>) => t.api('POST', '/actions/actions', { supported_triggers: CTE, code: CODE, ...body });
+    const create = (body: Record<string, unknown>) =>
+      t.api('POST', '/actions/actions', { supported_triggers: CTE, code: CODE, ...body });
 
     test('create returns the Action in Auth0 shape, with secret names only', async () => {
-      const res = await create({ name: 'create-shape', secrets: [{ name: 'SUFFIX', value: 's3cr3t-value' }], dependencies: [{ name: 'jose', version: '6.0.0' }] });
+      const res = await create({
+        name: 'create-shape',
+        secrets: [{ name: 'SUFFIX', value: 's3cr3t-value' }],
+        dependencies: [{ name: 'jose', version: '6.0.0' }],
+      });
       assert.equal(res.statusCode, 201);
       const a = res.json();
       assert.match(a.id, UUID);
@@ -47,17 +52,37 @@ for (const dialect of DIALECTS) {
     });
 
     test('secrets are encrypted at rest (compact JWE) and never returned', async () => {
-      const res = await create({ name: 'secret-at-rest', secrets: [{ name: 'API_KEY', value: 'plaintext-api-key-123' }], deploy: true });
+      const res = await create({
+        name: 'secret-at-rest',
+        secrets: [{ name: 'API_KEY', value: 'plaintext-api-key-123' }],
+        deploy: true,
+      });
       assert.equal(res.statusCode, 201);
       const id = res.json().id as string;
-      const row = await t.ctx.storage.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await t.ctx.storage.db
+        .selectFrom('actions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.secrets_enc.split('.').length, 5);
       assert.ok(!JSON.stringify(row).includes('plaintext-api-key-123'));
-      const versions = await t.ctx.storage.db.selectFrom('action_versions').selectAll().where('action_id', '=', id).execute();
+      const versions = await t.ctx.storage.db
+        .selectFrom('action_versions')
+        .selectAll()
+        .where('action_id', '=', id)
+        .execute();
       assert.equal(versions.length, 1);
       assert.ok(!JSON.stringify(versions).includes('plaintext-api-key-123'));
-      assert.equal(JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id }))[0].value, 'plaintext-api-key-123');
-      for (const path of [`/actions/actions/${id}`, '/actions/actions', `/actions/actions/${id}/versions`, `/actions/actions/${id}/versions/${versions[0]!.id}`]) {
+      assert.equal(
+        JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id }))[0].value,
+        'plaintext-api-key-123',
+      );
+      for (const path of [
+        `/actions/actions/${id}`,
+        '/actions/actions',
+        `/actions/actions/${id}/versions`,
+        `/actions/actions/${id}/versions/${versions[0]!.id}`,
+      ]) {
         const r = await t.api('GET', path);
         assert.equal(r.statusCode, 200, path);
         assert.ok(!r.body.includes('plaintext-api-key-123'), path);
@@ -77,7 +102,15 @@ for (const dialect of DIALECTS) {
     });
 
     test('update, deploy, versions and roll back', async () => {
-      const a = (await create({ name: 'lifecycle', secrets: [{ name: 'SUFFIX', value: 'one' }, { name: 'OTHER', value: 'x' }] })).json();
+      const a = (
+        await create({
+          name: 'lifecycle',
+          secrets: [
+            { name: 'SUFFIX', value: 'one' },
+            { name: 'OTHER', value: 'x' },
+          ],
+        })
+      ).json();
 
       const d1 = await t.api('POST', `/actions/actions/${a.id}/deploy`);
       assert.equal(d1.statusCode, 202);
@@ -94,7 +127,14 @@ for (const dialect of DIALECTS) {
         status: 'built',
         number: 1,
         errors: [],
-        action: { id: a.id, name: 'lifecycle', supported_triggers: CTE, all_changes_deployed: true, created_at: a.created_at, updated_at: a.updated_at },
+        action: {
+          id: a.id,
+          name: 'lifecycle',
+          supported_triggers: CTE,
+          all_changes_deployed: true,
+          created_at: a.created_at,
+          updated_at: a.updated_at,
+        },
         built_at: v1.created_at,
         created_at: v1.created_at,
         updated_at: v1.created_at,
@@ -102,17 +142,35 @@ for (const dialect of DIALECTS) {
       });
 
       // PATCH: new code, secrets resent by name (value omitted keeps the old one), OTHER dropped, NEW added.
-      const p = await t.api('PATCH', `/actions/actions/${a.id}`, { code: CODE_V2, secrets: [{ name: 'SUFFIX' }, { name: 'NEW', value: 'n' }] });
+      const p = await t.api('PATCH', `/actions/actions/${a.id}`, {
+        code: CODE_V2,
+        secrets: [{ name: 'SUFFIX' }, { name: 'NEW', value: 'n' }],
+      });
       assert.equal(p.statusCode, 200);
       const patched = p.json();
       assert.equal(patched.code, CODE_V2);
       assert.equal(patched.all_changes_deployed, false);
-      assert.deepEqual(patched.secrets.map((s: { name: string }) => s.name), ['SUFFIX', 'NEW']);
+      assert.deepEqual(
+        patched.secrets.map((s: { name: string }) => s.name),
+        ['SUFFIX', 'NEW'],
+      );
       assert.equal(patched.secrets[0].updated_at, a.secrets[0].updated_at, 'an unchanged secret keeps its date');
       assert.equal(patched.deployed_version.number, 1);
       assert.equal(patched.deployed_version.code, CODE, 'the deployed version is immutable');
-      const row = await t.ctx.storage.db.selectFrom('actions').select('secrets_enc').where('id', '=', a.id).executeTakeFirstOrThrow();
-      assert.deepEqual(JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id: a.id })).map((s: { name: string; value: string }) => [s.name, s.value]), [['SUFFIX', 'one'], ['NEW', 'n']]);
+      const row = await t.ctx.storage.db
+        .selectFrom('actions')
+        .select('secrets_enc')
+        .where('id', '=', a.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(
+        JSON.parse(await t.ctx.sealer.open(row.secrets_enc, { purpose: 'action-secrets', id: a.id })).map(
+          (s: { name: string; value: string }) => [s.name, s.value],
+        ),
+        [
+          ['SUFFIX', 'one'],
+          ['NEW', 'n'],
+        ],
+      );
 
       const v2 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
       assert.equal(v2.number, 2);
@@ -124,7 +182,13 @@ for (const dialect of DIALECTS) {
       assert.equal(body.total, 2);
       assert.equal(body.page, 0);
       assert.equal(body.per_page, 20);
-      assert.deepEqual(body.versions.map((v: { number: number; deployed: boolean }) => [v.number, v.deployed]), [[2, true], [1, false]]);
+      assert.deepEqual(
+        body.versions.map((v: { number: number; deployed: boolean }) => [v.number, v.deployed]),
+        [
+          [2, true],
+          [1, false],
+        ],
+      );
 
       const one = await t.api('GET', `/actions/actions/${a.id}/versions/${v1.id}`);
       assert.equal(one.statusCode, 200);
@@ -152,7 +216,12 @@ for (const dialect of DIALECTS) {
 
       const missing = await t.api('GET', `/actions/actions/${a.id}/versions/00000000-0000-0000-0000-000000000000`);
       assert.equal(missing.statusCode, 404);
-      assert.deepEqual(missing.json(), { statusCode: 404, error: 'Not Found', message: 'The action version does not exist.', errorCode: 'inexistent_entity' });
+      assert.deepEqual(missing.json(), {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'The action version does not exist.',
+        errorCode: 'inexistent_entity',
+      });
     });
 
     test('the pipeline reads the deployed version, decrypted, and sees a new deploy at once', async () => {
@@ -161,13 +230,23 @@ for (const dialect of DIALECTS) {
       assert.equal(await getDeployedVersion(t.ctx, a.id), undefined, 'not deployed yet');
       const v1 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
       assert.deepEqual(await getDeployedVersion(t.ctx, a.id), {
-        actionId: a.id, name: 'pipeline-read', versionId: v1.id, code: CODE, secrets: { SUFFIX: 'abc' }, trigger: 'custom-token-exchange',
+        actionId: a.id,
+        name: 'pipeline-read',
+        versionId: v1.id,
+        code: CODE,
+        secrets: { SUFFIX: 'abc' },
+        trigger: 'custom-token-exchange',
       });
       await t.api('PATCH', `/actions/actions/${a.id}`, { code: CODE_V2, secrets: [{ name: 'SUFFIX', value: 'def' }] });
       assert.equal((await getDeployedVersion(t.ctx, a.id))!.code, CODE, 'an undeployed draft does not run');
       const v2 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
       assert.deepEqual(await getDeployedVersion(t.ctx, a.id), {
-        actionId: a.id, name: 'pipeline-read', versionId: v2.id, code: CODE_V2, secrets: { SUFFIX: 'def' }, trigger: 'custom-token-exchange',
+        actionId: a.id,
+        name: 'pipeline-read',
+        versionId: v2.id,
+        code: CODE_V2,
+        secrets: { SUFFIX: 'def' },
+        trigger: 'custom-token-exchange',
       });
       assert.equal(await getDeployedVersion(t.ctx, 'no-such-action'), undefined);
     });
@@ -175,17 +254,32 @@ for (const dialect of DIALECTS) {
     test('list filters by triggerId, actionName, deployed, installed and pages', async () => {
       await create({ name: 'list-a', deploy: true });
       await create({ name: 'list-b' });
-      await t.api('POST', '/actions/actions', { name: 'list-c', supported_triggers: [{ id: 'post-login', version: 'v3' }], code: 'exports.onExecutePostLogin = async () => {};' });
+      await t.api('POST', '/actions/actions', {
+        name: 'list-c',
+        supported_triggers: [{ id: 'post-login', version: 'v3' }],
+        code: 'exports.onExecutePostLogin = async () => {};',
+      });
       const all = (await t.api('GET', '/actions/actions?per_page=100')).json();
-      const names = (r: { actions: Array<{ name: string }> }) => r.actions.map((a) => a.name).filter((n) => n.startsWith('list-'));
+      const names = (r: { actions: Array<{ name: string }> }) =>
+        r.actions.map((a) => a.name).filter((n) => n.startsWith('list-'));
       assert.deepEqual(names(all), ['list-a', 'list-b', 'list-c']);
-      assert.deepEqual(names((await t.api('GET', '/actions/actions?per_page=100&triggerId=post-login')).json()), ['list-c']);
+      assert.deepEqual(names((await t.api('GET', '/actions/actions?per_page=100&triggerId=post-login')).json()), [
+        'list-c',
+      ]);
       const byName = (await t.api('GET', '/actions/actions?actionName=list-b')).json();
       assert.equal(byName.total, 1);
       assert.equal(byName.actions[0].name, 'list-b');
       assert.deepEqual(names((await t.api('GET', '/actions/actions?per_page=100&deployed=true')).json()), ['list-a']);
-      assert.deepEqual(names((await t.api('GET', '/actions/actions?per_page=100&deployed=false')).json()), ['list-b', 'list-c']);
-      assert.deepEqual((await t.api('GET', '/actions/actions?installed=true')).json(), { actions: [], total: 0, page: 0, per_page: 20 });
+      assert.deepEqual(names((await t.api('GET', '/actions/actions?per_page=100&deployed=false')).json()), [
+        'list-b',
+        'list-c',
+      ]);
+      assert.deepEqual((await t.api('GET', '/actions/actions?installed=true')).json(), {
+        actions: [],
+        total: 0,
+        page: 0,
+        per_page: 20,
+      });
       const p0 = (await t.api('GET', '/actions/actions?per_page=1&page=0')).json();
       const p1 = (await t.api('GET', '/actions/actions?per_page=1&page=1')).json();
       assert.equal(p0.actions.length, 1);
@@ -202,7 +296,12 @@ for (const dialect of DIALECTS) {
       assert.equal((await create({ name: 'unique-name' })).statusCode, 201);
       const dup = await create({ name: 'unique-name' });
       assert.equal(dup.statusCode, 409);
-      assert.deepEqual(dup.json(), { statusCode: 409, error: 'Conflict', message: "An action with the name 'unique-name' already exists.", errorCode: 'conflict' });
+      assert.deepEqual(dup.json(), {
+        statusCode: 409,
+        error: 'Conflict',
+        message: "An action with the name 'unique-name' already exists.",
+        errorCode: 'conflict',
+      });
       const other = (await create({ name: 'unique-name-2' })).json();
       const rename = await t.api('PATCH', `/actions/actions/${other.id}`, { name: 'unique-name' });
       assert.equal(rename.statusCode, 409);
@@ -216,16 +315,30 @@ for (const dialect of DIALECTS) {
       const cases: Array<[unknown, string]> = [
         [[], 'An action must support exactly one trigger.'],
         [[...CTE, { id: 'post-login', version: 'v3' }], 'An action must support exactly one trigger.'],
-        [[{ id: 'pre-user-registration', version: 'v2' }], "Trigger 'pre-user-registration' is not supported; supported triggers: custom-token-exchange, post-login."],
-        [[{ id: 'custom-token-exchange', version: 'v2' }], "Trigger 'custom-token-exchange' has no version 'v2'; supported: v1."],
+        [
+          [{ id: 'pre-user-registration', version: 'v2' }],
+          "Trigger 'pre-user-registration' is not supported; supported triggers: custom-token-exchange, post-login.",
+        ],
+        [
+          [{ id: 'custom-token-exchange', version: 'v2' }],
+          "Trigger 'custom-token-exchange' has no version 'v2'; supported: v1.",
+        ],
         [[{ id: 'post-login', version: 'v1' }], "Trigger 'post-login' has no version 'v1'; supported: v3, v2."],
       ];
       for (const [triggers, message] of cases) {
-        const res = await t.api('POST', '/actions/actions', { name: 'bad-trigger', supported_triggers: triggers, code: CODE });
+        const res = await t.api('POST', '/actions/actions', {
+          name: 'bad-trigger',
+          supported_triggers: triggers,
+          code: CODE,
+        });
         assert.equal(res.statusCode, 400, message);
         assert.deepEqual(res.json(), { statusCode: 400, error: 'Bad Request', message, errorCode: 'invalid_body' });
       }
-      const v2 = await t.api('POST', '/actions/actions', { name: 'pl-v2', supported_triggers: [{ id: 'post-login', version: 'v2' }], code: 'exports.onExecutePostLogin = async () => {};' });
+      const v2 = await t.api('POST', '/actions/actions', {
+        name: 'pl-v2',
+        supported_triggers: [{ id: 'post-login', version: 'v2' }],
+        code: 'exports.onExecutePostLogin = async () => {};',
+      });
       assert.equal(v2.statusCode, 201);
       assert.deepEqual(v2.json().supported_triggers, [{ id: 'post-login', version: 'v2' }]);
       const change = await t.api('PATCH', `/actions/actions/${v2.json().id}`, { supported_triggers: CTE });
@@ -240,7 +353,13 @@ for (const dialect of DIALECTS) {
     });
 
     test('dependencies: only the provided modules; any other is a 400 naming it', async () => {
-      const res = await create({ name: 'dep-bad', dependencies: [{ name: 'jose', version: '6.0.0' }, { name: 'lodash', version: '4.17.21' }] });
+      const res = await create({
+        name: 'dep-bad',
+        dependencies: [
+          { name: 'jose', version: '6.0.0' },
+          { name: 'lodash', version: '4.17.21' },
+        ],
+      });
       assert.equal(res.statusCode, 400);
       assert.deepEqual(res.json(), {
         statusCode: 400,
@@ -250,12 +369,21 @@ for (const dialect of DIALECTS) {
       });
       assert.equal((await t.api('GET', '/actions/actions?actionName=dep-bad')).json().total, 0, 'nothing was created');
       const ok = (await create({ name: 'dep-ok' })).json();
-      const patch = await t.api('PATCH', `/actions/actions/${ok.id}`, { dependencies: [{ name: 'axios', version: '1.0.0' }] });
+      const patch = await t.api('PATCH', `/actions/actions/${ok.id}`, {
+        dependencies: [{ name: 'axios', version: '1.0.0' }],
+      });
       assert.equal(patch.statusCode, 400);
-      assert.equal(patch.json().message, "Dependency 'axios' is not available: Baton provides only the modules jose, crypto.");
-      const withRegistry = await t.api('PATCH', `/actions/actions/${ok.id}`, { dependencies: [{ name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' }] });
+      assert.equal(
+        patch.json().message,
+        "Dependency 'axios' is not available: Baton provides only the modules jose, crypto.",
+      );
+      const withRegistry = await t.api('PATCH', `/actions/actions/${ok.id}`, {
+        dependencies: [{ name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' }],
+      });
       assert.equal(withRegistry.statusCode, 200);
-      assert.deepEqual(withRegistry.json().dependencies, [{ name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' }]);
+      assert.deepEqual(withRegistry.json().dependencies, [
+        { name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' },
+      ]);
     });
 
     test('runtime defaults to node22; an unknown runtime is a 400', async () => {
@@ -279,14 +407,23 @@ for (const dialect of DIALECTS) {
       assert.equal(many.statusCode, 400);
       assert.equal(many.json().message, 'An action can have at most 30 secrets.');
 
-      assert.equal((await create({ name: 'sn-128', secrets: [{ name: 'N'.repeat(128), value: 'v'.repeat(4096) }] })).statusCode, 201);
+      assert.equal(
+        (await create({ name: 'sn-128', secrets: [{ name: 'N'.repeat(128), value: 'v'.repeat(4096) }] })).statusCode,
+        201,
+      );
       const longName = await create({ name: 'sn-129', secrets: [{ name: 'N'.repeat(129), value: 'v' }] });
       assert.equal(longName.statusCode, 400);
       assert.equal(longName.json().message, 'Secret names must be 1 to 128 characters.');
       const longValue = await create({ name: 'sv-4097', secrets: [{ name: 'K', value: 'v'.repeat(4097) }] });
       assert.equal(longValue.statusCode, 400);
       assert.equal(longValue.json().message, "Secret 'K' exceeds the limit of 4096 characters.");
-      const dup = await create({ name: 'sdup', secrets: [{ name: 'K', value: 'a' }, { name: 'K', value: 'b' }] });
+      const dup = await create({
+        name: 'sdup',
+        secrets: [
+          { name: 'K', value: 'a' },
+          { name: 'K', value: 'b' },
+        ],
+      });
       assert.equal(dup.statusCode, 400);
       assert.equal(dup.json().message, "Secret 'K' is listed more than once.");
       const noValue = await create({ name: 'snovalue', secrets: [{ name: 'K' }] });
@@ -297,7 +434,12 @@ for (const dialect of DIALECTS) {
     test('payload validation: unknown properties and missing required ones', async () => {
       const extra = await create({ name: 'extra', modules: [] });
       assert.equal(extra.statusCode, 400);
-      assert.deepEqual(extra.json(), { statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'Additional properties not allowed: modules'.", errorCode: 'invalid_body' });
+      assert.deepEqual(extra.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Payload validation error: 'Additional properties not allowed: modules'.",
+        errorCode: 'invalid_body',
+      });
       const noName = await t.api('POST', '/actions/actions', { supported_triggers: CTE });
       assert.equal(noName.statusCode, 400);
       assert.equal(noName.json().message, "Payload validation error: 'Missing required property: name'.");
@@ -308,7 +450,12 @@ for (const dialect of DIALECTS) {
     });
 
     test('unknown ids are 404', async () => {
-      const nf = { statusCode: 404, error: 'Not Found', message: 'The action does not exist.', errorCode: 'inexistent_entity' };
+      const nf = {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'The action does not exist.',
+        errorCode: 'inexistent_entity',
+      };
       for (const [method, path, body] of [
         ['GET', '/actions/actions/nope', undefined],
         ['PATCH', '/actions/actions/nope', { name: 'x-nope' }],
@@ -329,7 +476,15 @@ for (const dialect of DIALECTS) {
       const now = new Date().toISOString();
       await t.ctx.storage.db
         .insertInto('token_exchange_profiles')
-        .values({ id: 'tep_deletetest0001', name: 'p', subject_token_type: 'urn:test:delete', action_id: a.id, type: 'custom_authentication', created_at: now, updated_at: now })
+        .values({
+          id: 'tep_deletetest0001',
+          name: 'p',
+          subject_token_type: 'urn:test:delete',
+          action_id: a.id,
+          type: 'custom_authentication',
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       for (const q of ['', '?force=true']) {
         const res = await t.api('DELETE', `/actions/actions/${a.id}${q}`);
@@ -347,13 +502,18 @@ for (const dialect of DIALECTS) {
       assert.equal(del.statusCode, 204);
       assert.equal(del.body, '');
       assert.equal((await t.api('GET', `/actions/actions/${a.id}`)).statusCode, 404);
-      const versions = await t.ctx.storage.db.selectFrom('action_versions').select('id').where('action_id', '=', a.id).execute();
+      const versions = await t.ctx.storage.db
+        .selectFrom('action_versions')
+        .select('id')
+        .where('action_id', '=', a.id)
+        .execute();
       assert.equal(versions.length, 0);
     });
 
     test('at most 50 versions are kept (spec 5.1): the oldest undeployed one makes room', async () => {
       const a = (await create({ name: 'many-versions' })).json();
-      for (let i = 1; i <= 51; i++) assert.equal((await t.api('POST', `/actions/actions/${a.id}/deploy`)).statusCode, 202);
+      for (let i = 1; i <= 51; i++)
+        assert.equal((await t.api('POST', `/actions/actions/${a.id}/deploy`)).statusCode, 202);
       const page = (await t.api('GET', `/actions/actions/${a.id}/versions?per_page=100`)).json();
       assert.equal(page.total, 50);
       assert.equal(page.versions[0].number, 51);
@@ -366,7 +526,12 @@ for (const dialect of DIALECTS) {
       for (let i = total; i < 100; i++) assert.equal((await create({ name: `fill-${i}` })).statusCode, 201);
       const res = await create({ name: 'one-too-many' });
       assert.equal(res.statusCode, 403);
-      assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: 'You reached the limit of entities of this type for this tenant.', errorCode: 'too_many_entities' });
+      assert.deepEqual(res.json(), {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'You reached the limit of entities of this type for this tenant.',
+        errorCode: 'too_many_entities',
+      });
     });
 
     test('401 without or with a bad token; 403 without the scope', async () => {
@@ -388,7 +553,12 @@ for (const dialect of DIALECTS) {
       for (const [method, path, body, scope] of cases) {
         const res = await t.api(method, path, body, readOnly);
         assert.equal(res.statusCode, 403, `${method} ${path}`);
-        assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: `Insufficient scope; expected any of: ${scope}.`, errorCode: 'insufficient_scope' });
+        assert.deepEqual(res.json(), {
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `Insufficient scope; expected any of: ${scope}.`,
+          errorCode: 'insufficient_scope',
+        });
       }
       const noRead = await t.mgmtToken(['create:actions']);
       const r = await t.api('GET', '/actions/actions', undefined, noRead);

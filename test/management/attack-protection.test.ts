@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
 
 const PATH = '/attack-protection/suspicious-ip-throttling';
-const bad = (message: string, errorCode = 'invalid_body') => ({ statusCode: 400, error: 'Bad Request', message, errorCode });
+const bad = (message: string, errorCode = 'invalid_body') => ({
+  statusCode: 400,
+  error: 'Bad Request',
+  message,
+  errorCode,
+});
 const DEFAULTS = {
   enabled: true,
   shields: ['admin_notification', 'block'],
@@ -34,16 +39,36 @@ for (const dialect of DIALECTS) {
 
       const patched = await t.api('PATCH', PATH, { stage: { 'pre-custom-token-exchange': { max_attempts: 2 } } });
       assert.equal(patched.statusCode, 200);
-      const expected = { ...DEFAULTS, stage: { ...DEFAULTS.stage, 'pre-custom-token-exchange': { max_attempts: 2, rate: 600000 } } };
+      const expected = {
+        ...DEFAULTS,
+        stage: { ...DEFAULTS.stage, 'pre-custom-token-exchange': { max_attempts: 2, rate: 600000 } },
+      };
       assert.deepEqual(patched.json(), expected);
       assert.deepEqual((await t.api('GET', PATH)).json(), expected);
 
       await reject('198.51.100.1', 2);
-      assert.equal((await t.api('GET', '/anomaly/blocks/ips/198.51.100.1')).statusCode, 200, 'the new bucket size is in force');
+      assert.equal(
+        (await t.api('GET', '/anomaly/blocks/ips/198.51.100.1')).statusCode,
+        200,
+        'the new bucket size is in force',
+      );
 
-      const more = await t.api('PATCH', PATH, { enabled: false, shields: ['block'], allowlist: ['10.0.0.0/8', '2001:db8::1'] });
-      assert.deepEqual(more.json(), { ...expected, enabled: false, shields: ['block'], allowlist: ['10.0.0.0/8', '2001:db8::1'] });
-      assert.equal((await t.api('GET', '/anomaly/blocks/ips/198.51.100.1')).statusCode, 404, 'disabled: nothing is blocked');
+      const more = await t.api('PATCH', PATH, {
+        enabled: false,
+        shields: ['block'],
+        allowlist: ['10.0.0.0/8', '2001:db8::1'],
+      });
+      assert.deepEqual(more.json(), {
+        ...expected,
+        enabled: false,
+        shields: ['block'],
+        allowlist: ['10.0.0.0/8', '2001:db8::1'],
+      });
+      assert.equal(
+        (await t.api('GET', '/anomaly/blocks/ips/198.51.100.1')).statusCode,
+        404,
+        'disabled: nothing is blocked',
+      );
       assert.deepEqual((await t.api('PATCH', PATH, {})).json(), more.json(), 'an empty PATCH changes nothing');
       const reset = await t.api('PATCH', PATH, DEFAULTS);
       assert.deepEqual(reset.json(), DEFAULTS);
@@ -53,19 +78,55 @@ for (const dialect of DIALECTS) {
     test('PATCH validation: stage bounds (D17), shields, allowlist, unknown properties', async () => {
       const cte = (v: Record<string, unknown>) => ({ stage: { 'pre-custom-token-exchange': v } });
       const cases: Array<[unknown, string]> = [
-        [cte({ max_attempts: 0 }), "Payload validation error: 'must be >= 1' on property stage.pre-custom-token-exchange.max_attempts."],
-        [cte({ max_attempts: 2501 }), "Payload validation error: 'must be <= 2500' on property stage.pre-custom-token-exchange.max_attempts."],
-        [cte({ rate: 999 }), "Payload validation error: 'must be >= 1000' on property stage.pre-custom-token-exchange.rate."],
-        [cte({ rate: 86_400_001 }), "Payload validation error: 'must be <= 86400000' on property stage.pre-custom-token-exchange.rate."],
-        [cte({ rate: 1000.5 }), "Payload validation error: 'must be integer' on property stage.pre-custom-token-exchange.rate."],
-        [cte({ burst: 3 }), "Payload validation error: 'Additional properties not allowed: burst' on property stage.pre-custom-token-exchange."],
-        [{ stage: { 'pre-login': { rate: 1000 } } }, "Payload validation error: 'must be >= 34560' on property stage.pre-login.rate."],
-        [{ stage: { 'post-login': {} } }, "Payload validation error: 'Additional properties not allowed: post-login' on property stage."],
-        [{ shields: ['block', 'captcha'] }, "Payload validation error: 'must be equal to one of the allowed values' on property shields.1."],
+        [
+          cte({ max_attempts: 0 }),
+          "Payload validation error: 'must be >= 1' on property stage.pre-custom-token-exchange.max_attempts.",
+        ],
+        [
+          cte({ max_attempts: 2501 }),
+          "Payload validation error: 'must be <= 2500' on property stage.pre-custom-token-exchange.max_attempts.",
+        ],
+        [
+          cte({ rate: 999 }),
+          "Payload validation error: 'must be >= 1000' on property stage.pre-custom-token-exchange.rate.",
+        ],
+        [
+          cte({ rate: 86_400_001 }),
+          "Payload validation error: 'must be <= 86400000' on property stage.pre-custom-token-exchange.rate.",
+        ],
+        [
+          cte({ rate: 1000.5 }),
+          "Payload validation error: 'must be integer' on property stage.pre-custom-token-exchange.rate.",
+        ],
+        [
+          cte({ burst: 3 }),
+          "Payload validation error: 'Additional properties not allowed: burst' on property stage.pre-custom-token-exchange.",
+        ],
+        [
+          { stage: { 'pre-login': { rate: 1000 } } },
+          "Payload validation error: 'must be >= 34560' on property stage.pre-login.rate.",
+        ],
+        [
+          { stage: { 'post-login': {} } },
+          "Payload validation error: 'Additional properties not allowed: post-login' on property stage.",
+        ],
+        [
+          { shields: ['block', 'captcha'] },
+          "Payload validation error: 'must be equal to one of the allowed values' on property shields.1.",
+        ],
         [{ enabled: 'maybe' }, "Payload validation error: 'must be boolean' on property enabled."],
-        [{ allowlist: ['192.0.2.1', 'example.com'] }, "Payload validation error: ''example.com' is not an IPv4 or IPv6 address or CIDR range' on property allowlist."],
-        [{ allowlist: ['192.0.2.0/33'] }, "Payload validation error: ''192.0.2.0/33' has an invalid prefix length (0 to 32)' on property allowlist."],
-        [{ allowlist: Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`) }, "Payload validation error: 'must NOT have more than 100 items' on property allowlist."],
+        [
+          { allowlist: ['192.0.2.1', 'example.com'] },
+          "Payload validation error: ''example.com' is not an IPv4 or IPv6 address or CIDR range' on property allowlist.",
+        ],
+        [
+          { allowlist: ['192.0.2.0/33'] },
+          "Payload validation error: ''192.0.2.0/33' has an invalid prefix length (0 to 32)' on property allowlist.",
+        ],
+        [
+          { allowlist: Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`) },
+          "Payload validation error: 'must NOT have more than 100 items' on property allowlist.",
+        ],
         [{ mode: 'strict' }, "Payload validation error: 'Additional properties not allowed: mode'."],
       ];
       for (const [body, message] of cases) {
@@ -83,34 +144,65 @@ for (const dialect of DIALECTS) {
       await reject('203.0.113.50', 9);
       const notYet = await t.api('GET', '/anomaly/blocks/ips/203.0.113.50');
       assert.equal(notYet.statusCode, 404);
-      assert.deepEqual(notYet.json(), { statusCode: 404, error: 'Not Found', message: 'IP address specified is not currently blocked.', errorCode: 'inexistent_entity' });
+      assert.deepEqual(notYet.json(), {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'IP address specified is not currently blocked.',
+        errorCode: 'inexistent_entity',
+      });
       await reject('203.0.113.50', 1);
       const blocked = await t.api('GET', '/anomaly/blocks/ips/203.0.113.50');
       assert.equal(blocked.statusCode, 200);
       assert.equal(blocked.body, '');
-      assert.equal((await t.api('GET', '/anomaly/blocks/ips/203.0.113.51')).statusCode, 404, 'another IP is not blocked');
+      assert.equal(
+        (await t.api('GET', '/anomaly/blocks/ips/203.0.113.51')).statusCode,
+        404,
+        'another IP is not blocked',
+      );
 
       await t.ctx.logs.flush();
-      const { logs } = await t.ctx.repos.logs.list({ page: 0, perPage: 10, filter: { type: ['limit_mu'], ip: '203.0.113.50' } });
+      const { logs } = await t.ctx.repos.logs.list({
+        page: 0,
+        perPage: 10,
+        filter: { type: ['limit_mu'], ip: '203.0.113.50' },
+      });
       assert.equal(logs.length, 1);
       assert.equal(logs[0]!.ip, '203.0.113.50');
       assert.deepEqual(logs[0]!.details, {
-        flow: 'custom-token-exchange', stage: 'pre-custom-token-exchange', max_attempts: 10, rate: 600000, shields: ['admin_notification', 'block'],
+        flow: 'custom-token-exchange',
+        stage: 'pre-custom-token-exchange',
+        max_attempts: 10,
+        rate: 600000,
+        shields: ['admin_notification', 'block'],
       });
 
       const del = await t.api('DELETE', '/anomaly/blocks/ips/203.0.113.50');
       assert.equal(del.statusCode, 204);
       assert.equal(del.body, '');
       assert.equal((await t.api('GET', '/anomaly/blocks/ips/203.0.113.50')).statusCode, 404);
-      assert.equal((await t.api('DELETE', '/anomaly/blocks/ips/203.0.113.50')).statusCode, 204, 'unblocking an unblocked IP is fine');
+      assert.equal(
+        (await t.api('DELETE', '/anomaly/blocks/ips/203.0.113.50')).statusCode,
+        204,
+        'unblocking an unblocked IP is fine',
+      );
 
       await reject('2001:db8::77', 10);
-      assert.equal((await t.api('GET', '/anomaly/blocks/ips/2001:DB8:0:0::77')).statusCode, 200, 'IPv6 spellings are one address');
-      assert.equal((await t.api('DELETE', `/anomaly/blocks/ips/${encodeURIComponent('2001:db8::77')}`)).statusCode, 204);
+      assert.equal(
+        (await t.api('GET', '/anomaly/blocks/ips/2001:DB8:0:0::77')).statusCode,
+        200,
+        'IPv6 spellings are one address',
+      );
+      assert.equal(
+        (await t.api('DELETE', `/anomaly/blocks/ips/${encodeURIComponent('2001:db8::77')}`)).statusCode,
+        204,
+      );
       assert.equal((await t.api('GET', '/anomaly/blocks/ips/2001:db8::77')).statusCode, 404);
 
       const invalid = await t.api('GET', '/anomaly/blocks/ips/not-an-ip');
-      assert.deepEqual(invalid.json(), bad("Path validation error: 'must be a valid IPv4 or IPv6 address' on property ip.", 'invalid_uri'));
+      assert.deepEqual(
+        invalid.json(),
+        bad("Path validation error: 'must be a valid IPv4 or IPv6 address' on property ip.", 'invalid_uri'),
+      );
       assert.equal((await t.api('DELETE', '/anomaly/blocks/ips/300.1.1.1')).statusCode, 400);
     });
 
@@ -141,9 +233,17 @@ for (const dialect of DIALECTS) {
       for (const [method, path, body, scope] of cases) {
         const res = await t.api(method, path, body, wrong);
         assert.equal(res.statusCode, 403, `${method} ${path}`);
-        assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: `Insufficient scope; expected any of: ${scope}.`, errorCode: 'insufficient_scope' });
+        assert.deepEqual(res.json(), {
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `Insufficient scope; expected any of: ${scope}.`,
+          errorCode: 'insufficient_scope',
+        });
         const allowed = await t.api(method, path, body, await t.mgmtToken([scope]));
-        assert.ok([200, 204, 404].includes(allowed.statusCode), `${method} ${path} with ${scope}: ${allowed.statusCode}`);
+        assert.ok(
+          [200, 204, 404].includes(allowed.statusCode),
+          `${method} ${path} with ${scope}: ${allowed.statusCode}`,
+        );
       }
     });
   });

@@ -5,9 +5,22 @@ import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
 import { secretHasher, sha256Hex } from '../../src/keys/hashing.js';
 
 const CLIENT_KEYS = [
-  'allowed_origins', 'app_type', 'callbacks', 'client_id', 'client_metadata', 'description', 'global', 'grant_types',
-  'is_first_party', 'is_token_endpoint_ip_header_trusted', 'jwt_configuration', 'name', 'oidc_conformant', 'tenant',
-  'token_endpoint_auth_method', 'token_exchange',
+  'allowed_origins',
+  'app_type',
+  'callbacks',
+  'client_id',
+  'client_metadata',
+  'description',
+  'global',
+  'grant_types',
+  'is_first_party',
+  'is_token_endpoint_ip_header_trusted',
+  'jwt_configuration',
+  'name',
+  'oidc_conformant',
+  'tenant',
+  'token_endpoint_auth_method',
+  'token_exchange',
 ];
 
 async function rsaPem(): Promise<string> {
@@ -29,27 +42,34 @@ for (const dialect of DIALECTS) {
       const body = res.json();
       assert.match(body.client_id, /^[A-Za-z0-9]{32}$/);
       assert.match(body.client_secret, /^[A-Za-z0-9_-]{64}$/);
-      assert.deepEqual({ ...body, client_id: 'x', client_secret: 'y' }, {
-        tenant: 'baton',
-        client_id: 'x',
-        client_secret: 'y',
-        name: 'Web app',
-        description: '',
-        app_type: 'regular_web',
-        is_first_party: true,
-        oidc_conformant: true,
-        global: false,
-        grant_types: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
-        token_endpoint_auth_method: 'client_secret_post',
-        callbacks: [],
-        allowed_origins: [],
-        client_metadata: {},
-        token_exchange: null,
-        jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 36000 },
-        is_token_endpoint_ip_header_trusted: false,
-      });
+      assert.deepEqual(
+        { ...body, client_id: 'x', client_secret: 'y' },
+        {
+          tenant: 'baton',
+          client_id: 'x',
+          client_secret: 'y',
+          name: 'Web app',
+          description: '',
+          app_type: 'regular_web',
+          is_first_party: true,
+          oidc_conformant: true,
+          global: false,
+          grant_types: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
+          token_endpoint_auth_method: 'client_secret_post',
+          callbacks: [],
+          allowed_origins: [],
+          client_metadata: {},
+          token_exchange: null,
+          jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 36000 },
+          is_token_endpoint_ip_header_trusted: false,
+        },
+      );
 
-      const row = await t.ctx.storage.db.selectFrom('clients').selectAll().where('client_id', '=', body.client_id).executeTakeFirstOrThrow();
+      const row = await t.ctx.storage.db
+        .selectFrom('clients')
+        .selectAll()
+        .where('client_id', '=', body.client_id)
+        .executeTakeFirstOrThrow();
       // Peppered with a key derived from the master key (issue 10, L2), not a bare SHA-256.
       assert.equal(row.client_secret_hash, secretHasher(t.config).hash(body.client_secret));
       assert.notEqual(row.client_secret_hash, sha256Hex(body.client_secret));
@@ -62,10 +82,24 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(got.json()).sort(), CLIENT_KEYS);
 
       // The secret works at the token endpoint; the hash does not.
-      await t.api('POST', '/client-grants', { client_id: body.client_id, audience: t.ctx.managementAudience, scope: ['read:clients'] });
-      const ok = await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: body.client_id, client_secret: body.client_secret, audience: t.ctx.managementAudience });
+      await t.api('POST', '/client-grants', {
+        client_id: body.client_id,
+        audience: t.ctx.managementAudience,
+        scope: ['read:clients'],
+      });
+      const ok = await t.form('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: body.client_id,
+        client_secret: body.client_secret,
+        audience: t.ctx.managementAudience,
+      });
       assert.equal(ok.statusCode, 200);
-      const withHash = await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: body.client_id, client_secret: row.client_secret_hash!, audience: t.ctx.managementAudience });
+      const withHash = await t.form('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: body.client_id,
+        client_secret: row.client_secret_hash!,
+        audience: t.ctx.managementAudience,
+      });
       assert.equal(withHash.statusCode, 401);
     });
 
@@ -91,13 +125,21 @@ for (const dialect of DIALECTS) {
       assert.equal(full.statusCode, 201);
       const b = full.json();
       assert.equal(typeof b.client_secret, 'string');
-      assert.deepEqual(b.grant_types, ['urn:ietf:params:oauth:grant-type:token-exchange', 'client_credentials', 'refresh_token']);
+      assert.deepEqual(b.grant_types, [
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'client_credentials',
+        'refresh_token',
+      ]);
       assert.equal(b.token_endpoint_auth_method, 'client_secret_basic');
       assert.deepEqual(b.token_exchange, { allow_any_profile_of_type: ['custom_authentication'] });
       assert.equal(b.organization_usage, 'allow');
       assert.equal(b.organization_require_behavior, 'no_prompt');
       assert.deepEqual(b.jwt_configuration, { alg: 'PS256', lifetime_in_seconds: 600 });
-      assert.deepEqual(b.refresh_token, { rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 3600 });
+      assert.deepEqual(b.refresh_token, {
+        rotation_type: 'rotating',
+        expiration_type: 'expiring',
+        token_lifetime: 3600,
+      });
       assert.deepEqual(b.client_metadata, { tier: 'gold' });
       assert.equal(b.is_token_endpoint_ip_header_trusted, true);
 
@@ -107,7 +149,11 @@ for (const dialect of DIALECTS) {
       assert.equal(spa.statusCode, 201);
       assert.equal(spa.json().client_secret, undefined);
       assert.deepEqual(spa.json().grant_types, ['authorization_code', 'implicit', 'refresh_token']);
-      const row = await t.ctx.storage.db.selectFrom('clients').select('client_secret_hash').where('client_id', '=', spa.json().client_id).executeTakeFirstOrThrow();
+      const row = await t.ctx.storage.db
+        .selectFrom('clients')
+        .select('client_secret_hash')
+        .where('client_id', '=', spa.json().client_id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.client_secret_hash, null);
     });
 
@@ -115,17 +161,50 @@ for (const dialect of DIALECTS) {
       const cases: Array<[unknown, string]> = [
         [{}, "Payload validation error: 'Missing required property: name'."],
         [{ name: '' }, "Payload validation error: 'must NOT have fewer than 1 characters' on property name."],
-        [{ name: 'x'.repeat(256) }, "Payload validation error: 'must NOT have more than 255 characters' on property name."],
-        [{ name: 'a', app_type: 'mainframe' }, "Payload validation error: 'must be equal to one of the allowed values' on property app_type."],
-        [{ name: 'a', grant_types: ['magic'] }, "Payload validation error: 'must be equal to one of the allowed values' on property grant_types.0."],
-        [{ name: 'a', token_endpoint_auth_method: 'private_key_jwt' }, "Payload validation error: 'must be equal to one of the allowed values' on property token_endpoint_auth_method."],
-        [{ name: 'a', client_metadata: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) }, "Payload validation error: 'must NOT have more than 10 properties' on property client_metadata."],
-        [{ name: 'a', client_metadata: { k: 'v'.repeat(256) } }, "Payload validation error: 'must NOT have more than 255 characters' on property client_metadata.k."],
-        [{ name: 'a', client_metadata: { k: { nested: 'v' } } }, "Payload validation error: 'must be string' on property client_metadata.k."],
-        [{ name: 'a', token_exchange: { allow_any_profile_of_type: ['custom_authentication'], extra: true } }, "Payload validation error: 'Additional properties not allowed: extra' on property token_exchange."],
-        [{ name: 'a', token_exchange: { allow_any_profile_of_type: ['anything'] } }, "Payload validation error: 'must be equal to one of the allowed values' on property token_exchange.allow_any_profile_of_type.0."],
-        [{ name: 'a', organization_usage: 'sometimes' }, "Payload validation error: 'must be equal to one of the allowed values' on property organization_usage."],
-        [{ name: 'a', client_secret: 'chosen' }, "Payload validation error: 'Additional properties not allowed: client_secret'."],
+        [
+          { name: 'x'.repeat(256) },
+          "Payload validation error: 'must NOT have more than 255 characters' on property name.",
+        ],
+        [
+          { name: 'a', app_type: 'mainframe' },
+          "Payload validation error: 'must be equal to one of the allowed values' on property app_type.",
+        ],
+        [
+          { name: 'a', grant_types: ['magic'] },
+          "Payload validation error: 'must be equal to one of the allowed values' on property grant_types.0.",
+        ],
+        [
+          { name: 'a', token_endpoint_auth_method: 'private_key_jwt' },
+          "Payload validation error: 'must be equal to one of the allowed values' on property token_endpoint_auth_method.",
+        ],
+        [
+          { name: 'a', client_metadata: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) },
+          "Payload validation error: 'must NOT have more than 10 properties' on property client_metadata.",
+        ],
+        [
+          { name: 'a', client_metadata: { k: 'v'.repeat(256) } },
+          "Payload validation error: 'must NOT have more than 255 characters' on property client_metadata.k.",
+        ],
+        [
+          { name: 'a', client_metadata: { k: { nested: 'v' } } },
+          "Payload validation error: 'must be string' on property client_metadata.k.",
+        ],
+        [
+          { name: 'a', token_exchange: { allow_any_profile_of_type: ['custom_authentication'], extra: true } },
+          "Payload validation error: 'Additional properties not allowed: extra' on property token_exchange.",
+        ],
+        [
+          { name: 'a', token_exchange: { allow_any_profile_of_type: ['anything'] } },
+          "Payload validation error: 'must be equal to one of the allowed values' on property token_exchange.allow_any_profile_of_type.0.",
+        ],
+        [
+          { name: 'a', organization_usage: 'sometimes' },
+          "Payload validation error: 'must be equal to one of the allowed values' on property organization_usage.",
+        ],
+        [
+          { name: 'a', client_secret: 'chosen' },
+          "Payload validation error: 'Additional properties not allowed: client_secret'.",
+        ],
       ];
       for (const [body, message] of cases) {
         const res = await t.api('POST', '/clients', body);
@@ -135,26 +214,46 @@ for (const dialect of DIALECTS) {
     });
 
     test('PATCH is partial; token_exchange may be null; switching to none drops the secret', async () => {
-      const created = (await t.api('POST', '/clients', {
-        name: 'patch me', app_type: 'non_interactive', token_exchange: { allow_any_profile_of_type: ['custom_authentication'] }, client_metadata: { a: '1' },
-      })).json();
+      const created = (
+        await t.api('POST', '/clients', {
+          name: 'patch me',
+          app_type: 'non_interactive',
+          token_exchange: { allow_any_profile_of_type: ['custom_authentication'] },
+          client_metadata: { a: '1' },
+        })
+      ).json();
       const { client_secret: _secret, ...view } = created;
-      const renamed = await t.api('PATCH', `/clients/${created.client_id}`, { name: 'patched', jwt_configuration: { lifetime_in_seconds: 60 } });
+      const renamed = await t.api('PATCH', `/clients/${created.client_id}`, {
+        name: 'patched',
+        jwt_configuration: { lifetime_in_seconds: 60 },
+      });
       assert.equal(renamed.statusCode, 200);
-      assert.deepEqual(renamed.json(), { ...view, name: 'patched', jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 60 } });
+      assert.deepEqual(renamed.json(), {
+        ...view,
+        name: 'patched',
+        jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 60 },
+      });
       const cleared = await t.api('PATCH', `/clients/${created.client_id}`, { token_exchange: null });
       assert.equal(cleared.json().token_exchange, null);
-      const bad = await t.api('PATCH', `/clients/${created.client_id}`, { token_exchange: { allow_any_profile_of_type: ['custom_authentication'], x: 1 } });
+      const bad = await t.api('PATCH', `/clients/${created.client_id}`, {
+        token_exchange: { allow_any_profile_of_type: ['custom_authentication'], x: 1 },
+      });
       assert.equal(bad.statusCode, 400);
       assert.equal(bad.json().errorCode, 'invalid_body');
 
       const pub = await t.api('PATCH', `/clients/${created.client_id}`, { token_endpoint_auth_method: 'none' });
       assert.equal(pub.json().token_endpoint_auth_method, 'none');
       assert.equal(pub.json().client_secret, undefined);
-      const row = await t.ctx.storage.db.selectFrom('clients').select('client_secret_hash').where('client_id', '=', created.client_id).executeTakeFirstOrThrow();
+      const row = await t.ctx.storage.db
+        .selectFrom('clients')
+        .select('client_secret_hash')
+        .where('client_id', '=', created.client_id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.client_secret_hash, null);
       // Becoming confidential again issues no secret through PATCH (issue 10, H1): rotate-secret does.
-      const conf = await t.api('PATCH', `/clients/${created.client_id}`, { token_endpoint_auth_method: 'client_secret_basic' });
+      const conf = await t.api('PATCH', `/clients/${created.client_id}`, {
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
       assert.equal(conf.statusCode, 200);
       assert.equal(conf.json().client_secret, undefined);
       const issued = await t.api('POST', `/clients/${created.client_id}/rotate-secret`);
@@ -164,17 +263,32 @@ for (const dialect of DIALECTS) {
 
       const missing = await t.api('PATCH', '/clients/nope', { name: 'x' });
       assert.equal(missing.statusCode, 404);
-      assert.deepEqual(missing.json(), { statusCode: 404, error: 'Not Found', message: 'The client does not exist', errorCode: 'inexistent_client' });
+      assert.deepEqual(missing.json(), {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'The client does not exist',
+        errorCode: 'inexistent_client',
+      });
     });
 
     test('rotate-secret returns a new secret and the old one stops working', async () => {
       const created = (await t.api('POST', '/clients', { name: 'rotate', app_type: 'non_interactive' })).json();
-      await t.api('POST', '/client-grants', { client_id: created.client_id, audience: t.ctx.managementAudience, scope: ['read:clients'] });
+      await t.api('POST', '/client-grants', {
+        client_id: created.client_id,
+        audience: t.ctx.managementAudience,
+        scope: ['read:clients'],
+      });
       const rotated = await t.api('POST', `/clients/${created.client_id}/rotate-secret`);
       assert.equal(rotated.statusCode, 200);
       const secret = rotated.json().client_secret as string;
       assert.notEqual(secret, created.client_secret);
-      const tokenWith = (s: string) => t.form('/oauth/token', { grant_type: 'client_credentials', client_id: created.client_id, client_secret: s, audience: t.ctx.managementAudience });
+      const tokenWith = (s: string) =>
+        t.form('/oauth/token', {
+          grant_type: 'client_credentials',
+          client_id: created.client_id,
+          client_secret: s,
+          audience: t.ctx.managementAudience,
+        });
       assert.equal((await tokenWith(created.client_secret)).statusCode, 401);
       assert.equal((await tokenWith(secret)).statusCode, 200);
 
@@ -182,17 +296,28 @@ for (const dialect of DIALECTS) {
       const refused = await t.api('POST', `/clients/${pub.client_id}/rotate-secret`);
       assert.equal(refused.statusCode, 400);
       assert.deepEqual(refused.json(), {
-        statusCode: 400, error: 'Bad Request', message: 'The client authenticates with none and has no client secret to rotate', errorCode: 'invalid_operation',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'The client authenticates with none and has no client secret to rotate',
+        errorCode: 'invalid_operation',
       });
-      const noScope = await t.api('POST', `/clients/${created.client_id}/rotate-secret`, undefined, await t.mgmtToken(['update:clients']));
+      const noScope = await t.api(
+        'POST',
+        `/clients/${created.client_id}/rotate-secret`,
+        undefined,
+        await t.mgmtToken(['update:clients']),
+      );
       assert.equal(noScope.statusCode, 403);
     });
 
     test('private_key_jwt credentials: PEMs are validated and stored in client_credentials', async () => {
       const pem = await rsaPem();
       const res = await t.api('POST', '/clients', {
-        name: 'pkjwt', app_type: 'non_interactive',
-        client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: 'public_key', name: 'k1', pem, alg: 'RS256' }] } },
+        name: 'pkjwt',
+        app_type: 'non_interactive',
+        client_authentication_methods: {
+          private_key_jwt: { credentials: [{ credential_type: 'public_key', name: 'k1', pem, alg: 'RS256' }] },
+        },
       });
       assert.equal(res.statusCode, 201);
       const body = res.json();
@@ -201,41 +326,80 @@ for (const dialect of DIALECTS) {
       const creds = await t.ctx.repos.clients.credentials(body.client_id);
       assert.equal(creds.length, 1);
       assert.equal(creds[0]!.pem, pem.trim());
-      assert.deepEqual(body.client_authentication_methods, { private_key_jwt: { credentials: [{ id: creds[0]!.id }] } });
+      assert.deepEqual(body.client_authentication_methods, {
+        private_key_jwt: { credentials: [{ id: creds[0]!.id }] },
+      });
 
       const listed = await t.api('GET', `/clients/${body.client_id}/credentials`);
       assert.equal(listed.statusCode, 200);
-      assert.deepEqual(listed.json(), [{
-        id: creds[0]!.id, name: 'k1', credential_type: 'public_key', kid: creds[0]!.kid, alg: 'RS256', created_at: creds[0]!.created_at, updated_at: creds[0]!.created_at,
-      }]);
-      const added = await t.api('POST', `/clients/${body.client_id}/credentials`, { credential_type: 'public_key', pem: await rsaPem() });
+      assert.deepEqual(listed.json(), [
+        {
+          id: creds[0]!.id,
+          name: 'k1',
+          credential_type: 'public_key',
+          kid: creds[0]!.kid,
+          alg: 'RS256',
+          created_at: creds[0]!.created_at,
+          updated_at: creds[0]!.created_at,
+        },
+      ]);
+      const added = await t.api('POST', `/clients/${body.client_id}/credentials`, {
+        credential_type: 'public_key',
+        pem: await rsaPem(),
+      });
       assert.equal(added.statusCode, 201);
       // Created, not enabled until a PATCH lists it (issue 10, H1).
       assert.equal((await t.ctx.repos.clients.allCredentials(body.client_id)).length, 2);
       assert.equal((await t.ctx.repos.clients.credentials(body.client_id)).length, 1);
-      assert.equal((await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode, 204);
-      assert.equal((await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode, 404);
+      assert.equal(
+        (await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode,
+        204,
+      );
+      assert.equal(
+        (await t.api('DELETE', `/clients/${body.client_id}/credentials/${added.json().id}`)).statusCode,
+        404,
+      );
 
       const badPem = await t.api('POST', '/clients', {
-        name: 'bad', client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: 'public_key', pem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }] } },
+        name: 'bad',
+        client_authentication_methods: {
+          private_key_jwt: {
+            credentials: [
+              { credential_type: 'public_key', pem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' },
+            ],
+          },
+        },
       });
       assert.equal(badPem.statusCode, 400);
       assert.deepEqual(badPem.json(), {
-        statusCode: 400, error: 'Bad Request',
-        message: 'Invalid credential: pem must be a PEM-encoded public key or X.509 certificate usable with RS256 (RSA keys of at least 2048 bits)',
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'Invalid credential: pem must be a PEM-encoded public key or X.509 certificate usable with RS256 (RSA keys of at least 2048 bits)',
         errorCode: 'invalid_body',
       });
-      const wrongAlg = await t.api('POST', `/clients/${body.client_id}/credentials`, { credential_type: 'public_key', pem, alg: 'ES256' });
+      const wrongAlg = await t.api('POST', `/clients/${body.client_id}/credentials`, {
+        credential_type: 'public_key',
+        pem,
+        alg: 'ES256',
+      });
       assert.equal(wrongAlg.statusCode, 400);
       const both = await t.api('POST', '/clients', {
-        name: 'both', token_endpoint_auth_method: 'client_secret_post',
+        name: 'both',
+        token_endpoint_auth_method: 'client_secret_post',
         client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: 'public_key', pem }] } },
       });
       assert.equal(both.statusCode, 400);
-      assert.equal(both.json().message, 'token_endpoint_auth_method and client_authentication_methods cannot be set together');
+      assert.equal(
+        both.json().message,
+        'token_endpoint_auth_method and client_authentication_methods cannot be set together',
+      );
 
       // Back to a secret: null disables the keys; PATCH issues no secret (issue 10, H1), rotate-secret does.
-      const back = await t.api('PATCH', `/clients/${body.client_id}`, { client_authentication_methods: null, token_endpoint_auth_method: 'client_secret_post' });
+      const back = await t.api('PATCH', `/clients/${body.client_id}`, {
+        client_authentication_methods: null,
+        token_endpoint_auth_method: 'client_secret_post',
+      });
       assert.equal(back.statusCode, 200);
       assert.equal(back.json().token_endpoint_auth_method, 'client_secret_post');
       assert.equal(back.json().client_secret, undefined);
@@ -249,14 +413,27 @@ for (const dialect of DIALECTS) {
       assert.equal(before.start, 0);
       assert.equal(before.limit, 1);
       assert.equal(before.length, 1);
-      const all = (await t.api('GET', '/clients?per_page=100')).json() as Array<{ client_id: string; app_type: string; global: boolean }>;
+      const all = (await t.api('GET', '/clients?per_page=100')).json() as Array<{
+        client_id: string;
+        app_type: string;
+        global: boolean;
+      }>;
       assert.equal(all.length, before.total);
       const page2 = (await t.api('GET', '/clients?page=1&per_page=2')).json() as Array<{ client_id: string }>;
-      assert.deepEqual(page2.map((c) => c.client_id), all.slice(2, 4).map((c) => c.client_id));
+      assert.deepEqual(
+        page2.map((c) => c.client_id),
+        all.slice(2, 4).map((c) => c.client_id),
+      );
       const global = (await t.api('GET', '/clients?is_global=true')).json() as Array<{ client_id: string }>;
-      assert.deepEqual(global.map((c) => c.client_id), ['test-admin-client']);
+      assert.deepEqual(
+        global.map((c) => c.client_id),
+        ['test-admin-client'],
+      );
       const spas = (await t.api('GET', '/clients?app_type=spa,native')).json() as Array<{ app_type: string }>;
-      assert.deepEqual(spas.map((c) => c.app_type), all.filter((c) => c.app_type === 'spa' || c.app_type === 'native').map((c) => c.app_type));
+      assert.deepEqual(
+        spas.map((c) => c.app_type),
+        all.filter((c) => c.app_type === 'spa' || c.app_type === 'native').map((c) => c.app_type),
+      );
       const fields = (await t.api('GET', '/clients?fields=client_id,name&per_page=1')).json();
       assert.deepEqual(Object.keys(fields[0]).sort(), ['client_id', 'name']);
 
@@ -291,7 +468,12 @@ for (const dialect of DIALECTS) {
       ] as const) {
         const res = await t.api(method, path, body, read);
         assert.equal(res.statusCode, 403);
-        assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: `Insufficient scope; expected any of: ${scope}.`, errorCode: 'insufficient_scope' });
+        assert.deepEqual(res.json(), {
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `Insufficient scope; expected any of: ${scope}.`,
+          errorCode: 'insufficient_scope',
+        });
       }
       const createOnly = await t.mgmtToken(['create:clients']);
       assert.equal((await t.api('GET', '/clients/test-admin-client', undefined, createOnly)).statusCode, 403);

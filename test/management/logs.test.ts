@@ -20,7 +20,12 @@ before(async () => {
       details: { subject_token_type: 'urn:acme:legacy', actor: { sub: 'svc' }, client_secret: 'never-logged' },
     });
   }
-  t.ctx.logs.write({ type: 'limit_mu', description: 'blocked', ip: '198.51.100.1', details: { flow: 'custom-token-exchange' } });
+  t.ctx.logs.write({
+    type: 'limit_mu',
+    description: 'blocked',
+    ip: '198.51.100.1',
+    details: { flow: 'custom-token-exchange' },
+  });
   await t.ctx.logs.flush();
 });
 after(() => t.close());
@@ -39,47 +44,97 @@ test('GET /logs lists newest first with the spec section 11 fields, and never a 
   const res = await t.api('GET', `/logs?${MINE}`);
   assert.equal(res.statusCode, 200);
   const logs = res.json() as Array<Record<string, unknown>>;
-  assert.deepEqual(logs.map((l) => l.description), ['blocked', 'exchange 5', 'exchange 4', 'exchange 3', 'exchange 2', 'exchange 1', 'exchange 0']);
+  assert.deepEqual(
+    logs.map((l) => l.description),
+    ['blocked', 'exchange 5', 'exchange 4', 'exchange 3', 'exchange 2', 'exchange 1', 'exchange 0'],
+  );
   const e5 = logs[1]!;
   assert.match(String(e5.log_id), /^[0-9a-f]{56}$/);
   assert.match(String(e5.date), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  assert.deepEqual({ ...e5, log_id: 'x', date: 'y' }, {
-    log_id: 'x', date: 'y', type: 'secte', description: 'exchange 5', client_id: 'cli_1', client_name: 'App', ip: '203.0.113.7',
-    user_id: 'auth0|u5', audience: 'https://api.example', scope: 'read:x', hostname: 'localhost', tenant_name: 'acme',
-    details: { subject_token_type: 'urn:acme:legacy', actor: { sub: 'svc' } },
-  });
+  assert.deepEqual(
+    { ...e5, log_id: 'x', date: 'y' },
+    {
+      log_id: 'x',
+      date: 'y',
+      type: 'secte',
+      description: 'exchange 5',
+      client_id: 'cli_1',
+      client_name: 'App',
+      ip: '203.0.113.7',
+      user_id: 'auth0|u5',
+      audience: 'https://api.example',
+      scope: 'read:x',
+      hostname: 'localhost',
+      tenant_name: 'acme',
+      details: { subject_token_type: 'urn:acme:legacy', actor: { sub: 'svc' } },
+    },
+  );
   assert.ok(!res.body.includes('never-logged'));
 });
 
 test('q filters on type in Auth0 forms; other fields too', async () => {
-  const types = async (q: string) => ((await t.api('GET', `/logs?q=${enc(q)}`)).json() as Array<{ type: string; description: string }>);
-  assert.deepEqual((await types('type:fecte')).map((l) => l.description), ['exchange 3', 'exchange 0']);
+  const types = async (q: string) =>
+    (await t.api('GET', `/logs?q=${enc(q)}`)).json() as Array<{ type: string; description: string }>;
+  assert.deepEqual(
+    (await types('type:fecte')).map((l) => l.description),
+    ['exchange 3', 'exchange 0'],
+  );
   assert.deepEqual((await types('type:"secte"')).length, 4);
-  assert.deepEqual((await types('type:(fecte OR limit_mu)')).map((l) => l.type), ['limit_mu', 'fecte', 'fecte']);
-  assert.deepEqual((await types('type:secte AND user_id:"auth0|u4"')).map((l) => l.description), ['exchange 4']);
+  assert.deepEqual(
+    (await types('type:(fecte OR limit_mu)')).map((l) => l.type),
+    ['limit_mu', 'fecte', 'fecte'],
+  );
+  assert.deepEqual(
+    (await types('type:secte AND user_id:"auth0|u4"')).map((l) => l.description),
+    ['exchange 4'],
+  );
   assert.deepEqual(await types('type:sapi'), []);
   const bad = await t.api('GET', `/logs?q=${enc('details.foo:bar')}`);
   assert.equal(bad.statusCode, 400);
-  assert.deepEqual(bad.json(), err(400, "Query validation error: 'Unsupported field in query: details.foo' on property q.", 'invalid_query_string'));
+  assert.deepEqual(
+    bad.json(),
+    err(
+      400,
+      "Query validation error: 'Unsupported field in query: details.foo' on property q.",
+      'invalid_query_string',
+    ),
+  );
   const broken = await t.api('GET', `/logs?q=${enc('type:"unterminated')}`);
-  assert.deepEqual(broken.json(), err(400, `Query validation error: 'Unsupported query: type:"unterminated' on property q.`, 'invalid_query_string'));
+  assert.deepEqual(
+    broken.json(),
+    err(400, `Query validation error: 'Unsupported query: type:"unterminated' on property q.`, 'invalid_query_string'),
+  );
 });
 
 test('paging with include_totals, and checkpoint from/take (oldest first after the id)', async () => {
   const page = (await t.api('GET', `/logs?page=1&per_page=2&include_totals=true&${MINE}`)).json();
   assert.deepEqual([page.start, page.limit, page.length, page.total], [2, 2, 2, 7]);
-  assert.deepEqual(page.logs.map((l: { description: string }) => l.description), ['exchange 4', 'exchange 3']);
+  assert.deepEqual(
+    page.logs.map((l: { description: string }) => l.description),
+    ['exchange 4', 'exchange 3'],
+  );
   const all = (await t.api('GET', `/logs?${MINE}`)).json() as Array<{ log_id: string; description: string }>;
   const oldest = all[all.length - 1]!;
-  const after = (await t.api('GET', `/logs?from=${oldest.log_id}&take=2&${MINE}`)).json() as Array<{ description: string }>;
-  assert.deepEqual(after.map((l) => l.description), ['exchange 1', 'exchange 2']);
+  const after = (await t.api('GET', `/logs?from=${oldest.log_id}&take=2&${MINE}`)).json() as Array<{
+    description: string;
+  }>;
+  assert.deepEqual(
+    after.map((l) => l.description),
+    ['exchange 1', 'exchange 2'],
+  );
   const tooMany = await t.api('GET', '/logs?per_page=101');
-  assert.deepEqual(tooMany.json(), err(400, "Query validation error: 'must be <= 100' on property per_page.", 'invalid_query_string'));
+  assert.deepEqual(
+    tooMany.json(),
+    err(400, "Query validation error: 'must be <= 100' on property per_page.", 'invalid_query_string'),
+  );
 });
 
 test('sort=date:1 lists oldest first; fields projects', async () => {
   const asc = (await t.api('GET', `/logs?sort=date:1&per_page=2&${MINE}`)).json() as Array<{ description: string }>;
-  assert.deepEqual(asc.map((l) => l.description), ['exchange 0', 'exchange 1']);
+  assert.deepEqual(
+    asc.map((l) => l.description),
+    ['exchange 0', 'exchange 1'],
+  );
   const fields = (await t.api('GET', `/logs?fields=type,description&per_page=1&${MINE}`)).json();
   assert.deepEqual(fields, [{ type: 'limit_mu', description: 'blocked' }]);
   const bad = await t.api('GET', '/logs?sort=user_id:1');

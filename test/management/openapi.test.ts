@@ -10,8 +10,17 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { managementPlugin } from '../../src/management/plugin.js';
 import { managementRoutes } from '../../src/management/routes/index.js';
 
-type Schema = { properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
-type Operation = { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>; requestBody?: { content: Record<string, { schema: Schema }> } };
+type Schema = {
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
+type Operation = {
+  responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+  requestBody?: { content: Record<string, { schema: Schema }> };
+};
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -20,9 +29,11 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 function propertyPaths(schema: Schema | undefined, at = ''): string[] {
   if (!schema) return [];
   const out: string[] = [];
-  for (const [name, sub] of Object.entries(schema.properties ?? {})) out.push(`${at}${name}`, ...propertyPaths(sub, `${at}${name}.`));
+  for (const [name, sub] of Object.entries(schema.properties ?? {}))
+    out.push(`${at}${name}`, ...propertyPaths(sub, `${at}${name}.`));
   if (schema.items) out.push(...propertyPaths(schema.items, `${at}[].`));
-  for (const alt of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) out.push(...propertyPaths(alt, at));
+  for (const alt of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+    out.push(...propertyPaths(alt, at));
   return out;
 }
 
@@ -31,8 +42,11 @@ function operationsSerializing(doc: Doc, name: RegExp): string[] {
   const found: string[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      const schemas = Object.values(op.responses ?? {}).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema));
-      if (schemas.some((s) => propertyPaths(s).some((p) => name.test(p)))) found.push(`${method.toUpperCase()} ${path}`);
+      const schemas = Object.values(op.responses ?? {}).flatMap((r) =>
+        Object.values(r.content ?? {}).map((c) => c.schema),
+      );
+      if (schemas.some((s) => propertyPaths(s).some((p) => name.test(p))))
+        found.push(`${method.toUpperCase()} ${path}`);
     }
   }
   return found.sort();
@@ -77,27 +91,46 @@ describe('the Management API OpenAPI document', () => {
     await probe.register(managementPlugin(t.ctx, managementRoutes), { prefix: '/api/v2' });
     await probe.ready();
     await probe.close();
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.includes(m)).map((m) => `${m} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => `${m} ${path}`),
+      ),
+    );
     assert.ok(registered.size > 60, `the probe saw the routes (${registered.size})`);
     assert.deepEqual([...documented].sort(), [...registered].sort());
-    assert.ok(registered.has('post /api/v2/resource-servers') && registered.has('delete /api/v2/organizations/{id}/members'));
+    assert.ok(
+      registered.has('post /api/v2/resource-servers') && registered.has('delete /api/v2/organizations/{id}/members'),
+    );
   });
 
   test('describes bodies from the route schemas', () => {
-    const body = doc.paths['/api/v2/resource-servers']!.post!.requestBody!.content['application/json']!.schema as Schema & { required?: string[] };
+    const body = doc.paths['/api/v2/resource-servers']!.post!.requestBody!.content['application/json']!
+      .schema as Schema & { required?: string[] };
     assert.deepEqual(body.required, ['identifier']);
     assert.ok(body.properties?.token_lifetime, 'the mutable properties are there');
   });
 
   test('no response schema can serialize a stored secret, a hash or a password', () => {
-    assert.deepEqual(operationsSerializing(doc, /(^|\.)(client_secret_hash|password|password_hash|hash|secret_hash)$/i), []);
-    assert.deepEqual(operationsSerializing(doc, /(^|\.)(private_key|d|p|q|dp|dq|qi)$/), [], 'no private JWK member outside jwk objects');
+    assert.deepEqual(
+      operationsSerializing(doc, /(^|\.)(client_secret_hash|password|password_hash|hash|secret_hash)$/i),
+      [],
+    );
+    assert.deepEqual(
+      operationsSerializing(doc, /(^|\.)(private_key|d|p|q|dp|dq|qi)$/),
+      [],
+      'no private JWK member outside jwk objects',
+    );
     // An Action's secrets are listed by name only; their values never leave.
     assert.deepEqual(operationsSerializing(doc, /(^|\.)secrets\.\[\]\.value$/), []);
   });
 
   test("a client's secret is in the answers of create and rotate-secret only", () => {
-    assert.deepEqual(operationsSerializing(doc, /^client_secret$/), ['POST /api/v2/clients', 'POST /api/v2/clients/{id}/rotate-secret']);
+    assert.deepEqual(operationsSerializing(doc, /^client_secret$/), [
+      'POST /api/v2/clients',
+      'POST /api/v2/clients/{id}/rotate-secret',
+    ]);
   });
 
   test('every other route still needs a token', async () => {

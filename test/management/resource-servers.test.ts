@@ -11,21 +11,28 @@ for (const dialect of DIALECTS) {
     after(() => t.close());
 
     test('create applies Auth0 defaults and returns 201 with the stored object', async () => {
-      const res = await t.api('POST', '/resource-servers', { identifier: 'https://api.example.com/', name: 'Example', scopes: [{ value: 'read:things', description: 'Read things' }] });
+      const res = await t.api('POST', '/resource-servers', {
+        identifier: 'https://api.example.com/',
+        name: 'Example',
+        scopes: [{ value: 'read:things', description: 'Read things' }],
+      });
       assert.equal(res.statusCode, 201);
       const body = res.json();
       assert.match(body.id, /^[0-9a-f]{24}$/);
-      assert.deepEqual({ ...body, id: undefined }, {
-        id: undefined,
-        name: 'Example',
-        identifier: 'https://api.example.com/',
-        is_system: false,
-        scopes: [{ value: 'read:things', description: 'Read things' }],
-        signing_alg: 'RS256',
-        token_lifetime: 86400,
-        allow_offline_access: false,
-        skip_consent_for_verifiable_first_party_clients: false,
-      });
+      assert.deepEqual(
+        { ...body, id: undefined },
+        {
+          id: undefined,
+          name: 'Example',
+          identifier: 'https://api.example.com/',
+          is_system: false,
+          scopes: [{ value: 'read:things', description: 'Read things' }],
+          signing_alg: 'RS256',
+          token_lifetime: 86400,
+          allow_offline_access: false,
+          skip_consent_for_verifiable_first_party_clients: false,
+        },
+      );
       const byId = await t.api('GET', `/resource-servers/${body.id}`);
       assert.equal(byId.statusCode, 200);
       assert.deepEqual(byId.json(), body);
@@ -50,49 +57,83 @@ for (const dialect of DIALECTS) {
       const missing = await t.api('POST', '/resource-servers', { name: 'x' });
       assert.equal(missing.statusCode, 400);
       assert.deepEqual(missing.json(), {
-        statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'Missing required property: identifier'.", errorCode: 'invalid_body',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Payload validation error: 'Missing required property: identifier'.",
+        errorCode: 'invalid_body',
       });
       const hs = await t.api('POST', '/resource-servers', { identifier: 'urn:hs', signing_alg: 'HS256' });
       assert.equal(hs.statusCode, 400);
       assert.deepEqual(hs.json(), {
         statusCode: 400,
         error: 'Bad Request',
-        message: 'signing_alg HS256 is not supported: Baton signs access tokens with asymmetric keys only (RS256, PS256, ES256).',
+        message:
+          'signing_alg HS256 is not supported: Baton signs access tokens with asymmetric keys only (RS256, PS256, ES256).',
         errorCode: 'invalid_body',
       });
       const lifetime = await t.api('POST', '/resource-servers', { identifier: 'urn:long', token_lifetime: 2592001 });
       assert.equal(lifetime.statusCode, 400);
       assert.deepEqual(lifetime.json(), {
-        statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'must be <= 2592000' on property token_lifetime.", errorCode: 'invalid_body',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Payload validation error: 'must be <= 2592000' on property token_lifetime.",
+        errorCode: 'invalid_body',
       });
       const extra = await t.api('POST', '/resource-servers', { identifier: 'urn:x', foo: 1 });
       assert.deepEqual(extra.json(), {
-        statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'Additional properties not allowed: foo'.", errorCode: 'invalid_body',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Payload validation error: 'Additional properties not allowed: foo'.",
+        errorCode: 'invalid_body',
       });
-      const dupScope = await t.api('POST', '/resource-servers', { identifier: 'urn:ds', scopes: [{ value: 'a' }, { value: 'a' }] });
+      const dupScope = await t.api('POST', '/resource-servers', {
+        identifier: 'urn:ds',
+        scopes: [{ value: 'a' }, { value: 'a' }],
+      });
       assert.equal(dupScope.statusCode, 400);
       assert.equal(dupScope.json().message, "Payload validation error: 'Duplicate scope value: a' on property scopes.");
       const list = await t.api('GET', '/resource-servers?per_page=101');
       assert.deepEqual(list.json(), {
-        statusCode: 400, error: 'Bad Request', message: "Query validation error: 'must be <= 100' on property per_page.", errorCode: 'invalid_query_string',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Query validation error: 'must be <= 100' on property per_page.",
+        errorCode: 'invalid_query_string',
       });
       const unknownQuery = await t.api('GET', '/resource-servers?identifier=urn:dup');
       assert.deepEqual(unknownQuery.json(), {
-        statusCode: 400, error: 'Bad Request', message: "Query validation error: 'Additional properties not allowed: identifier'.", errorCode: 'invalid_query_string',
+        statusCode: 400,
+        error: 'Bad Request',
+        message: "Query validation error: 'Additional properties not allowed: identifier'.",
+        errorCode: 'invalid_query_string',
       });
     });
 
     test('update is partial, identifier is immutable, and delete removes it and its grants', async () => {
       const created = (await t.api('POST', '/resource-servers', { identifier: 'urn:upd', name: 'Before' })).json();
-      const res = await t.api('PATCH', `/resource-servers/${created.id}`, { name: 'After', token_lifetime: 600, signing_alg: 'ES256', allow_offline_access: true });
+      const res = await t.api('PATCH', `/resource-servers/${created.id}`, {
+        name: 'After',
+        token_lifetime: 600,
+        signing_alg: 'ES256',
+        allow_offline_access: true,
+      });
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), { ...created, name: 'After', token_lifetime: 600, signing_alg: 'ES256', allow_offline_access: true });
+      assert.deepEqual(res.json(), {
+        ...created,
+        name: 'After',
+        token_lifetime: 600,
+        signing_alg: 'ES256',
+        allow_offline_access: true,
+      });
       const ident = await t.api('PATCH', `/resource-servers/${created.id}`, { identifier: 'urn:other' });
       assert.equal(ident.statusCode, 400);
       assert.equal(ident.json().message, "Payload validation error: 'Additional properties not allowed: identifier'.");
 
       const client = (await t.api('POST', '/clients', { name: 'm2m', app_type: 'non_interactive' })).json();
-      const grant = await t.api('POST', '/client-grants', { client_id: client.client_id, audience: 'urn:upd', scope: [] });
+      const grant = await t.api('POST', '/client-grants', {
+        client_id: client.client_id,
+        audience: 'urn:upd',
+        scope: [],
+      });
       assert.equal(grant.statusCode, 201);
 
       const del = await t.api('DELETE', `/resource-servers/${encodeURIComponent('urn:upd')}`);
@@ -100,7 +141,12 @@ for (const dialect of DIALECTS) {
       assert.equal(del.body, '');
       const gone = await t.api('GET', `/resource-servers/${created.id}`);
       assert.equal(gone.statusCode, 404);
-      assert.deepEqual(gone.json(), { statusCode: 404, error: 'Not Found', message: 'The resource server does not exist', errorCode: 'inexistent_resource_server' });
+      assert.deepEqual(gone.json(), {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'The resource server does not exist',
+        errorCode: 'inexistent_resource_server',
+      });
       assert.deepEqual((await t.api('GET', `/client-grants?audience=urn:upd`)).json(), []);
       assert.equal((await t.api('DELETE', `/resource-servers/${created.id}`)).statusCode, 404);
     });
@@ -111,13 +157,19 @@ for (const dialect of DIALECTS) {
       assert.equal(sys.is_system, true);
       const del = await t.api('DELETE', path);
       assert.equal(del.statusCode, 403);
-      assert.deepEqual(del.json(), { statusCode: 403, error: 'Forbidden', message: 'The system resource server cannot be deleted.', errorCode: 'operation_not_supported' });
+      assert.deepEqual(del.json(), {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'The system resource server cannot be deleted.',
+        errorCode: 'operation_not_supported',
+      });
       const rename = await t.api('PATCH', path, { name: 'Mine', token_lifetime: 3600 });
       assert.equal(rename.statusCode, 403);
       assert.deepEqual(rename.json(), {
         statusCode: 403,
         error: 'Forbidden',
-        message: 'The system resource server only allows updating token_lifetime and skip_consent_for_verifiable_first_party_clients; refused: name.',
+        message:
+          'The system resource server only allows updating token_lifetime and skip_consent_for_verifiable_first_party_clients; refused: name.',
         errorCode: 'operation_not_supported',
       });
       const ok = await t.api('PATCH', path, { token_lifetime: 7200 });
@@ -135,10 +187,19 @@ for (const dialect of DIALECTS) {
       assert.equal(page.statusCode, 200);
       const body = page.json();
       assert.deepEqual(Object.keys(body).sort(), ['length', 'limit', 'resource_servers', 'start', 'total']);
-      assert.deepEqual({ start: body.start, limit: body.limit, length: body.length, total: body.total }, { start: 2, limit: 2, length: 2, total });
-      assert.deepEqual(body.resource_servers.map((r: { identifier: string }) => r.identifier), all.slice(2, 4).map((r) => r.identifier));
+      assert.deepEqual(
+        { start: body.start, limit: body.limit, length: body.length, total: body.total },
+        { start: 2, limit: 2, length: 2, total },
+      );
+      assert.deepEqual(
+        body.resource_servers.map((r: { identifier: string }) => r.identifier),
+        all.slice(2, 4).map((r) => r.identifier),
+      );
       const filtered = await t.api('GET', '/resource-servers?identifiers=urn:page:1&identifiers=urn:page:3');
-      assert.deepEqual(filtered.json().map((r: { identifier: string }) => r.identifier), ['urn:page:1', 'urn:page:3']);
+      assert.deepEqual(
+        filtered.json().map((r: { identifier: string }) => r.identifier),
+        ['urn:page:1', 'urn:page:3'],
+      );
     });
 
     test('401 without a token or with a bad one, 403 without the route scope', async () => {
@@ -157,7 +218,12 @@ for (const dialect of DIALECTS) {
       ] as const) {
         const res = await t.api(method, path, body, readOnly);
         assert.equal(res.statusCode, 403);
-        assert.deepEqual(res.json(), { statusCode: 403, error: 'Forbidden', message: `Insufficient scope; expected any of: ${scope}.`, errorCode: 'insufficient_scope' });
+        assert.deepEqual(res.json(), {
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `Insufficient scope; expected any of: ${scope}.`,
+          errorCode: 'insufficient_scope',
+        });
       }
       const writeOnly = await t.mgmtToken(['create:resource_servers']);
       assert.equal((await t.api('GET', '/resource-servers', undefined, writeOnly)).statusCode, 403);

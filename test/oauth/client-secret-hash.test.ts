@@ -24,7 +24,9 @@ const INVALID_CLIENT = { error: 'invalid_client', error_description: 'Client aut
 function peppered(secretKey: string, secret: string): string {
   const masterKey = resolveMasterKey({ secretKey });
   const pepper = Buffer.from(hkdfSync('sha256', masterKey, 'baton', 'baton client secret pepper v1', 32));
-  return 'hs1$' + createHmac('sha256', pepper).update(createHash('sha256').update(secret, 'utf8').digest()).digest('hex');
+  return (
+    'hs1$' + createHmac('sha256', pepper).update(createHash('sha256').update(secret, 'utf8').digest()).digest('hex')
+  );
 }
 
 const weakMessage = (bits: number, distinct: number) =>
@@ -41,14 +43,36 @@ for (const dialect of DIALECTS) {
     after(() => t.close());
 
     const hashOf = async (clientId: string) =>
-      (await t.ctx.storage.db.selectFrom('clients').select('client_secret_hash').where('client_id', '=', clientId).executeTakeFirstOrThrow()).client_secret_hash;
+      (
+        await t.ctx.storage.db
+          .selectFrom('clients')
+          .select('client_secret_hash')
+          .where('client_id', '=', clientId)
+          .executeTakeFirstOrThrow()
+      ).client_secret_hash;
     const setHash = (clientId: string, hash: string) =>
-      t.ctx.storage.db.updateTable('clients').set({ client_secret_hash: hash }).where('client_id', '=', clientId).execute();
+      t.ctx.storage.db
+        .updateTable('clients')
+        .set({ client_secret_hash: hash })
+        .where('client_id', '=', clientId)
+        .execute();
     const token = (clientId: string, secret: string) =>
-      t.form('/oauth/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience: t.ctx.managementAudience });
+      t.form('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secret,
+        audience: t.ctx.managementAudience,
+      });
     const m2m = async (name: string) => {
-      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json() as { client_id: string; client_secret: string };
-      await t.api('POST', '/client-grants', { client_id: c.client_id, audience: t.ctx.managementAudience, scope: ['read:clients'] });
+      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json() as {
+        client_id: string;
+        client_secret: string;
+      };
+      await t.api('POST', '/client-grants', {
+        client_id: c.client_id,
+        audience: t.ctx.managementAudience,
+        scope: ['read:clients'],
+      });
       return c;
     };
 
@@ -60,9 +84,18 @@ for (const dialect of DIALECTS) {
       assert.equal(await hashOf(c.client_id), peppered(t.config.secretKey!, rotated));
 
       // The same admin secret under another master key is another hash; neither is the bare SHA-256.
-      const other = await startTestApp({ dialect, env: { BATON_SECRET_KEY: 'another-master-key-' + randomBytes(16).toString('hex') } });
+      const other = await startTestApp({
+        dialect,
+        env: { BATON_SECRET_KEY: 'another-master-key-' + randomBytes(16).toString('hex') },
+      });
       try {
-        const otherHash = (await other.ctx.storage.db.selectFrom('clients').select('client_secret_hash').where('client_id', '=', ADMIN_ID).executeTakeFirstOrThrow()).client_secret_hash;
+        const otherHash = (
+          await other.ctx.storage.db
+            .selectFrom('clients')
+            .select('client_secret_hash')
+            .where('client_id', '=', ADMIN_ID)
+            .executeTakeFirstOrThrow()
+        ).client_secret_hash;
         assert.equal(otherHash, peppered(other.config.secretKey!, ADMIN_SECRET));
         assert.notEqual(otherHash, await hashOf(ADMIN_ID));
         assert.notEqual(otherHash, sha256Hex(ADMIN_SECRET));
@@ -113,15 +146,21 @@ test('a weak BATON_ADMIN_CLIENT_SECRET is a ConfigError naming the variable; str
     ['x'.repeat(16), weakMessage(75, 1)],
   ];
   for (const [secret, message] of cases) {
-    assert.throws(() => loadConfig({ ...env, BATON_ADMIN_CLIENT_SECRET: secret }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.equal(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ ...env, BATON_ADMIN_CLIENT_SECRET: secret }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.message, message);
+        return true;
+      },
+    );
   }
   // 20 random bytes in hex: 160 bits, about 206 estimated.
   const hex160 = randomBytes(20).toString('hex');
-  assert.throws(() => loadConfig({ ...env, BATON_ADMIN_CLIENT_SECRET: hex160 }), /BATON_ADMIN_CLIENT_SECRET: must carry at least 256 bits/);
+  assert.throws(
+    () => loadConfig({ ...env, BATON_ADMIN_CLIENT_SECRET: hex160 }),
+    /BATON_ADMIN_CLIENT_SECRET: must carry at least 256 bits/,
+  );
   for (const strong of [randomBytes(32).toString('hex'), randomBytes(32).toString('base64'), ADMIN_SECRET]) {
     assert.equal(loadConfig({ ...env, BATON_ADMIN_CLIENT_SECRET: strong }).adminClientSecret, strong);
   }
@@ -131,7 +170,13 @@ test('baton serve refuses to start with a weak admin secret, naming the variable
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-weak-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('BATON_')) delete env[k];
-  Object.assign(env, { PORT: '0', HOST: '127.0.0.1', BATON_DATA_DIR: dataDir, BATON_ADMIN_CLIENT_ID: 'admin', BATON_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef' });
+  Object.assign(env, {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BATON_DATA_DIR: dataDir,
+    BATON_ADMIN_CLIENT_ID: 'admin',
+    BATON_ADMIN_CLIENT_SECRET: 'test-admin-secret-0123456789abcdef',
+  });
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve'], { cwd: root, env });
     let stdout = '';

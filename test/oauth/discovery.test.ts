@@ -17,7 +17,12 @@ test('openid-configuration lists the endpoints, grants, auth methods and algorit
   assert.equal(body.token_endpoint, `${ISSUER}oauth/token`);
   assert.equal(body.jwks_uri, `${ISSUER}.well-known/jwks.json`);
   assert.ok(body.grant_types_supported.includes('client_credentials'));
-  assert.deepEqual(body.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
+  assert.deepEqual(body.token_endpoint_auth_methods_supported, [
+    'client_secret_basic',
+    'client_secret_post',
+    'private_key_jwt',
+    'none',
+  ]);
   assert.deepEqual(body.id_token_signing_alg_values_supported, ['RS256', 'PS256', 'ES256']);
 });
 
@@ -48,7 +53,10 @@ test('signing keys are encrypted at rest', async () => {
 test('a client_credentials token verifies with jose against the JWKS, and survives a key rotation', async () => {
   const token = await t.mgmtToken(['read:signing_keys']);
   const jwks = createLocalJWKSet((await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json());
-  const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: ISSUER, audience: t.ctx.managementAudience });
+  const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    issuer: ISSUER,
+    audience: t.ctx.managementAudience,
+  });
   assert.equal(protectedHeader.alg, 'RS256');
   assert.equal(payload.sub, 'test-admin-client@clients');
   assert.equal(payload.azp, 'test-admin-client');
@@ -62,12 +70,17 @@ test('a client_credentials token verifies with jose against the JWKS, and surviv
   const newKid = rotate.json().kid as string;
   assert.notEqual(newKid, protectedHeader.kid);
 
-  const after = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: Array<{ kid: string }> };
+  const after = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as {
+    keys: Array<{ kid: string }>;
+  };
   assert.equal(after.keys.length, 6, 'old keys stay published');
   await jwtVerify(token, createLocalJWKSet(after), { issuer: ISSUER });
 
   const fresh = await t.form('/oauth/token', {
-    grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: ADMIN_SECRET, audience: t.ctx.managementAudience,
+    grant_type: 'client_credentials',
+    client_id: ADMIN_ID,
+    client_secret: ADMIN_SECRET,
+    audience: t.ctx.managementAudience,
   });
   assert.equal(decodeProtectedHeader(fresh.json().access_token).kid, newKid);
 
@@ -81,7 +94,10 @@ test('a client_credentials token verifies with jose against the JWKS, and surviv
 
 test('health endpoints and metrics answer', async () => {
   assert.deepEqual((await t.app.inject({ method: 'GET', url: '/health/live' })).json(), { status: 'ok' });
-  assert.deepEqual((await t.app.inject({ method: 'GET', url: '/health/ready' })).json(), { status: 'ok', storage: 'sqlite' });
+  assert.deepEqual((await t.app.inject({ method: 'GET', url: '/health/ready' })).json(), {
+    status: 'ok',
+    storage: 'sqlite',
+  });
   const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
   assert.equal(metrics.statusCode, 200);
   assert.match(metrics.body, /baton_http_request_duration_seconds/);

@@ -38,7 +38,10 @@ test('metadata set by post-login during a refresh_token grant is persisted, as d
   assert.deepEqual((await user()).app_metadata, { count: 1, last_protocol: 'oauth2-token-exchange' });
 
   const refreshed = await t.form('/oauth/token', {
-    grant_type: 'refresh_token', client_id: fx.clientId, client_secret: fx.clientSecret, refresh_token: exchanged.json().refresh_token,
+    grant_type: 'refresh_token',
+    client_id: fx.clientId,
+    client_secret: fx.clientSecret,
+    refresh_token: exchanged.json().refresh_token,
   });
   assert.equal(refreshed.statusCode, 200, refreshed.body);
   const after = await user();

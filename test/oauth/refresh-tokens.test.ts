@@ -43,7 +43,10 @@ for (const dialect of DIALECTS) {
       connectionId = conn.json().id;
       const actionId = await deployAction(t, 'legacy-exchange', ACTION);
       const profile = await t.api('POST', '/token-exchange-profiles', {
-        name: 'Legacy tokens', subject_token_type: TOKEN_TYPE, action_id: actionId, type: 'custom_authentication',
+        name: 'Legacy tokens',
+        subject_token_type: TOKEN_TYPE,
+        action_id: actionId,
+        type: 'custom_authentication',
       });
       assert.equal(profile.statusCode, 201, profile.body);
     });
@@ -60,16 +63,24 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(res.statusCode, 201, res.body);
       const c = res.json();
-      const enabled = await t.api('PATCH', `/connections/${connectionId}/clients`, [{ client_id: c.client_id, status: true }]);
+      const enabled = await t.api('PATCH', `/connections/${connectionId}/clients`, [
+        { client_id: c.client_id, status: true },
+      ]);
       assert.equal(enabled.statusCode, 204, enabled.body);
       return c.client_secret ? { id: c.client_id, secret: c.client_secret } : { id: c.client_id };
     }
-    const creds = (c: TestClient): Record<string, string> => (c.secret ? { client_id: c.id, client_secret: c.secret } : { client_id: c.id });
+    const creds = (c: TestClient): Record<string, string> =>
+      c.secret ? { client_id: c.id, client_secret: c.secret } : { client_id: c.id };
 
     async function exchange(c: TestClient, sub: string, extra: Record<string, string> = {}) {
       const res = await t.form('/oauth/token', {
-        grant_type: EXCHANGE_GRANT, ...creds(c), subject_token_type: TOKEN_TYPE, subject_token: `legacy:${sub}`,
-        audience: API_ID, scope: 'read:data offline_access', ...extra,
+        grant_type: EXCHANGE_GRANT,
+        ...creds(c),
+        subject_token_type: TOKEN_TYPE,
+        subject_token: `legacy:${sub}`,
+        audience: API_ID,
+        scope: 'read:data offline_access',
+        ...extra,
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
@@ -80,11 +91,21 @@ for (const dialect of DIALECTS) {
       t.form('/oauth/token', { grant_type: 'refresh_token', ...creds(c), refresh_token: token, ...extra });
 
     /** A 200 refresh: the exact set of fields, and the new refresh token when one must be there. */
-    async function refreshOk(c: TestClient, token: string, opts: { rotates: boolean; scope?: string; extra?: Record<string, string> }) {
+    async function refreshOk(
+      c: TestClient,
+      token: string,
+      opts: { rotates: boolean; scope?: string; extra?: Record<string, string> },
+    ) {
       const res = await refresh(c, token, opts.extra);
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
-      const keys = ['access_token', 'expires_in', 'scope', 'token_type', ...(opts.rotates ? ['refresh_token'] : [])].sort();
+      const keys = [
+        'access_token',
+        'expires_in',
+        'scope',
+        'token_type',
+        ...(opts.rotates ? ['refresh_token'] : []),
+      ].sort();
       assert.deepEqual(Object.keys(body).sort(), keys);
       assert.equal(body.token_type, 'Bearer');
       assert.equal(body.expires_in, 3600);
@@ -95,13 +116,23 @@ for (const dialect of DIALECTS) {
       if (opts.rotates) assert.notEqual(body.refresh_token, token, 'a rotated token is a new token');
       return body as { access_token: string; refresh_token?: string; scope: string };
     }
-    async function refreshFails(c: TestClient, token: string, status: number, body: unknown, extra?: Record<string, string>) {
+    async function refreshFails(
+      c: TestClient,
+      token: string,
+      status: number,
+      body: unknown,
+      extra?: Record<string, string>,
+    ) {
       const res = await refresh(c, token, extra);
       assert.equal(res.statusCode, status, res.body);
       assert.deepEqual(res.json(), body);
     }
     const row = (token: string) =>
-      t.ctx.storage.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hash(token)).executeTakeFirstOrThrow();
+      t.ctx.storage.db
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash(token))
+        .executeTakeFirstOrThrow();
     const setRow = (token: string, set: Record<string, unknown>) =>
       t.ctx.storage.db.updateTable('refresh_tokens').set(set).where('token_hash', '=', hash(token)).execute();
 
@@ -116,26 +147,55 @@ for (const dialect of DIALECTS) {
       assert.equal(b.family_id, d.family_id);
       assert.ok(a.rotated_at_ms !== null && b.rotated_at_ms !== null, 'redeemed tokens are retired');
       assert.equal(d.rotated_at_ms, null, 'the newest token is current');
-      assert.equal(d.expires_at_epoch, a.expires_at_epoch, 'the absolute lifetime is the family\'s');
+      assert.equal(d.expires_at_epoch, a.expires_at_epoch, "the absolute lifetime is the family's");
       // A narrower scope narrows the access token only; the family keeps its scope (RFC 6749 section 6).
-      const narrow = await refreshOk(c, r3.refresh_token!, { rotates: true, scope: 'read:data', extra: { scope: 'read:data' } });
+      const narrow = await refreshOk(c, r3.refresh_token!, {
+        rotates: true,
+        scope: 'read:data',
+        extra: { scope: 'read:data' },
+      });
       await refreshOk(c, narrow.refresh_token!, { rotates: true, scope: 'read:data offline_access' });
     });
 
     test('replaying a retired rotating token answers invalid_grant and revokes the whole family, the newest token too', async () => {
-      const c = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 0 } });
+      const c = await newClient({
+        refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 0 },
+      });
       const rt1 = await exchange(c, 'rot-bob');
       const r2 = await refreshOk(c, rt1, { rotates: true });
       const r3 = await refreshOk(c, r2.refresh_token!, { rotates: true });
       await refreshFails(c, rt1, 400, INVALID);
       await refreshFails(c, r3.refresh_token!, 400, INVALID);
-      const family = await t.ctx.storage.db.selectFrom('refresh_tokens').select(['revoked_at']).where('family_id', '=', (await row(rt1)).family_id).execute();
+      const family = await t.ctx.storage.db
+        .selectFrom('refresh_tokens')
+        .select(['revoked_at'])
+        .where('family_id', '=', (await row(rt1)).family_id)
+        .execute();
       assert.equal(family.length, 3);
-      assert.ok(family.every((r) => r.revoked_at !== null), 'every token of the family is revoked');
+      assert.ok(
+        family.every((r) => r.revoked_at !== null),
+        'every token of the family is revoked',
+      );
       const log = await lastLog(t, 'ferrt');
       assert.deepEqual(
-        [log.description, log.client_id, log.user_id, log.audience, log.details.error, log.details.family_id, log.details.revoked],
-        ['Reused rotating refresh token detected: the token family was revoked', c.id, userIdOf('rot-bob'), API_ID, 'invalid_grant', (await row(rt1)).family_id, 3],
+        [
+          log.description,
+          log.client_id,
+          log.user_id,
+          log.audience,
+          log.details.error,
+          log.details.family_id,
+          log.details.revoked,
+        ],
+        [
+          'Reused rotating refresh token detected: the token family was revoked',
+          c.id,
+          userIdOf('rot-bob'),
+          API_ID,
+          'invalid_grant',
+          (await row(rt1)).family_id,
+          3,
+        ],
       );
       // Another family of the same user and client is not touched.
       const other = await exchange(c, 'rot-bob');
@@ -153,7 +213,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('leeway: the previous token may be redeemed again within it; later, or an older token, revokes the family', async () => {
-      const c = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 60 } });
+      const c = await newClient({
+        refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 60 },
+      });
       const rt1 = await exchange(c, 'rot-carol');
       const r2 = await refreshOk(c, rt1, { rotates: true });
       const r2b = await refreshOk(c, rt1, { rotates: true }); // a concurrent retry of the same request
@@ -183,13 +245,26 @@ for (const dialect of DIALECTS) {
     });
 
     test('a non-rotating confidential client keeps its reusable token (Auth0 non-rotating), with a sliding idle lifetime', async () => {
-      const c = await newClient({ refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring', token_lifetime: 7200, idle_token_lifetime: 600 } });
+      const c = await newClient({
+        refresh_token: {
+          rotation_type: 'non-rotating',
+          expiration_type: 'expiring',
+          token_lifetime: 7200,
+          idle_token_lifetime: 600,
+        },
+      });
       const before = now();
       const rt = await exchange(c, 'nr-erin');
       const after = now();
       const r = await row(rt);
-      assert.ok(r.expires_at_epoch! >= before + 7200 && r.expires_at_epoch! <= after + 7200, `absolute ${r.expires_at_epoch}`);
-      assert.ok(r.idle_expires_at_epoch! >= before + 600 && r.idle_expires_at_epoch! <= after + 600, `idle ${r.idle_expires_at_epoch}`);
+      assert.ok(
+        r.expires_at_epoch! >= before + 7200 && r.expires_at_epoch! <= after + 7200,
+        `absolute ${r.expires_at_epoch}`,
+      );
+      assert.ok(
+        r.idle_expires_at_epoch! >= before + 600 && r.idle_expires_at_epoch! <= after + 600,
+        `idle ${r.idle_expires_at_epoch}`,
+      );
       await refreshOk(c, rt, { rotates: false, scope: 'read:data' });
       await refreshOk(c, rt, { rotates: false, scope: 'read:data' });
       // Each use moves the idle deadline.
@@ -205,39 +280,60 @@ for (const dialect of DIALECTS) {
     });
 
     test('idle expiry: a token unused past its idle lifetime is refused', async () => {
-      const c = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', idle_token_lifetime: 600 } });
+      const c = await newClient({
+        refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', idle_token_lifetime: 600 },
+      });
       const rt1 = await exchange(c, 'idle-fay');
       const r2 = await refreshOk(c, rt1, { rotates: true });
       await setRow(r2.refresh_token!, { idle_expires_at_epoch: now() - 1 });
       await refreshFails(c, r2.refresh_token!, 400, INVALID);
-      const plain = await newClient({ refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring', idle_token_lifetime: 600 } });
+      const plain = await newClient({
+        refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring', idle_token_lifetime: 600 },
+      });
       const rt = await exchange(plain, 'idle-fay');
       await setRow(rt, { idle_expires_at_epoch: now() - 1 });
       await refreshFails(plain, rt, 400, INVALID);
     });
 
     test('absolute expiry: the family ends at its lifetime however often it rotated', async () => {
-      const c = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 3600 } });
+      const c = await newClient({
+        refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 3600 },
+      });
       const rt1 = await exchange(c, 'abs-gus');
       const r2 = await refreshOk(c, rt1, { rotates: true });
       await setRow(r2.refresh_token!, { expires_at_epoch: now() - 1 });
       await refreshFails(c, r2.refresh_token!, 400, INVALID);
     });
 
-    test('lifetimes: Auth0\'s defaults (30 days absolute, 15 days idle) without settings; infinite and non-expiring honoured', async () => {
+    test("lifetimes: Auth0's defaults (30 days absolute, 15 days idle) without settings; infinite and non-expiring honoured", async () => {
       const plain = await newClient();
       const before = now();
       const rt = await exchange(plain, 'life-hal');
       const after = now();
       const r = await row(rt);
-      assert.ok(r.expires_at_epoch! >= before + 2_592_000 && r.expires_at_epoch! <= after + 2_592_000, `absolute ${r.expires_at_epoch}`);
-      assert.ok(r.idle_expires_at_epoch! >= before + 1_296_000 && r.idle_expires_at_epoch! <= after + 1_296_000, `idle ${r.idle_expires_at_epoch}`);
+      assert.ok(
+        r.expires_at_epoch! >= before + 2_592_000 && r.expires_at_epoch! <= after + 2_592_000,
+        `absolute ${r.expires_at_epoch}`,
+      );
+      assert.ok(
+        r.idle_expires_at_epoch! >= before + 1_296_000 && r.idle_expires_at_epoch! <= after + 1_296_000,
+        `idle ${r.idle_expires_at_epoch}`,
+      );
 
-      const infinite = await newClient({ refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring', infinite_token_lifetime: true, infinite_idle_token_lifetime: true } });
+      const infinite = await newClient({
+        refresh_token: {
+          rotation_type: 'non-rotating',
+          expiration_type: 'expiring',
+          infinite_token_lifetime: true,
+          infinite_idle_token_lifetime: true,
+        },
+      });
       const ri = await row(await exchange(infinite, 'life-hal'));
       assert.deepEqual([ri.expires_at_epoch, ri.idle_expires_at_epoch], [null, null]);
 
-      const never = await newClient({ refresh_token: { rotation_type: 'non-rotating', expiration_type: 'non-expiring' } });
+      const never = await newClient({
+        refresh_token: { rotation_type: 'non-rotating', expiration_type: 'non-expiring' },
+      });
       const rn = await row(await exchange(never, 'life-hal'));
       assert.deepEqual([rn.expires_at_epoch, rn.idle_expires_at_epoch], [null, null]);
 
@@ -252,7 +348,14 @@ for (const dialect of DIALECTS) {
       const rt1 = await exchange(c, 'swap-ivy');
       const sibling = await exchange(c, 'swap-ivy');
       await refreshOk(c, rt1, { rotates: false });
-      assert.equal((await t.api('PATCH', `/clients/${c.id}`, { refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' } })).statusCode, 200);
+      assert.equal(
+        (
+          await t.api('PATCH', `/clients/${c.id}`, {
+            refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' },
+          })
+        ).statusCode,
+        200,
+      );
       const r2 = await refreshOk(c, rt1, { rotates: true });
       // Auth0: the other non-rotating tokens of this client, API and user are revoked with the swap.
       await refreshFails(c, sibling, 400, INVALID);
@@ -264,7 +367,14 @@ for (const dialect of DIALECTS) {
       const c = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' } });
       const rt1 = await exchange(c, 'swap-jo');
       const r2 = await refreshOk(c, rt1, { rotates: true });
-      assert.equal((await t.api('PATCH', `/clients/${c.id}`, { refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring' } })).statusCode, 200);
+      assert.equal(
+        (
+          await t.api('PATCH', `/clients/${c.id}`, {
+            refresh_token: { rotation_type: 'non-rotating', expiration_type: 'expiring' },
+          })
+        ).statusCode,
+        200,
+      );
       const r3 = await refreshOk(c, r2.refresh_token!, { rotates: true });
       assert.equal((await row(r3.refresh_token!)).rotating, 0);
       await refreshFails(c, r2.refresh_token!, 400, INVALID);
@@ -287,13 +397,17 @@ for (const dialect of DIALECTS) {
       await refreshOk(c, rt, { rotates: false });
       assert.equal((await t.api('DELETE', `/users/${encodeURIComponent(userIdOf('del-lee'))}`)).statusCode, 204);
       await refreshFails(c, rt, 400, INVALID);
-      const left = await t.ctx.storage.db.selectFrom('refresh_tokens').select('id').where('user_id', '=', userIdOf('del-lee')).execute();
+      const left = await t.ctx.storage.db
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('user_id', '=', userIdOf('del-lee'))
+        .execute();
       assert.deepEqual(left, []);
       await exchange(c, 'del-lee'); // the same user_id again
       await refreshFails(c, rt, 400, INVALID);
     });
 
-    test('a token that outlived its user row (deleted behind Baton\'s back) does not work for the user created again', async () => {
+    test("a token that outlived its user row (deleted behind Baton's back) does not work for the user created again", async () => {
       const c = await newClient();
       const rt = await exchange(c, 'del-max');
       const uid = userIdOf('del-max');
@@ -321,27 +435,60 @@ for (const dialect of DIALECTS) {
     test('a token minted while the user is blocked (no revocation saw it) is refused by the grant', async () => {
       const c = await newClient();
       const rt = await exchange(c, 'blk-ola');
-      await t.ctx.storage.db.updateTable('users').set({ blocked: 1 }).where('user_id', '=', userIdOf('blk-ola')).execute();
+      await t.ctx.storage.db
+        .updateTable('users')
+        .set({ blocked: 1 })
+        .where('user_id', '=', userIdOf('blk-ola'))
+        .execute();
       await refreshFails(c, rt, 400, { error: 'invalid_grant', error_description: 'user is blocked' });
     });
 
     test('a narrowed client grant narrows the next refresh; asking for a withdrawn scope is access_denied', async () => {
       const c = await newClient();
-      const grant = await t.api('POST', '/client-grants', { client_id: c.id, audience: API_ID, scope: ['read:data', 'write:data'] });
+      const grant = await t.api('POST', '/client-grants', {
+        client_id: c.id,
+        audience: API_ID,
+        scope: ['read:data', 'write:data'],
+      });
       assert.equal(grant.statusCode, 201, grant.body);
       const rt1 = await exchange(c, 'grant-pat', { scope: 'read:data write:data offline_access' });
       await refreshOk(c, rt1, { rotates: false, scope: 'read:data write:data' });
-      assert.equal((await t.api('PATCH', `/client-grants/${grant.json().id}`, { scope: ['read:data'] })).statusCode, 200);
+      assert.equal(
+        (await t.api('PATCH', `/client-grants/${grant.json().id}`, { scope: ['read:data'] })).statusCode,
+        200,
+      );
       await refreshOk(c, rt1, { rotates: false, scope: 'read:data' });
-      await refreshFails(c, rt1, 403, { error: 'access_denied', error_description: 'Client has not been granted scopes: write:data' }, { scope: 'write:data' });
+      await refreshFails(
+        c,
+        rt1,
+        403,
+        { error: 'access_denied', error_description: 'Client has not been granted scopes: write:data' },
+        { scope: 'write:data' },
+      );
       await refreshOk(c, rt1, { rotates: false, scope: 'read:data', extra: { scope: 'read:data' } });
       // A rotating token refused for its scope is not retired: it still works afterwards.
       const rot = await newClient({ refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' } });
-      const rotGrant = await t.api('POST', '/client-grants', { client_id: rot.id, audience: API_ID, scope: ['read:data', 'write:data'] });
+      const rotGrant = await t.api('POST', '/client-grants', {
+        client_id: rot.id,
+        audience: API_ID,
+        scope: ['read:data', 'write:data'],
+      });
       const rr = await exchange(rot, 'grant-pat', { scope: 'read:data write:data offline_access' });
       await t.api('PATCH', `/client-grants/${rotGrant.json().id}`, { scope: ['read:data'] });
-      await refreshFails(rot, rr, 403, { error: 'access_denied', error_description: 'Client has not been granted scopes: write:data' }, { scope: 'read:data write:data' });
-      await refreshFails(rot, rr, 403, { error: 'invalid_scope', error_description: 'Scopes not granted to the refresh token: email' }, { scope: 'email' });
+      await refreshFails(
+        rot,
+        rr,
+        403,
+        { error: 'access_denied', error_description: 'Client has not been granted scopes: write:data' },
+        { scope: 'read:data write:data' },
+      );
+      await refreshFails(
+        rot,
+        rr,
+        403,
+        { error: 'invalid_scope', error_description: 'Scopes not granted to the refresh token: email' },
+        { scope: 'email' },
+      );
       await refreshOk(rot, rr, { rotates: true, scope: 'read:data offline_access' });
     });
 
@@ -358,12 +505,18 @@ for (const dialect of DIALECTS) {
       assert.equal(decodeJwt(r2.access_token).org_id, orgId);
 
       assert.equal((await t.api('DELETE', `/organizations/${orgId}/members`, { members: [uid] })).statusCode, 204);
-      await refreshFails(c, rt1, 403, { error: 'access_denied', error_description: 'User is not a member of the organization' });
+      await refreshFails(c, rt1, 403, {
+        error: 'access_denied',
+        error_description: 'User is not a member of the organization',
+      });
       assert.equal((await t.api('POST', `/organizations/${orgId}/members`, { members: [uid] })).statusCode, 204);
       await refreshOk(c, rt1, { rotates: false });
 
       assert.equal((await t.api('PATCH', `/clients/${c.id}`, { organization_usage: 'deny' })).statusCode, 200);
-      await refreshFails(c, rt1, 403, { error: 'access_denied', error_description: 'The client does not support organizations' });
+      await refreshFails(c, rt1, 403, {
+        error: 'access_denied',
+        error_description: 'The client does not support organizations',
+      });
       assert.equal((await t.api('PATCH', `/clients/${c.id}`, { organization_usage: 'allow' })).statusCode, 200);
 
       assert.equal((await t.api('DELETE', `/organizations/${orgId}`)).statusCode, 204);

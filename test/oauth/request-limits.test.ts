@@ -12,7 +12,10 @@ import { setupExchange, EXCHANGE_GRANT, API_ID } from '../helpers/exchange.js';
 import { ConfigCache } from '../../src/cluster/config-cache.js';
 
 const tooLarge = { error: 'invalid_request', error_description: 'Request body too large' };
-const tooLong = (name: string, cap: number) => ({ error: 'invalid_request', error_description: `Parameter ${name} is too long (at most ${cap} characters)` });
+const tooLong = (name: string, cap: number) => ({
+  error: 'invalid_request',
+  error_description: `Parameter ${name} is too long (at most ${cap} characters)`,
+});
 const invalidClient = { error: 'invalid_client', error_description: 'Client authentication failed' };
 
 let child: ChildServer;
@@ -57,8 +60,15 @@ test('300 JSON requests with unique 900 kB client_ids leave the server alive and
   }
   assert.equal(await child.alive(), true, `the server died:\n${child.output().slice(-2000)}`);
   assert.equal(statuses.length, 300);
-  assert.deepEqual(statuses.filter((s) => s !== 413 && s !== 0), [], 'every request refused (413, or reset while uploading)');
-  assert.deepEqual([...bodies].map((b) => JSON.parse(b)), [tooLarge]);
+  assert.deepEqual(
+    statuses.filter((s) => s !== 413 && s !== 0),
+    [],
+    'every request refused (413, or reset while uploading)',
+  );
+  assert.deepEqual(
+    [...bodies].map((b) => JSON.parse(b)),
+    [tooLarge],
+  );
   // Just under the body limit: refused by the client_id cap, before any lookup.
   const under = await fetch(`${child.url}/oauth/token`, {
     method: 'POST',
@@ -73,17 +83,31 @@ test('300 JSON requests with unique 900 kB client_ids leave the server alive and
 
 test('a JSON body over the Authentication API limit is 413 like a form body', async () => {
   for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
-    const payload = type === 'application/json' ? JSON.stringify({ grant_type: 'client_credentials', pad: 'x'.repeat(70 * 1024) }) : `grant_type=client_credentials&pad=${'x'.repeat(70 * 1024)}`;
+    const payload =
+      type === 'application/json'
+        ? JSON.stringify({ grant_type: 'client_credentials', pad: 'x'.repeat(70 * 1024) })
+        : `grant_type=client_credentials&pad=${'x'.repeat(70 * 1024)}`;
     const res = await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': type }, payload });
     assert.equal(res.statusCode, 413, type);
     assert.deepEqual(res.json(), tooLarge);
-    const revoke = await t.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': type }, payload });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { 'content-type': type },
+      payload,
+    });
     assert.equal(revoke.statusCode, 413, `revoke ${type}`);
   }
 });
 
 test('each parameter has a cap, checked before client authentication; the value is never echoed', async () => {
-  const base = { grant_type: EXCHANGE_GRANT, client_id: 'c', client_secret: 's', subject_token_type: 'urn:acme:x', subject_token: 't' };
+  const base = {
+    grant_type: EXCHANGE_GRANT,
+    client_id: 'c',
+    client_secret: 's',
+    subject_token_type: 'urn:acme:x',
+    subject_token: 't',
+  };
   const cases: Array<[string, number]> = [
     ['client_id', 128],
     ['client_secret', 512],
@@ -130,7 +154,13 @@ test('a client_id from HTTP Basic longer than any client is invalid_client, and 
 });
 
 test('a flood of unknown client_ids neither grows the cache past its bound nor evicts real clients', async () => {
-  const ok = () => t.form('/oauth/token', { grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: ADMIN_SECRET, audience: t.ctx.managementAudience });
+  const ok = () =>
+    t.form('/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: ADMIN_ID,
+      client_secret: ADMIN_SECRET,
+      audience: t.ctx.managementAudience,
+    });
   assert.equal((await ok()).statusCode, 200);
   let reads = 0;
   const get = t.ctx.repos.clients.get.bind(t.ctx.repos.clients);
@@ -140,7 +170,11 @@ test('a flood of unknown client_ids neither grows the cache past its bound nor e
   };
   try {
     for (let i = 0; i < 1500; i++) {
-      const res = await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: `unknown-${i}-${'u'.repeat(100)}`, client_secret: 's' });
+      const res = await t.form('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: `unknown-${i}-${'u'.repeat(100)}`,
+        client_secret: 's',
+      });
       assert.equal(res.statusCode, 401);
     }
     const size = t.ctx.configCache.size;
@@ -161,7 +195,10 @@ test('an Action naming a connection no connection can have is refused before the
   });
   const res = await fx.exchange({ subject_token_type: 'urn:acme:conn-shape', audience: API_ID });
   assert.equal(res.statusCode, 400);
-  assert.deepEqual(res.json(), { error: 'invalid_request', error_description: 'setUserByConnection: the connection name is not valid' });
+  assert.deepEqual(res.json(), {
+    error: 'invalid_request',
+    error_description: 'setUserByConnection: the connection name is not valid',
+  });
 });
 
 test('ConfigCache: LRU bound, misses kept apart, expiry from insertion, failures not cached', async () => {
@@ -193,5 +230,8 @@ test('ConfigCache: LRU bound, misses kept apart, expiry from insertion, failures
 
 test('configuration refuses a subject_token cap at or over the body limit', async () => {
   const { loadConfig } = await import('../../src/config/index.js');
-  assert.throws(() => loadConfig({ BATON_AUTH_BODY_LIMIT: '8192', BATON_SUBJECT_TOKEN_MAX_LENGTH: '8192' }), /BATON_SUBJECT_TOKEN_MAX_LENGTH: must be less than BATON_AUTH_BODY_LIMIT/);
+  assert.throws(
+    () => loadConfig({ BATON_AUTH_BODY_LIMIT: '8192', BATON_SUBJECT_TOKEN_MAX_LENGTH: '8192' }),
+    /BATON_SUBJECT_TOKEN_MAX_LENGTH: must be less than BATON_AUTH_BODY_LIMIT/,
+  );
 });

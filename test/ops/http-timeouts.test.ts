@@ -14,7 +14,12 @@ let t: TestApp;
 let port: number;
 before(async () => {
   t = await startTestApp({
-    env: { BATON_REQUEST_TIMEOUT_MS: '1500', BATON_HEADERS_TIMEOUT_MS: '1000', BATON_KEEP_ALIVE_TIMEOUT_MS: '1000', BATON_MAX_CONNECTIONS: '16' },
+    env: {
+      BATON_REQUEST_TIMEOUT_MS: '1500',
+      BATON_HEADERS_TIMEOUT_MS: '1000',
+      BATON_KEEP_ALIVE_TIMEOUT_MS: '1000',
+      BATON_MAX_CONNECTIONS: '16',
+    },
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   port = (t.app.server.address() as AddressInfo).port;
@@ -41,7 +46,8 @@ function untilClosed(data: string): Promise<{ received: string; socket: net.Sock
 }
 
 test('a body that never arrives: the server answers 408 and closes the socket', async () => {
-  const head = 'POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=';
+  const head =
+    'POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=';
   const { received } = await untilClosed(head);
   assert.match(received, /^HTTP\/1\.1 408 /);
 });
@@ -52,7 +58,9 @@ test('headers that never finish: the socket is closed', async () => {
 });
 
 test('an idle kept-alive connection is closed after the keep-alive timeout', async () => {
-  const { received } = await untilClosed('GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n');
+  const { received } = await untilClosed(
+    'GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n',
+  );
   assert.match(received, /^HTTP\/1\.1 200 /);
   assert.match(received, /Keep-Alive: timeout=1/i);
 });

@@ -46,10 +46,13 @@ test('ManagementClient (v7) creates and reads a resource server and a client, an
   const updated = await management.clients.update(client.client_id!, { description: 'updated by the SDK' });
   assert.equal(updated.description, 'updated by the SDK');
 
-  await assert.rejects(management.resourceServers.create({ identifier: 'https://sdk.example.com/' }), (err: { statusCode?: number }) => {
-    assert.equal(err.statusCode, 409);
-    return true;
-  });
+  await assert.rejects(
+    management.resourceServers.create({ identifier: 'https://sdk.example.com/' }),
+    (err: { statusCode?: number }) => {
+      assert.equal(err.statusCode, 409);
+      return true;
+    },
+  );
   await assert.rejects(management.clients.get('does-not-exist'), (err: { statusCode?: number }) => {
     assert.equal(err.statusCode, 404);
     return true;
@@ -58,11 +61,20 @@ test('ManagementClient (v7) creates and reads a resource server and a client, an
 
 test('AuthenticationClient (v6) gets a client_credentials token that verifies against the JWKS', async () => {
   const audience = 'https://cc.example.com/';
-  await t.api('POST', '/resource-servers', { identifier: audience, scopes: [{ value: 'read:cc' }], signing_alg: 'PS256' });
+  await t.api('POST', '/resource-servers', {
+    identifier: audience,
+    scopes: [{ value: 'read:cc' }],
+    signing_alg: 'PS256',
+  });
   const client = (await t.api('POST', '/clients', { name: 'cc', app_type: 'non_interactive' })).json();
   await t.api('POST', '/client-grants', { client_id: client.client_id, audience, scope: ['read:cc'] });
 
-  const auth = new AuthenticationClient({ domain: `127.0.0.1:${t.port}`, clientId: client.client_id, clientSecret: client.client_secret, fetch: httpFetch });
+  const auth = new AuthenticationClient({
+    domain: `127.0.0.1:${t.port}`,
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    fetch: httpFetch,
+  });
   const { data, status } = await auth.oauth.clientCredentialsGrant({ audience });
   assert.equal(status, 200);
   assert.equal(data.token_type, 'Bearer');
@@ -73,10 +85,18 @@ test('AuthenticationClient (v6) gets a client_credentials token that verifies ag
   assert.equal(payload.sub, `${client.client_id}@clients`);
   assert.equal(payload.scope, 'read:cc');
 
-  const wrong = new AuthenticationClient({ domain: `127.0.0.1:${t.port}`, clientId: client.client_id, clientSecret: 'wrong', fetch: httpFetch });
-  await assert.rejects(wrong.oauth.clientCredentialsGrant({ audience }), (err: { statusCode?: number; error?: string }) => {
-    assert.equal(err.statusCode, 401);
-    assert.equal(err.error, 'invalid_client');
-    return true;
+  const wrong = new AuthenticationClient({
+    domain: `127.0.0.1:${t.port}`,
+    clientId: client.client_id,
+    clientSecret: 'wrong',
+    fetch: httpFetch,
   });
+  await assert.rejects(
+    wrong.oauth.clientCredentialsGrant({ audience }),
+    (err: { statusCode?: number; error?: string }) => {
+      assert.equal(err.statusCode, 401);
+      assert.equal(err.error, 'invalid_client');
+      return true;
+    },
+  );
 });

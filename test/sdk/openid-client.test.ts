@@ -15,7 +15,10 @@ let jwks: ReturnType<typeof createRemoteJWKSet>;
 before(async () => {
   t = await startListeningApp();
   jwks = createRemoteJWKSet(new URL(`${t.issuer}.well-known/jwks.json`));
-  await t.api('POST', '/resource-servers', { identifier: AUDIENCE, scopes: [{ value: 'read:x' }, { value: 'write:x' }] });
+  await t.api('POST', '/resource-servers', {
+    identifier: AUDIENCE,
+    scopes: [{ value: 'read:x' }, { value: 'write:x' }],
+  });
 });
 after(() => t.close());
 
@@ -34,9 +37,15 @@ async function verify(accessToken: string, clientId: string) {
 
 test('discovery and client_credentials with client_secret_post', async () => {
   const c = await registerClient({ name: 'oidc post', token_endpoint_auth_method: 'client_secret_post' });
-  const config = await client.discovery(new URL(t.issuer), c.client_id, c.client_secret, client.ClientSecretPost(c.client_secret), {
-    execute: [client.allowInsecureRequests],
-  });
+  const config = await client.discovery(
+    new URL(t.issuer),
+    c.client_id,
+    c.client_secret,
+    client.ClientSecretPost(c.client_secret),
+    {
+      execute: [client.allowInsecureRequests],
+    },
+  );
   assert.equal(config.serverMetadata().issuer, t.issuer);
   assert.equal(config.serverMetadata().token_endpoint, `${t.issuer}oauth/token`);
   const tokens = await client.clientCredentialsGrant(config, { audience: AUDIENCE, scope: 'read:x' });
@@ -48,9 +57,15 @@ test('discovery and client_credentials with client_secret_post', async () => {
 
 test('client_secret_basic, and a wrong secret surfaces as a 401 Basic challenge', async () => {
   const c = await registerClient({ name: 'oidc basic', token_endpoint_auth_method: 'client_secret_basic' });
-  const config = await client.discovery(new URL(t.issuer), c.client_id, c.client_secret, client.ClientSecretBasic(c.client_secret), {
-    execute: [client.allowInsecureRequests],
-  });
+  const config = await client.discovery(
+    new URL(t.issuer),
+    c.client_id,
+    c.client_secret,
+    client.ClientSecretBasic(c.client_secret),
+    {
+      execute: [client.allowInsecureRequests],
+    },
+  );
   const tokens = await client.clientCredentialsGrant(config, { audience: AUDIENCE });
   assert.equal((await verify(tokens.access_token, c.client_id)).scope, 'read:x write:x');
 
@@ -58,19 +73,26 @@ test('client_secret_basic, and a wrong secret surfaces as a 401 Basic challenge'
     execute: [client.allowInsecureRequests],
   });
   // RFC 6749 section 5.2: a failed Basic authentication answers 401 with a Basic challenge, which the library surfaces.
-  await assert.rejects(client.clientCredentialsGrant(wrong, { audience: AUDIENCE }), (err: { code?: string; status?: number; cause?: unknown }) => {
-    assert.equal(err.code, 'OAUTH_WWW_AUTHENTICATE_CHALLENGE');
-    assert.equal(err.status, 401);
-    assert.deepEqual(err.cause, [{ scheme: 'basic', parameters: { realm: 'baton', charset: 'UTF-8' } }]);
-    return true;
-  });
+  await assert.rejects(
+    client.clientCredentialsGrant(wrong, { audience: AUDIENCE }),
+    (err: { code?: string; status?: number; cause?: unknown }) => {
+      assert.equal(err.code, 'OAUTH_WWW_AUTHENTICATE_CHALLENGE');
+      assert.equal(err.status, 401);
+      assert.deepEqual(err.cause, [{ scheme: 'basic', parameters: { realm: 'baton', charset: 'UTF-8' } }]);
+      return true;
+    },
+  );
 });
 
 test('private_key_jwt with a registered public key', async () => {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const c = await registerClient({
     name: 'oidc pkjwt',
-    client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: 'public_key', pem: await exportSPKI(publicKey), alg: 'ES256' }] } },
+    client_authentication_methods: {
+      private_key_jwt: {
+        credentials: [{ credential_type: 'public_key', pem: await exportSPKI(publicKey), alg: 'ES256' }],
+      },
+    },
   });
   const config = await client.discovery(new URL(t.issuer), c.client_id, undefined, client.PrivateKeyJwt(privateKey), {
     execute: [client.allowInsecureRequests],

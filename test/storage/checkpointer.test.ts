@@ -27,7 +27,14 @@ test('writes reach the database file from the WAL without the serving connection
     for (let i = 0; i < 40; i++) {
       await db
         .insertInto('logs')
-        .values(Array.from({ length: 25 }, (_, j) => ({ log_id: `ck-${i}-${j}`, date: new Date().toISOString(), type: 'secte', details })))
+        .values(
+          Array.from({ length: 25 }, (_, j) => ({
+            log_id: `ck-${i}-${j}`,
+            date: new Date().toISOString(),
+            type: 'secte',
+            details,
+          })),
+        )
         .execute();
     }
     assert.ok(fs.statSync(`${file}-wal`).size > 1_000_000, 'the rows are in the WAL');

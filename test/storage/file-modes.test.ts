@@ -48,6 +48,9 @@ test('an existing data folder and files with loose modes are made owner-only at 
 
 test('with BATON_SECRET_KEY (no master.key) the database alone makes the folder 0700', async () => {
   dataDir = path.join(root, 'data-with-secret-key', 'nested');
-  await openAndWrite({ BATON_SECRET_KEY: 'file-modes-master-key-0123456789abcdef' }, FILES.filter((f) => f !== 'master.key'));
+  await openAndWrite(
+    { BATON_SECRET_KEY: 'file-modes-master-key-0123456789abcdef' },
+    FILES.filter((f) => f !== 'master.key'),
+  );
   assert.equal(fs.existsSync(path.join(dataDir, 'master.key')), false);
 });

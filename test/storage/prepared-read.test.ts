@@ -18,7 +18,15 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
 
     test('a user is found by id and by identity, with its identities, once committed; never before', async () => {
       const users = t.ctx.repos.users;
-      const connection = await t.ctx.repos.connections.create({ id: 'con_prep', name: 'prep-idp', strategy: 'oidc', display_name: null, options: {}, enabled_clients: [], metadata: {} });
+      const connection = await t.ctx.repos.connections.create({
+        id: 'con_prep',
+        name: 'prep-idp',
+        strategy: 'oidc',
+        display_name: null,
+        options: {},
+        enabled_clients: [],
+        metadata: {},
+      });
       assert.equal(await users.getByIdentity(connection.id, 'ext-1'), undefined);
       const db = t.ctx.storage.db;
       // A transaction that has inserted the user but not committed: the hot reads do not see it (on :memory: the
@@ -26,14 +34,34 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       const tx = db.transaction().execute(async (trx) => {
-        await trx.insertInto('users').values({
-          user_id: 'oidc|prep-idp|ext-1', connection_id: connection.id, blocked: 0, app_metadata: '{}', user_metadata: '{}',
-          logins_count: 0, email_verified: 0, phone_verified: 0, created_at: '2026-11-22T00:00:00.000Z', updated_at: '2026-11-22T00:00:00.000Z',
-        } as never).execute();
-        await trx.insertInto('user_identities').values({
-          connection_id: connection.id, provider_user_id: 'ext-1', user_id: 'oidc|prep-idp|ext-1', provider: 'oidc',
-          connection: 'prep-idp', is_social: 0, profile_data: null, created_at: '2026-11-22T00:00:00.000Z',
-        }).execute();
+        await trx
+          .insertInto('users')
+          .values({
+            user_id: 'oidc|prep-idp|ext-1',
+            connection_id: connection.id,
+            blocked: 0,
+            app_metadata: '{}',
+            user_metadata: '{}',
+            logins_count: 0,
+            email_verified: 0,
+            phone_verified: 0,
+            created_at: '2026-11-22T00:00:00.000Z',
+            updated_at: '2026-11-22T00:00:00.000Z',
+          } as never)
+          .execute();
+        await trx
+          .insertInto('user_identities')
+          .values({
+            connection_id: connection.id,
+            provider_user_id: 'ext-1',
+            user_id: 'oidc|prep-idp|ext-1',
+            provider: 'oidc',
+            connection: 'prep-idp',
+            is_social: 0,
+            profile_data: null,
+            created_at: '2026-11-22T00:00:00.000Z',
+          })
+          .execute();
         await gate;
       });
       const during = dialect === 'sqlite' ? undefined : await users.getByIdentity(connection.id, 'ext-1');
@@ -42,7 +70,10 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
       await tx;
       const byIdentity = await users.getByIdentity(connection.id, 'ext-1');
       assert.equal(byIdentity?.user_id, 'oidc|prep-idp|ext-1');
-      assert.deepEqual(byIdentity?.identities.map((i) => [i.connection, i.user_id]), [['prep-idp', 'ext-1']]);
+      assert.deepEqual(
+        byIdentity?.identities.map((i) => [i.connection, i.user_id]),
+        [['prep-idp', 'ext-1']],
+      );
       assert.deepEqual(await users.get('oidc|prep-idp|ext-1'), byIdentity);
       assert.equal(await users.get('oidc|prep-idp|missing'), undefined);
     });
@@ -66,13 +97,25 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
           seen.push({ sql, parameters });
           return [];
         },
-        (arg) => t.ctx.storage.db.selectFrom('connections').select('name').where('name', '=', arg('name')).where('strategy', '=', 'oidc').limit(3),
+        (arg) =>
+          t.ctx.storage.db
+            .selectFrom('connections')
+            .select('name')
+            .where('name', '=', arg('name'))
+            .where('strategy', '=', 'oidc')
+            .limit(3),
       );
       await q({ name: "x' or '1'='1" });
       await q({ name: 'second' });
       assert.equal(seen[0]!.sql, seen[1]!.sql, 'compiled once');
       assert.ok(!seen[0]!.sql.includes("or '1'"));
-      assert.deepEqual(seen.map((s) => s.parameters), [["x' or '1'='1", 'oidc', 3], ['second', 'oidc', 3]]);
+      assert.deepEqual(
+        seen.map((s) => s.parameters),
+        [
+          ["x' or '1'='1", 'oidc', 3],
+          ['second', 'oidc', 3],
+        ],
+      );
     });
   });
 }

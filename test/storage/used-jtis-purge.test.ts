@@ -6,19 +6,36 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
-import { usedJtisRepository, USED_JTI_PURGE_BATCH, USED_JTI_PURGE_INTERVAL_MS } from '../../src/storage/repositories/used-jtis.js';
+import {
+  usedJtisRepository,
+  USED_JTI_PURGE_BATCH,
+  USED_JTI_PURGE_INTERVAL_MS,
+} from '../../src/storage/repositories/used-jtis.js';
 
 for (const dialect of DIALECTS) {
   describe(`used jtis purge (${dialect})`, () => {
     let t: TestApp;
-    before(async () => { t = await startTestApp({ dialect }); });
+    before(async () => {
+      t = await startTestApp({ dialect });
+    });
     after(() => t.close());
 
     const count = async () =>
-      Number((await t.ctx.storage.db.selectFrom('used_jtis').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await t.ctx.storage.db
+            .selectFrom('used_jtis')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     async function insertExpired(prefix: string, n: number, expiresAt: number) {
       const rows = Array.from({ length: n }, (_, i) => ({ jti: `${prefix}-${i}`, expires_at_epoch: expiresAt }));
-      for (let i = 0; i < rows.length; i += 200) await t.ctx.storage.db.insertInto('used_jtis').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await t.ctx.storage.db
+          .insertInto('used_jtis')
+          .values(rows.slice(i, i + 200))
+          .execute();
     }
 
     test('a claim purges expired rows, bounded per purge, until the backlog is gone; then once per interval', async () => {
@@ -36,7 +53,11 @@ for (const dialect of DIALECTS) {
       assert.equal(await repo.claim('fresh-1', sec() + 60), true);
       assert.equal(await count(), total + 1 - USED_JTI_PURGE_BATCH, 'one bounded batch');
       assert.equal(await repo.claim('fresh-2', sec() + 60), true);
-      assert.equal(await count(), total + 2 - 2 * USED_JTI_PURGE_BATCH, 'a full batch means a backlog: purged again at once');
+      assert.equal(
+        await count(),
+        total + 2 - 2 * USED_JTI_PURGE_BATCH,
+        'a full batch means a backlog: purged again at once',
+      );
       assert.equal(await repo.claim('fresh-3', sec() + 60), true);
       assert.equal(await count(), 5 + 3, 'the rest of the backlog; live jtis stay');
 
@@ -57,7 +78,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await count(), 5 + 1);
     });
 
-    test('the app\'s own repository purges on claim as well', async () => {
+    test("the app's own repository purges on claim as well", async () => {
       await t.ctx.storage.db.deleteFrom('used_jtis').execute();
       const nowSec = Math.floor(Date.now() / 1000);
       await insertExpired('app-old', 3, nowSec - 100);

@@ -16,9 +16,33 @@ for (const dialect of DIALECTS) {
     before(async () => {
       t = await startTestApp({ dialect });
       const c = t.ctx.repos.connections;
-      db = await c.create({ id: 'con_db', name: 'Username-Password', strategy: 'auth0', display_name: null, options: {}, enabled_clients: [], metadata: {} });
-      oidc = await c.create({ id: 'con_oidc', name: 'corp-idp', strategy: 'oidc', display_name: null, options: {}, enabled_clients: [], metadata: {} });
-      google = await c.create({ id: 'con_google', name: 'google-oauth2', strategy: 'google-oauth2', display_name: null, options: {}, enabled_clients: [], metadata: {} });
+      db = await c.create({
+        id: 'con_db',
+        name: 'Username-Password',
+        strategy: 'auth0',
+        display_name: null,
+        options: {},
+        enabled_clients: [],
+        metadata: {},
+      });
+      oidc = await c.create({
+        id: 'con_oidc',
+        name: 'corp-idp',
+        strategy: 'oidc',
+        display_name: null,
+        options: {},
+        enabled_clients: [],
+        metadata: {},
+      });
+      google = await c.create({
+        id: 'con_google',
+        name: 'google-oauth2',
+        strategy: 'google-oauth2',
+        display_name: null,
+        options: {},
+        enabled_clients: [],
+        metadata: {},
+      });
     });
     after(() => t.close());
 
@@ -51,18 +75,28 @@ for (const dialect of DIALECTS) {
         t.ctx.repos.users.create(db, { attributes: { email: 'alice@example.com' } }),
         (err: unknown) => err instanceof UserExistsError && err.message === 'The user already exists.',
       );
-      await assert.rejects(t.ctx.repos.users.create(db, { attributes: { email: 'x@example.com' }, providerUserId: 'abc123' }), UserExistsError);
+      await assert.rejects(
+        t.ctx.repos.users.create(db, { attributes: { email: 'x@example.com' }, providerUserId: 'abc123' }),
+        UserExistsError,
+      );
     });
 
     test('user ids follow Auth0: <strategy>|<id> for social, <strategy>|<connection>|<id> for enterprise', async () => {
       const g = await t.ctx.repos.users.findOrCreateByIdentity(google, '1093', { email: 'g@example.com' });
       assert.equal(g.user.user_id, 'google-oauth2|1093');
-      assert.deepEqual(g.user.identities, [{ connection: 'google-oauth2', provider: 'google-oauth2', user_id: '1093', isSocial: true }]);
-      const o = await t.ctx.repos.users.findOrCreateByIdentity(oidc, 'emp-7', { email: 'e7@corp.example', given_name: 'Eve' });
+      assert.deepEqual(g.user.identities, [
+        { connection: 'google-oauth2', provider: 'google-oauth2', user_id: '1093', isSocial: true },
+      ]);
+      const o = await t.ctx.repos.users.findOrCreateByIdentity(oidc, 'emp-7', {
+        email: 'e7@corp.example',
+        given_name: 'Eve',
+      });
       assert.equal(o.created, true);
       assert.equal(o.user.user_id, 'oidc|corp-idp|emp-7');
       assert.equal(o.user.given_name, 'Eve');
-      assert.deepEqual(o.user.identities, [{ connection: 'corp-idp', provider: 'oidc', user_id: 'emp-7', isSocial: false }]);
+      assert.deepEqual(o.user.identities, [
+        { connection: 'corp-idp', provider: 'oidc', user_id: 'emp-7', isSocial: false },
+      ]);
       const again = await t.ctx.repos.users.findOrCreateByIdentity(oidc, 'emp-7', { email: 'other@corp.example' });
       assert.equal(again.created, false);
       assert.equal(again.user.email, 'e7@corp.example', 'an existing user is returned unchanged');
@@ -70,21 +104,37 @@ for (const dialect of DIALECTS) {
 
     test('50 concurrent findOrCreateByIdentity calls for one new identity leave exactly one user', async () => {
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => t.ctx.repos.users.findOrCreateByIdentity(oidc, 'race-1', { email: `race${i}@corp.example` })),
+        Array.from({ length: 50 }, (_, i) =>
+          t.ctx.repos.users.findOrCreateByIdentity(oidc, 'race-1', { email: `race${i}@corp.example` }),
+        ),
       );
       assert.equal(results.filter((r) => r.created).length, 1);
       assert.equal(new Set(results.map((r) => r.user.user_id)).size, 1);
-      const rows = await t.ctx.storage.db.selectFrom('users').select('user_id').where('user_id', '=', 'oidc|corp-idp|race-1').execute();
+      const rows = await t.ctx.storage.db
+        .selectFrom('users')
+        .select('user_id')
+        .where('user_id', '=', 'oidc|corp-idp|race-1')
+        .execute();
       assert.equal(rows.length, 1);
-      const ids = await t.ctx.storage.db.selectFrom('user_identities').selectAll().where('provider_user_id', '=', 'race-1').execute();
+      const ids = await t.ctx.storage.db
+        .selectFrom('user_identities')
+        .selectAll()
+        .where('provider_user_id', '=', 'race-1')
+        .execute();
       assert.equal(ids.length, 1);
       const winner = results.find((r) => r.created)!.user;
       for (const r of results) assert.equal(r.user.email, winner.email, 'every caller sees the winner');
     });
 
     test('mergeMetadata merges top-level keys and removes keys set to null', async () => {
-      await t.ctx.repos.users.mergeMetadata('auth0|abc123', { app_metadata: { roles: ['admin'] }, user_metadata: { theme: 'dark', lang: 'fr' } });
-      const u = await t.ctx.repos.users.mergeMetadata('auth0|abc123', { app_metadata: { plan: null, tier: { a: 1 } }, user_metadata: { lang: null } });
+      await t.ctx.repos.users.mergeMetadata('auth0|abc123', {
+        app_metadata: { roles: ['admin'] },
+        user_metadata: { theme: 'dark', lang: 'fr' },
+      });
+      const u = await t.ctx.repos.users.mergeMetadata('auth0|abc123', {
+        app_metadata: { plan: null, tier: { a: 1 } },
+        user_metadata: { lang: null },
+      });
       assert.deepEqual(u?.app_metadata, { roles: ['admin'], tier: { a: 1 } });
       assert.deepEqual(u?.user_metadata, { theme: 'dark' });
       assert.equal(await t.ctx.repos.users.mergeMetadata('auth0|missing', { app_metadata: {} }), undefined);
@@ -94,7 +144,11 @@ for (const dialect of DIALECTS) {
       const merged = await t.ctx.repos.users.updateProfile('oidc|corp-idp|emp-7', { family_name: 'Evans' });
       assert.equal(merged?.given_name, 'Eve');
       assert.equal(merged?.family_name, 'Evans');
-      const replaced = await t.ctx.repos.users.updateProfile('oidc|corp-idp|emp-7', { email: 'e7@corp.example', nickname: 'eve' }, 'replace');
+      const replaced = await t.ctx.repos.users.updateProfile(
+        'oidc|corp-idp|emp-7',
+        { email: 'e7@corp.example', nickname: 'eve' },
+        'replace',
+      );
       assert.equal(replaced?.given_name, undefined);
       assert.equal(replaced?.family_name, undefined);
       assert.equal(replaced?.nickname, 'eve');
@@ -133,16 +187,25 @@ for (const dialect of DIALECTS) {
 
     test('setBlocked, getByEmail, list with e-mail, prefix and paging', async () => {
       assert.equal((await t.ctx.repos.users.setBlocked('google-oauth2|1093', true))?.blocked, true);
-      assert.deepEqual((await t.ctx.repos.users.getByEmail('ALICE@example.com')).map((u) => u.user_id), ['auth0|abc123']);
+      assert.deepEqual(
+        (await t.ctx.repos.users.getByEmail('ALICE@example.com')).map((u) => u.user_id),
+        ['auth0|abc123'],
+      );
       assert.deepEqual(await t.ctx.repos.users.getByEmail('nobody@example.com'), []);
       const all = await t.ctx.repos.users.list({ page: 0, perPage: 100 });
       assert.equal(all.total, 4);
       const page = await t.ctx.repos.users.list({ page: 1, perPage: 3 });
       assert.equal(page.users.length, 1);
       assert.equal(page.total, 4);
-      assert.deepEqual((await t.ctx.repos.users.list({ page: 0, perPage: 10, email: 'G@example.com' })).users.map((u) => u.user_id), ['google-oauth2|1093']);
+      assert.deepEqual(
+        (await t.ctx.repos.users.list({ page: 0, perPage: 10, email: 'G@example.com' })).users.map((u) => u.user_id),
+        ['google-oauth2|1093'],
+      );
       const prefix = await t.ctx.repos.users.list({ page: 0, perPage: 10, emailPrefix: 'e7@' });
-      assert.deepEqual(prefix.users.map((u) => u.user_id), ['oidc|corp-idp|emp-7']);
+      assert.deepEqual(
+        prefix.users.map((u) => u.user_id),
+        ['oidc|corp-idp|emp-7'],
+      );
       const percent = await t.ctx.repos.users.list({ page: 0, perPage: 10, emailPrefix: '%' });
       assert.equal(percent.total, 0, 'no LIKE wildcard leaks through');
       const byConn = await t.ctx.repos.users.list({ page: 0, perPage: 10, connection: 'corp-idp' });
@@ -161,7 +224,13 @@ for (const dialect of DIALECTS) {
     });
 
     test('delete removes the user, its identities and memberships', async () => {
-      await t.ctx.repos.organizations.create({ id: 'org_u', name: 'u-org', display_name: null, metadata: {}, branding: null });
+      await t.ctx.repos.organizations.create({
+        id: 'org_u',
+        name: 'u-org',
+        display_name: null,
+        metadata: {},
+        branding: null,
+      });
       await t.ctx.repos.organizations.addMembers('org_u', ['auth0|abc123']);
       assert.equal(await t.ctx.repos.users.delete('auth0|abc123'), true);
       assert.equal(await t.ctx.repos.users.get('auth0|abc123'), undefined);

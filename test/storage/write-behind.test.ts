@@ -11,7 +11,12 @@ function recorder() {
 
 test('add returns at once; the batch is written after the interval, in order', async () => {
   const r = recorder();
-  const w = createWriteBehind<number>(async (chunk) => void r.writes.push(chunk), { intervalMs: 30, batchSize: 100, chunkSize: 10, onError: r.onError });
+  const w = createWriteBehind<number>(async (chunk) => void r.writes.push(chunk), {
+    intervalMs: 30,
+    batchSize: 100,
+    chunkSize: 10,
+    onError: r.onError,
+  });
   for (let i = 0; i < 5; i++) w.add(i);
   assert.deepEqual(r.writes, []);
   await sleep(80);
@@ -33,8 +38,14 @@ test('a full batch is written at once, in chunks, with the event loop free betwe
   // Scheduled after the batch started: it must run before the last chunks are written.
   setImmediate(() => order.push('other work'));
   await w.flush();
-  assert.deepEqual(r.writes.map((c) => c.length), [10, 10, 5]);
-  assert.deepEqual(r.writes.flat(), Array.from({ length: 25 }, (_, i) => i));
+  assert.deepEqual(
+    r.writes.map((c) => c.length),
+    [10, 10, 5],
+  );
+  assert.deepEqual(
+    r.writes.flat(),
+    Array.from({ length: 25 }, (_, i) => i),
+  );
   assert.ok(order.indexOf('other work') > 0 && order.indexOf('other work') < order.length - 1, order.join(', '));
   await w.close();
 });
@@ -50,13 +61,20 @@ test('a chunk that fails is reported and dropped; the others are written', async
   );
   for (let i = 0; i < 30; i++) w.add(i);
   await w.close();
-  assert.deepEqual(r.writes.flat(), [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 20 + i)]);
+  assert.deepEqual(r.writes.flat(), [
+    ...Array.from({ length: 10 }, (_, i) => i),
+    ...Array.from({ length: 10 }, (_, i) => 20 + i),
+  ]);
   assert.deepEqual(r.errors, [['disk full', 10]]);
 });
 
 test('after close, every item is written at once', async () => {
   const r = recorder();
-  const w = createWriteBehind<number>(async (chunk) => void r.writes.push(chunk), { intervalMs: 60_000, batchSize: 1000, onError: r.onError });
+  const w = createWriteBehind<number>(async (chunk) => void r.writes.push(chunk), {
+    intervalMs: 60_000,
+    batchSize: 1000,
+    onError: r.onError,
+  });
   await w.close();
   w.add(7);
   await w.flush();

@@ -15,7 +15,8 @@ const UNAVAILABLE = {
   error: 'temporarily_unavailable',
   error_description: 'The server is too busy to run the Action now; retry after the delay in Retry-After.',
 };
-const SET_USER = "api.authentication.setUserByConnection('legacy-idp', { user_id: 'ext-1', email: 'one@example.com' }, { creationBehavior: 'create_if_not_exists', updateBehavior: 'none' });";
+const SET_USER =
+  "api.authentication.setUserByConnection('legacy-idp', { user_id: 'ext-1', email: 'one@example.com' }, { creationBehavior: 'create_if_not_exists', updateBehavior: 'none' });";
 /** The gate's URL is not known when the Action is deployed: it comes in through a secret. */
 const SLOW = `exports.onExecuteCustomTokenExchange = async (event, api) => {
   await fetch(event.secrets.GATE + '/' + event.transaction.subject_token);
@@ -41,11 +42,19 @@ before(async () => {
   });
   slow = await setupExchange(t, { code: FAST, name: 'slow-action' });
   // The slow code, with the gate's URL as a secret, deployed as the profile's Action.
-  const patched = await t.api('PATCH', `/actions/actions/${slow.actionId}`, { code: SLOW, secrets: [{ name: 'GATE', value: gate.url }] });
+  const patched = await t.api('PATCH', `/actions/actions/${slow.actionId}`, {
+    code: SLOW,
+    secrets: [{ name: 'GATE', value: gate.url }],
+  });
   assert.equal(patched.statusCode, 200, patched.body);
   const deployed = await t.api('POST', `/actions/actions/${slow.actionId}/deploy`);
   assert.equal(deployed.statusCode, 202, deployed.body);
-  fast = await setupExchange(t, { code: FAST, name: 'fast-action', skipApi: true, subjectTokenType: 'urn:acme:fast-token' });
+  fast = await setupExchange(t, {
+    code: FAST,
+    name: 'fast-action',
+    skipApi: true,
+    subjectTokenType: 'urn:acme:fast-token',
+  });
 });
 after(async () => {
   await t.close();
@@ -70,7 +79,10 @@ test('a slow Action at its cap leaves a worker to another profile; its runs queu
   assert.equal(gate.opened, false, 'the queued runs were answered only after the slow one ended');
   const log = await lastLog(t, 'fecte');
   assert.equal(log.client_id, slow.clientId);
-  assert.equal(log.description, 'Action did not run: no sandbox worker was free for it within the queue deadline (1000 ms)');
+  assert.equal(
+    log.description,
+    'Action did not run: no sandbox worker was free for it within the queue deadline (1000 ms)',
+  );
   assert.equal(log.details.error, 'temporarily_unavailable');
 
   gate.open();
@@ -84,7 +96,9 @@ test('the Action test endpoint answers 503 in the Management API shape when its 
   // A fresh gate for this test's draft: the draft's runs are their own version, with their own cap.
   const g = await startGate();
   try {
-    const patched = await t.api('PATCH', `/actions/actions/${slow.actionId}`, { secrets: [{ name: 'GATE', value: g.url }] });
+    const patched = await t.api('PATCH', `/actions/actions/${slow.actionId}`, {
+      secrets: [{ name: 'GATE', value: g.url }],
+    });
     assert.equal(patched.statusCode, 200, patched.body);
     const payload = (token: string) => ({ payload: { transaction: { subject_token: token } } });
     const first = t.api('POST', `/actions/actions/${slow.actionId}/test`, payload('t1'));
@@ -133,7 +147,10 @@ test('a post-login run queued past the deadline gets the same 503, and its fecte
     assert.deepEqual(res.json(), UNAVAILABLE);
     const log = await lastLog(t, 'fecte');
     assert.equal(log.client_id, slow.clientId);
-    assert.equal(log.description, `post-login Action ${pl} did not run: no sandbox worker was free for it within the queue deadline (1000 ms)`);
+    assert.equal(
+      log.description,
+      `post-login Action ${pl} did not run: no sandbox worker was free for it within the queue deadline (1000 ms)`,
+    );
     g.open();
     const ok = await first;
     assert.equal(ok.statusCode, 200, ok.body);
@@ -149,9 +166,20 @@ test('the caps and the queue deadline are read from the environment, with their 
   assert.equal(defaults.queueTimeoutMs, 5000);
   assert.equal(defaults.concurrencyPerAction, undefined, 'unset: all workers but one, decided by the executor');
   assert.equal(defaults.concurrencyPerClient, undefined);
-  const set = loadConfig({ BATON_ACTION_CONCURRENCY_PER_ACTION: '3', BATON_ACTION_CONCURRENCY_PER_CLIENT: '2', BATON_ACTION_QUEUE_TIMEOUT_MS: '250' }).actions;
+  const set = loadConfig({
+    BATON_ACTION_CONCURRENCY_PER_ACTION: '3',
+    BATON_ACTION_CONCURRENCY_PER_CLIENT: '2',
+    BATON_ACTION_QUEUE_TIMEOUT_MS: '250',
+  }).actions;
   assert.deepEqual([set.concurrencyPerAction, set.concurrencyPerClient, set.queueTimeoutMs], [3, 2, 250]);
-  for (const [name, value] of [['BATON_ACTION_CONCURRENCY_PER_ACTION', '0'], ['BATON_ACTION_CONCURRENCY_PER_CLIENT', 'x'], ['BATON_ACTION_QUEUE_TIMEOUT_MS', '5']]) {
-    assert.throws(() => loadConfig({ [name!]: value }), (e: Error) => e instanceof ConfigError && e.message.includes(name!));
+  for (const [name, value] of [
+    ['BATON_ACTION_CONCURRENCY_PER_ACTION', '0'],
+    ['BATON_ACTION_CONCURRENCY_PER_CLIENT', 'x'],
+    ['BATON_ACTION_QUEUE_TIMEOUT_MS', '5'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ [name!]: value }),
+      (e: Error) => e instanceof ConfigError && e.message.includes(name!),
+    );
   }
 });

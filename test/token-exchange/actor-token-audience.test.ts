@@ -38,7 +38,14 @@ async function newClient(name: string): Promise<string> {
 /** An ID token of this tenant for the agent, signed with the tenant's key. */
 async function idToken(claims: Record<string, unknown>): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = { iss: t.config.issuer, sub: agent, aud: fx.clientId, iat: now, exp: now + 600, ...claims };
+  const payload: Record<string, unknown> = {
+    iss: t.config.issuer,
+    sub: agent,
+    aud: fx.clientId,
+    iat: now,
+    exp: now + 600,
+    ...claims,
+  };
   for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
   return t.ctx.tokens.sign(payload, 'RS256');
 }
@@ -68,7 +75,11 @@ before(async () => {
   thirdClient = await newClient('third-app');
   const db = await t.api('POST', '/connections', { name: 'agents-db', strategy: 'auth0' });
   assert.equal(db.statusCode, 201, db.body);
-  const user = await t.api('POST', '/users', { connection: 'agents-db', email: 'agent@example.com', password: 'Sup3r-secret-pass!' });
+  const user = await t.api('POST', '/users', {
+    connection: 'agents-db',
+    email: 'agent@example.com',
+    password: 'Sup3r-secret-pass!',
+  });
   assert.equal(user.statusCode, 201, user.body);
   agent = user.json().user_id;
 });
@@ -87,7 +98,9 @@ describe('audience', () => {
   });
 
   test('a client the profile lists in actor_token_audiences is accepted; removing it refuses again', async () => {
-    const patch = await t.api('PATCH', `/token-exchange-profiles/${fx.profileId}`, { actor_token_audiences: [otherClient] });
+    const patch = await t.api('PATCH', `/token-exchange-profiles/${fx.profileId}`, {
+      actor_token_audiences: [otherClient],
+    });
     assert.equal(patch.statusCode, 200, patch.body);
     const got = await t.api('GET', `/token-exchange-profiles/${fx.profileId}`);
     assert.deepEqual(got.json().actor_token_audiences, [otherClient]);
@@ -97,7 +110,10 @@ describe('audience', () => {
 
     const clear = await t.api('PATCH', `/token-exchange-profiles/${fx.profileId}`, { actor_token_audiences: [] });
     assert.equal(clear.statusCode, 200, clear.body);
-    assert.equal((await t.api('GET', `/token-exchange-profiles/${fx.profileId}`)).json().actor_token_audiences, undefined);
+    assert.equal(
+      (await t.api('GET', `/token-exchange-profiles/${fx.profileId}`)).json().actor_token_audiences,
+      undefined,
+    );
     await refused({ aud: otherClient }, "unexpected 'aud' claim value");
   });
 
@@ -119,7 +135,10 @@ describe('issued at', () => {
 
   test('iat older than BATON_ACTOR_TOKEN_MAX_AGE is refused even when exp is still ahead', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await refused({ iat: now - MAX_AGE - 600, exp: now + 600 }, "'iat' claim timestamp check failed (too far in the past)");
+    await refused(
+      { iat: now - MAX_AGE - 600, exp: now + 600 },
+      "'iat' claim timestamp check failed (too far in the past)",
+    );
     await accepted({ iat: now - MAX_AGE + 600, exp: now + 600 }, 'iat within the max age');
   });
 
@@ -132,32 +151,92 @@ describe('actor_token_audiences in the Management API', () => {
   test('created with the profile, shown, validated with Auth0-shape errors', async () => {
     const action = (await t.api('GET', `/token-exchange-profiles/${fx.profileId}`)).json().action_id;
     const body = (over: Record<string, unknown>) => ({
-      name: 'Agents', subject_token_type: 'urn:acme:agent-ticket', action_id: action, type: 'custom_authentication', ...over,
+      name: 'Agents',
+      subject_token_type: 'urn:acme:agent-ticket',
+      action_id: action,
+      type: 'custom_authentication',
+      ...over,
     });
-    const notArray = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: { client: otherClient } }));
+    const notArray = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: { client: otherClient } }),
+    );
     assert.equal(notArray.statusCode, 400);
-    assert.deepEqual(notArray.json(), bad("Payload validation error: 'must be array' on property actor_token_audiences."));
-    const notString = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: [{ client_id: otherClient }] }));
-    assert.deepEqual(notString.json(), bad("Payload validation error: 'must be string' on property actor_token_audiences.0."));
-    const dup = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: [otherClient, otherClient] }));
+    assert.deepEqual(
+      notArray.json(),
+      bad("Payload validation error: 'must be array' on property actor_token_audiences."),
+    );
+    const notString = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: [{ client_id: otherClient }] }),
+    );
+    assert.deepEqual(
+      notString.json(),
+      bad("Payload validation error: 'must be string' on property actor_token_audiences.0."),
+    );
+    const dup = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: [otherClient, otherClient] }),
+    );
     assert.equal(dup.statusCode, 400);
     assert.match(dup.json().message, /^Payload validation error: 'must NOT have duplicate items/);
-    const many = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: Array.from({ length: 21 }, (_, i) => `c${i}`) }));
-    assert.deepEqual(many.json(), bad("Payload validation error: 'must NOT have more than 20 items' on property actor_token_audiences."));
-    const unknown = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: [otherClient, 'no-such-client'] }));
+    const many = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: Array.from({ length: 21 }, (_, i) => `c${i}`) }),
+    );
+    assert.deepEqual(
+      many.json(),
+      bad("Payload validation error: 'must NOT have more than 20 items' on property actor_token_audiences."),
+    );
+    const unknown = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: [otherClient, 'no-such-client'] }),
+    );
     assert.equal(unknown.statusCode, 400);
-    assert.deepEqual(unknown.json(), { statusCode: 400, error: 'Bad Request', message: 'The client does not exist: no-such-client', errorCode: 'inexistent_client' });
-    assert.equal((await t.api('GET', '/token-exchange-profiles')).json().token_exchange_profiles.length, 1, 'nothing was written');
+    assert.deepEqual(unknown.json(), {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'The client does not exist: no-such-client',
+      errorCode: 'inexistent_client',
+    });
+    assert.equal(
+      (await t.api('GET', '/token-exchange-profiles')).json().token_exchange_profiles.length,
+      1,
+      'nothing was written',
+    );
 
-    const created = await t.api('POST', '/token-exchange-profiles', body({ actor_token_audiences: [otherClient, thirdClient] }));
+    const created = await t.api(
+      'POST',
+      '/token-exchange-profiles',
+      body({ actor_token_audiences: [otherClient, thirdClient] }),
+    );
     assert.equal(created.statusCode, 201, created.body);
     assert.deepEqual(created.json().actor_token_audiences, [otherClient, thirdClient]);
     const id = created.json().id;
-    assert.deepEqual((await t.api('GET', `/token-exchange-profiles/${id}`)).json().actor_token_audiences, [otherClient, thirdClient]);
+    assert.deepEqual((await t.api('GET', `/token-exchange-profiles/${id}`)).json().actor_token_audiences, [
+      otherClient,
+      thirdClient,
+    ]);
 
-    const badPatch = await t.api('PATCH', `/token-exchange-profiles/${id}`, { actor_token_audiences: ['no-such-client'] });
-    assert.deepEqual(badPatch.json(), { statusCode: 400, error: 'Bad Request', message: 'The client does not exist: no-such-client', errorCode: 'inexistent_client' });
-    assert.deepEqual((await t.api('GET', `/token-exchange-profiles/${id}`)).json().actor_token_audiences, [otherClient, thirdClient], 'refused patch changed nothing');
+    const badPatch = await t.api('PATCH', `/token-exchange-profiles/${id}`, {
+      actor_token_audiences: ['no-such-client'],
+    });
+    assert.deepEqual(badPatch.json(), {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'The client does not exist: no-such-client',
+      errorCode: 'inexistent_client',
+    });
+    assert.deepEqual(
+      (await t.api('GET', `/token-exchange-profiles/${id}`)).json().actor_token_audiences,
+      [otherClient, thirdClient],
+      'refused patch changed nothing',
+    );
     assert.equal((await t.api('DELETE', `/token-exchange-profiles/${id}`)).statusCode, 204);
   });
 });

@@ -50,16 +50,24 @@ test('a post-login denial leaves a profile replaced by setUserByConnection as it
   assert.equal(after.updated_at, stored.updated_at);
 
   assert.equal((await fx.exchange({ subject_token: 'replace:rp1:Second' })).statusCode, 200);
-  assert.equal((await t.api('GET', `/users/${encodeURIComponent(userId('rp1'))}`)).json().name, 'Second', 'a granted exchange replaces');
+  assert.equal(
+    (await t.api('GET', `/users/${encodeURIComponent(userId('rp1'))}`)).json().name,
+    'Second',
+    'a granted exchange replaces',
+  );
 });
 
 test('a post-login denial assigns no membership on login', async () => {
   const org = await t.api('POST', '/organizations', {
-    name: 'joiners', enabled_connections: [{ connection_id: fx.connectionId, assign_membership_on_login: true }],
+    name: 'joiners',
+    enabled_connections: [{ connection_id: fx.connectionId, assign_membership_on_login: true }],
   });
   assert.equal(org.statusCode, 201, org.body);
   const orgId = org.json().id as string;
-  const members = async () => ((await t.api('GET', `/organizations/${orgId}/members`)).json() as Array<{ user_id: string }>).map((m) => m.user_id);
+  const members = async () =>
+    ((await t.api('GET', `/organizations/${orgId}/members`)).json() as Array<{ user_id: string }>).map(
+      (m) => m.user_id,
+    );
 
   const denied = await fx.exchange({ subject_token: `org:jn1:${orgId}`, deny: '1' });
   assert.equal(denied.statusCode, 403, denied.body);

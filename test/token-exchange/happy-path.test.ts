@@ -10,7 +10,16 @@ import { createRemoteJWKSet, jwtVerify, decodeJwt } from 'jose';
 import { AuthenticationClient } from 'auth0';
 import * as oidc from 'openid-client';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { setupExchange, deployAction, bindPostLogin, lastLog, API_ID, TOKEN_TYPE, EXCHANGE_GRANT, type ExchangeFixture } from '../helpers/exchange.js';
+import {
+  setupExchange,
+  deployAction,
+  bindPostLogin,
+  lastLog,
+  API_ID,
+  TOKEN_TYPE,
+  EXCHANGE_GRANT,
+  type ExchangeFixture,
+} from '../helpers/exchange.js';
 
 const ACTION = `
 exports.onExecuteCustomTokenExchange = async (event, api) => {
@@ -42,13 +51,18 @@ before(async () => {
   t = await startTestApp({ env: { BATON_ISSUER: base } });
   await t.app.listen({ port, host: '127.0.0.1' });
   fx = await setupExchange(t, { code: ACTION });
-  const claims = await deployAction(t, 'add-claims', `
+  const claims = await deployAction(
+    t,
+    'add-claims',
+    `
 exports.onExecutePostLogin = async (event, api) => {
   if (event.transaction.protocol === 'oauth2-token-exchange') {
     api.accessToken.setCustomClaim('https://example.com/tier', 'gold');
     api.idToken.setCustomClaim('https://example.com/migrated', event.user.app_metadata.migrated_from || 'pending');
   }
-};`, 'post-login');
+};`,
+    'post-login',
+  );
   await bindPostLogin(t, [claims]);
 });
 after(() => t.close());
@@ -69,12 +83,18 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
     scope: 'openid profile email read:data offline_access',
   } as never);
   assert.equal(data.token_type, 'Bearer');
-  assert.equal((data as unknown as { issued_token_type: string }).issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+  assert.equal(
+    (data as unknown as { issued_token_type: string }).issued_token_type,
+    'urn:ietf:params:oauth:token-type:access_token',
+  );
   assert.equal(data.expires_in, 3600);
   assert.equal(data.scope, 'openid profile email read:data offline_access');
   assert.ok(data.refresh_token, 'refresh token without an actor');
 
-  const { payload: at, protectedHeader } = await jwtVerify(data.access_token, jwks(), { issuer: base, audience: API_ID });
+  const { payload: at, protectedHeader } = await jwtVerify(data.access_token, jwks(), {
+    issuer: base,
+    audience: API_ID,
+  });
   assert.equal(protectedHeader.typ, 'at+jwt');
   assert.equal(at.sub, 'oidc|legacy-idp|alice');
   assert.deepEqual(at.aud, [API_ID, `${base}userinfo`]);
@@ -97,7 +117,12 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
   assert.equal(log.audience, API_ID);
 
   // The refresh grant works and runs post-login with protocol oauth2-refresh-token (no CTE claims then).
-  const refreshed = await t.form('/oauth/token', { grant_type: 'refresh_token', client_id: fx.clientId, client_secret: fx.clientSecret, refresh_token: data.refresh_token! });
+  const refreshed = await t.form('/oauth/token', {
+    grant_type: 'refresh_token',
+    client_id: fx.clientId,
+    client_secret: fx.clientSecret,
+    refresh_token: data.refresh_token!,
+  });
   assert.equal(refreshed.statusCode, 200, refreshed.body);
   const rt = refreshed.json();
   assert.equal(rt.refresh_token, undefined);
@@ -106,20 +131,38 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
   assert.equal(at2['https://example.com/tier'], undefined);
 
   // Revocation (RFC 7009) ends it.
-  const revoked = await t.form('/oauth/revoke', { client_id: fx.clientId, client_secret: fx.clientSecret, token: data.refresh_token! });
+  const revoked = await t.form('/oauth/revoke', {
+    client_id: fx.clientId,
+    client_secret: fx.clientSecret,
+    token: data.refresh_token!,
+  });
   assert.equal(revoked.statusCode, 200);
-  const again = await t.form('/oauth/token', { grant_type: 'refresh_token', client_id: fx.clientId, client_secret: fx.clientSecret, refresh_token: data.refresh_token! });
+  const again = await t.form('/oauth/token', {
+    grant_type: 'refresh_token',
+    client_id: fx.clientId,
+    client_secret: fx.clientSecret,
+    refresh_token: data.refresh_token!,
+  });
   assert.equal(again.statusCode, 400);
   assert.deepEqual(again.json(), { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' });
 
   const stored = await t.ctx.storage.db.selectFrom('refresh_tokens').select('token_hash').execute();
-  assert.ok(stored.every((r) => r.token_hash !== data.refresh_token), 'refresh tokens are stored hashed');
+  assert.ok(
+    stored.every((r) => r.token_hash !== data.refresh_token),
+    'refresh tokens are stored hashed',
+  );
 });
 
 test('openid-client genericGrantRequest performs a delegation: act everywhere, no refresh token', async () => {
-  const config = await oidc.discovery(new URL(base), fx.clientId, fx.clientSecret, oidc.ClientSecretPost(fx.clientSecret), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  const config = await oidc.discovery(
+    new URL(base),
+    fx.clientId,
+    fx.clientSecret,
+    oidc.ClientSecretPost(fx.clientSecret),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
   const tokens = await oidc.genericGrantRequest(config, EXCHANGE_GRANT, {
     subject_token_type: TOKEN_TYPE,
     subject_token: 'legacy:bob',
@@ -137,14 +180,24 @@ test('openid-client genericGrantRequest performs a delegation: act everywhere, n
 
   const info = await fetch(`${base}userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
   assert.equal(info.status, 200);
-  assert.deepEqual(await info.json(), { sub: 'oidc|legacy-idp|bob', email: 'bob@example.com', email_verified: true, act: expectedAct });
+  assert.deepEqual(await info.json(), {
+    sub: 'oidc|legacy-idp|bob',
+    email: 'bob@example.com',
+    email_verified: true,
+    act: expectedAct,
+  });
 
   const log = await lastLog(t, 'secte');
   assert.deepEqual(log.details.actor, { sub: 'agent-42', act: { sub: 'orchestrator' } });
 });
 
 test('an actor_token suppresses the refresh token even when the Action sets no actor (D1)', async () => {
-  const res = await fx.exchange({ subject_token: 'legacy:carol', scope: 'openid offline_access', actor_token: 'opaque', actor_token_type: 'urn:acme:agent-token' });
+  const res = await fx.exchange({
+    subject_token: 'legacy:carol',
+    scope: 'openid offline_access',
+    actor_token: 'opaque',
+    actor_token_type: 'urn:acme:agent-token',
+  });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.json().refresh_token, undefined);
   assert.equal(res.json().scope, 'openid');

@@ -31,7 +31,11 @@ describe('scopes and audience', () => {
   });
 
   test('a client grant for the API is a ceiling: scopes it does not list are dropped', async () => {
-    const grant = await t.api('POST', '/client-grants', { client_id: fx.clientId, audience: API_ID, scope: ['read:data'] });
+    const grant = await t.api('POST', '/client-grants', {
+      client_id: fx.clientId,
+      audience: API_ID,
+      scope: ['read:data'],
+    });
     assert.equal(grant.statusCode, 201, grant.body);
     const res = await fx.exchange({ scope: 'read:data write:data' });
     assert.equal(res.statusCode, 200);
@@ -42,10 +46,16 @@ describe('scopes and audience', () => {
   test('an unknown audience is refused, and with no audience the tenant default applies', async () => {
     const unknown = await fx.exchange({ audience: 'https://elsewhere.example.com' });
     assert.equal(unknown.statusCode, 403);
-    assert.deepEqual(unknown.json(), { error: 'access_denied', error_description: 'Service not found: https://elsewhere.example.com' });
+    assert.deepEqual(unknown.json(), {
+      error: 'access_denied',
+      error_description: 'Service not found: https://elsewhere.example.com',
+    });
     const missing = await fx.exchange({ audience: '' });
     assert.equal(missing.statusCode, 400);
-    assert.deepEqual(missing.json(), { error: 'invalid_request', error_description: 'Missing required parameter: audience' });
+    assert.deepEqual(missing.json(), {
+      error: 'invalid_request',
+      error_description: 'Missing required parameter: audience',
+    });
     await t.ctx.repos.settings.set('tenant', { default_audience: API_ID });
     await t.ctx.invalidation.publish('config');
     const dflt = await fx.exchange({ audience: '' });

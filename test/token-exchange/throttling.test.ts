@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { setupExchange, lastLog, type ExchangeFixture } from '../helpers/exchange.js';
 
-const TOO_MANY = 'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+const TOO_MANY =
+  'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 const ACTION = `
 exports.onExecuteCustomTokenExchange = async (event, api) => {
   if (event.transaction.subject_token !== 'good') return api.access.rejectInvalidSubjectToken('Invalid subject token');
@@ -22,7 +23,12 @@ let other: ExchangeFixture;
 before(async () => {
   t = await startTestApp();
   fx = await setupExchange(t, { code: ACTION, client: { is_token_endpoint_ip_header_trusted: true } });
-  other = await setupExchange(t, { code: ACTION, skipApi: true, subjectTokenType: 'urn:acme:other-token', client: { is_token_endpoint_ip_header_trusted: true } });
+  other = await setupExchange(t, {
+    code: ACTION,
+    skipApi: true,
+    subjectTokenType: 'urn:acme:other-token',
+    client: { is_token_endpoint_ip_header_trusted: true },
+  });
 });
 after(() => t.close());
 
@@ -61,9 +67,14 @@ test('deny, throw and validation failures do not count; an allowlisted IP is nev
     stage: { 'pre-custom-token-exchange': { max_attempts: 2, rate: 600000 } },
   });
   assert.equal(patch.statusCode, 200, patch.body);
-  for (let i = 0; i < 5; i++) assert.equal((await fx.exchange({ subject_token: 'forged' }, from('192.0.2.10'))).statusCode, 400);
+  for (let i = 0; i < 5; i++)
+    assert.equal((await fx.exchange({ subject_token: 'forged' }, from('192.0.2.10'))).statusCode, 400);
   assert.equal((await fx.exchange({ subject_token: 'good' }, from('192.0.2.10'))).statusCode, 200);
-  for (let i = 0; i < 5; i++) assert.equal((await fx.exchange({ subject_token: 'x', audience: 'https://nope' }, from('198.51.100.20'))).statusCode, 403);
+  for (let i = 0; i < 5; i++)
+    assert.equal(
+      (await fx.exchange({ subject_token: 'x', audience: 'https://nope' }, from('198.51.100.20'))).statusCode,
+      403,
+    );
   assert.equal((await fx.exchange({ subject_token: 'good' }, from('198.51.100.20'))).statusCode, 200);
 });
 

@@ -9,8 +9,15 @@ import { enforceLimits } from './session.js';
 export class RedisCacheStore implements ActionCacheStore {
   private readonly redis: Redis;
 
-  constructor(urlOrClient: string | Redis, private readonly prefix = 'baton:actions-cache:', private readonly now: () => number = Date.now) {
-    this.redis = typeof urlOrClient === 'string' ? new Redis(urlOrClient, { lazyConnect: false, maxRetriesPerRequest: 2 }) : urlOrClient;
+  constructor(
+    urlOrClient: string | Redis,
+    private readonly prefix = 'baton:actions-cache:',
+    private readonly now: () => number = Date.now,
+  ) {
+    this.redis =
+      typeof urlOrClient === 'string'
+        ? new Redis(urlOrClient, { lazyConnect: false, maxRetriesPerRequest: 2 })
+        : urlOrClient;
   }
 
   private key(namespace: string): string {
@@ -58,7 +65,9 @@ export class RedisCacheStore implements ActionCacheStore {
 function parseRecord(json: string): { value: string; expires_at: number } | null {
   try {
     const r = JSON.parse(json) as { value?: unknown; expires_at?: unknown };
-    return typeof r.value === 'string' && typeof r.expires_at === 'number' ? { value: r.value, expires_at: r.expires_at } : null;
+    return typeof r.value === 'string' && typeof r.expires_at === 'number'
+      ? { value: r.value, expires_at: r.expires_at }
+      : null;
   } catch {
     return null;
   }

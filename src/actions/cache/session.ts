@@ -15,7 +15,10 @@ export class CacheSession {
   /** Keys the store held when the run started: only their deletion needs to reach the store. */
   private readonly stored = new Set<string>();
 
-  constructor(snapshot: CacheEntry[], private readonly now: () => number = Date.now) {
+  constructor(
+    snapshot: CacheEntry[],
+    private readonly now: () => number = Date.now,
+  ) {
     for (const e of snapshot) {
       this.entries.set(e.key, { value: e.value, expires_at: e.expires_at });
       this.stored.add(e.key);
@@ -41,7 +44,8 @@ export class CacheSession {
     const expires = this.expiry(options);
     if (expires === null) return { type: 'error', code: 'invalid_options' };
     this.purgeExpired();
-    if (!this.entries.has(key) && this.entries.size >= CACHE_LIMITS.maxEntries) return { type: 'error', code: 'too_many_entries' };
+    if (!this.entries.has(key) && this.entries.size >= CACHE_LIMITS.maxEntries)
+      return { type: 'error', code: 'too_many_entries' };
     const total = this.totalBytes(key) + utf8Length(key) + utf8Length(value);
     if (total > CACHE_LIMITS.maxTotalBytes) return { type: 'error', code: 'namespace_too_large' };
     const record = { value, expires_at: expires };
@@ -74,7 +78,10 @@ export class CacheSession {
     if (typeof options !== 'object' || Array.isArray(options)) return null;
     const { ttl, expires_at } = options as { ttl?: unknown; expires_at?: unknown };
     const candidates: number[] = [];
-    for (const [v, abs] of [[ttl, false], [expires_at, true]] as const) {
+    for (const [v, abs] of [
+      [ttl, false],
+      [expires_at, true],
+    ] as const) {
       if (v === undefined) continue;
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return null;
       candidates.push(abs ? v : now + v);

@@ -9,7 +9,11 @@
  */
 'use strict';
 (function api({ hostCall, tables, URL }) {
-  const stringify = JSON.stringify, parse = JSON.parse, keysOf = Object.keys, isArray = Array.isArray, isFinite = Number.isFinite;
+  const stringify = JSON.stringify,
+    parse = JSON.parse,
+    keysOf = Object.keys,
+    isArray = Array.isArray,
+    isFinite = Number.isFinite;
   const R = tables.rules;
   const ATTRS = tables.userAttributes;
   const ACTOR = tables.actor;
@@ -49,20 +53,26 @@
 
   function checkActor(a, depth) {
     if (!isObj(a)) return 'actor must be an object';
-    if (typeof a.sub !== 'string' || a.sub.length === 0) return 'actor.sub is required and must be a non-empty string' + (depth ? ' (at act level ' + depth + ')' : '');
+    if (typeof a.sub !== 'string' || a.sub.length === 0)
+      return 'actor.sub is required and must be a non-empty string' + (depth ? ' (at act level ' + depth + ')' : '');
     const custom = keysOf(a).filter((k) => k !== 'sub' && k !== 'act');
-    if (custom.length > ACTOR.customProperties) return 'at most ' + ACTOR.customProperties + ' custom properties per actor level (found ' + custom.length + ')';
-    for (const k of custom) if (!SCALAR(a[k])) return 'custom actor property "' + k + '" must be a string, number or boolean';
+    if (custom.length > ACTOR.customProperties)
+      return 'at most ' + ACTOR.customProperties + ' custom properties per actor level (found ' + custom.length + ')';
+    for (const k of custom)
+      if (!SCALAR(a[k])) return 'custom actor property "' + k + '" must be a string, number or boolean';
     if (a.act !== undefined) {
-      if (depth + 1 >= ACTOR.levels) return 'at most ' + ACTOR.levels + ' actors: the root actor and ' + (ACTOR.levels - 1) + ' nested act levels';
+      if (depth + 1 >= ACTOR.levels)
+        return 'at most ' + ACTOR.levels + ' actors: the root actor and ' + (ACTOR.levels - 1) + ' nested act levels';
       return checkActor(a.act, depth + 1);
     }
     return null;
   }
   function metadata(name, run, key, value) {
     if (!isStr(key)) fail(name, R.metadata, 'key must be a non-empty string');
-    if (value !== null && !jsonValue(value)) fail(name, R.metadata, 'value must be a JSON value (null deletes the key)');
-    if (value !== null && stringify(value).length > tables.maxMetadataBytes) fail(name, R.metadata, 'value exceeds ' + tables.maxMetadataBytes / 1024 + ' kB');
+    if (value !== null && !jsonValue(value))
+      fail(name, R.metadata, 'value must be a JSON value (null deletes the key)');
+    if (value !== null && stringify(value).length > tables.maxMetadataBytes)
+      fail(name, R.metadata, 'value exceeds ' + tables.maxMetadataBytes / 1024 + ' kB');
     record(name, [key, value === null ? null : parse(stringify(value))]);
   }
   const cache = {
@@ -80,12 +90,20 @@
 
   // Each command's checks: `(name, run, ...args)`, where `run` is the run's own state (which user was set).
   function claimUser(run, name) {
-    if (run.userSet) fail(name, R.exactlyOneUser, 'a user was already set with ' + run.userSet + '(); call exactly one of setUserById() or setUserByConnection(), once');
+    if (run.userSet)
+      fail(
+        name,
+        R.exactlyOneUser,
+        'a user was already set with ' +
+          run.userSet +
+          '(); call exactly one of setUserById() or setUserByConnection(), once',
+      );
     run.userSet = name.split('.')[1];
   }
   const customTokenExchange = {
     'authentication.setUserById'(name, run, user_id) {
-      if (!isStr(user_id, LIMIT.userIdChars)) fail(name, R.userId, 'user_id must be a non-empty string' + atMost(LIMIT.userIdChars));
+      if (!isStr(user_id, LIMIT.userIdChars))
+        fail(name, R.userId, 'user_id must be a non-empty string' + atMost(LIMIT.userIdChars));
       claimUser(run, name);
       record(name, [user_id]);
     },
@@ -93,28 +111,46 @@
       user_attributes = copy(user_attributes);
       options = copy(options);
       const U = R.userAttributes;
-      if (!isStr(connection_name, LIMIT.connectionNameChars)) fail(c, R.connectionName, 'connection_name must be a non-empty string' + atMost(LIMIT.connectionNameChars));
+      if (!isStr(connection_name, LIMIT.connectionNameChars))
+        fail(c, R.connectionName, 'connection_name must be a non-empty string' + atMost(LIMIT.connectionNameChars));
       if (!isObj(user_attributes)) fail(c, U, 'user_attributes must be an object');
       const keys = keysOf(user_attributes);
-      if (keys.length > LIMIT.userAttributes) fail(c, U, 'user_attributes may have at most ' + LIMIT.userAttributes + ' properties');
+      if (keys.length > LIMIT.userAttributes)
+        fail(c, U, 'user_attributes may have at most ' + LIMIT.userAttributes + ' properties');
       for (const k of keys) {
-        if (!ATTRS[k]) fail(c, U, 'unknown user attribute "' + k + '" (metadata is set with api.user.setAppMetadata/setUserMetadata)');
-        if (user_attributes[k] !== undefined && typeof user_attributes[k] !== ATTRS[k]) fail(c, U, 'user attribute "' + k + '" must be a ' + ATTRS[k]);
+        if (!ATTRS[k])
+          fail(
+            c,
+            U,
+            'unknown user attribute "' + k + '" (metadata is set with api.user.setAppMetadata/setUserMetadata)',
+          );
+        if (user_attributes[k] !== undefined && typeof user_attributes[k] !== ATTRS[k])
+          fail(c, U, 'user attribute "' + k + '" must be a ' + ATTRS[k]);
       }
-      if (!isStr(user_attributes.user_id)) fail(c, U, 'user_attributes.user_id is required and must be a non-empty string');
-      if (user_attributes.phone_number !== undefined && !/^\+[1-9][0-9]{1,14}$/.test(user_attributes.phone_number)) fail(c, U, 'phone_number must be in E.164 format');
-      if (user_attributes.picture !== undefined && !URL.canParse(user_attributes.picture)) fail(c, U, 'picture must be a URI');
+      if (!isStr(user_attributes.user_id))
+        fail(c, U, 'user_attributes.user_id is required and must be a non-empty string');
+      if (user_attributes.phone_number !== undefined && !/^\+[1-9][0-9]{1,14}$/.test(user_attributes.phone_number))
+        fail(c, U, 'phone_number must be in E.164 format');
+      if (user_attributes.picture !== undefined && !URL.canParse(user_attributes.picture))
+        fail(c, U, 'picture must be a URI');
       const OPT = R.connectionOptions;
       if (!isObj(options)) fail(c, OPT, 'options must be an object with creationBehavior and updateBehavior');
-      if (options.creationBehavior !== 'create_if_not_exists' && options.creationBehavior !== 'none') fail(c, OPT, "options.creationBehavior must be 'create_if_not_exists' or 'none'");
-      if (options.updateBehavior !== 'replace' && options.updateBehavior !== 'none') fail(c, OPT, "options.updateBehavior must be 'replace' or 'none'");
+      if (options.creationBehavior !== 'create_if_not_exists' && options.creationBehavior !== 'none')
+        fail(c, OPT, "options.creationBehavior must be 'create_if_not_exists' or 'none'");
+      if (options.updateBehavior !== 'replace' && options.updateBehavior !== 'none')
+        fail(c, OPT, "options.updateBehavior must be 'replace' or 'none'");
       claimUser(run, c);
       const attrs = {};
       for (const k of keys) if (user_attributes[k] !== undefined) attrs[k] = user_attributes[k];
-      record(c, [connection_name, attrs, { creationBehavior: options.creationBehavior, updateBehavior: options.updateBehavior }]);
+      record(c, [
+        connection_name,
+        attrs,
+        { creationBehavior: options.creationBehavior, updateBehavior: options.updateBehavior },
+      ]);
     },
     'authentication.setOrganization'(name, run, org) {
-      if (!isStr(org, LIMIT.organizationChars)) fail(name, R.organization, 'organization must be a non-empty organization id or name');
+      if (!isStr(org, LIMIT.organizationChars))
+        fail(name, R.organization, 'organization must be a non-empty organization id or name');
       record(name, [org]);
     },
     'authentication.setActor'(name, run, actor) {
@@ -149,7 +185,11 @@
     function (name, run, f, options) {
       const list = many ? f : [f];
       if (!isArray(list) || list.length === 0 || !list.every((x) => isObj(x) && isStr(x.type))) {
-        fail(name, R.factor, many ? 'factors must be a non-empty array of {type}' : 'factor must be an object with a type');
+        fail(
+          name,
+          R.factor,
+          many ? 'factors must be a non-empty array of {type}' : 'factor must be an object with a type',
+        );
       }
       record(name, options === undefined ? [parse(stringify(f))] : [parse(stringify(f)), parse(stringify(options))]);
     };
@@ -186,7 +226,8 @@
   for (const trigger of keysOf(tables.commands)) {
     const names = tables.commands[trigger];
     const own = checks[trigger] || {};
-    for (const name of keysOf(own)) if (!names.includes(name)) throw new Error('api.js: ' + trigger + ' has no command ' + name + ' in the tables');
+    for (const name of keysOf(own))
+      if (!names.includes(name)) throw new Error('api.js: ' + trigger + ' has no command ' + name + ' in the tables');
     const groups = [];
     const methods = names.map((name) => {
       if (typeof own[name] !== 'function') throw new Error('api.js: no checks for the ' + trigger + ' command ' + name);

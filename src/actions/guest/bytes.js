@@ -26,11 +26,17 @@
   function b64decode(str) {
     const s = String(str).replace(/[\s=]/g, '');
     const out = new Uint8Array(Math.floor((s.length * 3) / 4));
-    let bits = 0, acc = 0, j = 0;
+    let bits = 0,
+      acc = 0,
+      j = 0;
     for (let i = 0; i < s.length; i++) {
       const v = B64IDX[s[i]];
       if (v === undefined) {
-        throw makeError({ kind: 'error', name: 'InvalidCharacterError', message: 'The string to be decoded is not correctly encoded.' });
+        throw makeError({
+          kind: 'error',
+          name: 'InvalidCharacterError',
+          message: 'The string to be decoded is not correctly encoded.',
+        });
       }
       acc = (acc << 6) | v;
       bits += 6;
@@ -72,13 +78,13 @@
   }
   function utf8Decode(bytes) {
     let s = '';
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const b = bytes[i];
       let c, n;
-      if (b < 0x80) (c = b), (n = 1);
-      else if (b >= 0xc2 && b < 0xe0) (c = b & 31), (n = 2);
-      else if (b >= 0xe0 && b < 0xf0) (c = b & 15), (n = 3);
-      else if (b >= 0xf0 && b < 0xf5) (c = b & 7), (n = 4);
+      if (b < 0x80) ((c = b), (n = 1));
+      else if (b >= 0xc2 && b < 0xe0) ((c = b & 31), (n = 2));
+      else if (b >= 0xe0 && b < 0xf0) ((c = b & 15), (n = 3));
+      else if (b >= 0xf0 && b < 0xf5) ((c = b & 7), (n = 4));
       else {
         s += '\ufffd';
         i++;
@@ -121,7 +127,9 @@
     if (data instanceof Uint8Array) return data;
     if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (data instanceof ArrayBuffer) return new Uint8Array(data);
-    throw new TypeError('The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView.');
+    throw new TypeError(
+      'The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView.',
+    );
   }
   function concat(chunks) {
     let n = 0;
@@ -197,5 +205,17 @@
     return out;
   }
 
-  return { b64encode, b64decode, utf8Encode, utf8Decode, toBytes, concat, encodeOut, TextEncoder, TextDecoder, atob, btoa };
+  return {
+    b64encode,
+    b64decode,
+    utf8Encode,
+    utf8Decode,
+    toBytes,
+    concat,
+    encodeOut,
+    TextEncoder,
+    TextDecoder,
+    atob,
+    btoa,
+  };
 });

@@ -35,7 +35,8 @@
   function keyRef(key) {
     if (keyIds.has(key)) return { h: keyIds.get(key) };
     if (typeof key === 'function' && jwksIds.has(key)) return { jwks: jwksIds.get(key) };
-    if (key instanceof Uint8Array || ArrayBuffer.isView(key) || key instanceof ArrayBuffer) return { secret: b64encode(toBytes(key), false) };
+    if (key instanceof Uint8Array || ArrayBuffer.isView(key) || key instanceof ArrayBuffer)
+      return { secret: b64encode(toBytes(key), false) };
     if (key && typeof key === 'object' && typeof key.kty === 'string') return { jwk: key };
     throw new TypeError('Key must be one of type KeyObject, CryptoKey, JSON Web Key, or Uint8Array.');
   }
@@ -54,8 +55,13 @@
     return fn;
   }
   async function jwtVerify(jwt, key, options) {
-    if (typeof key === 'function' && !jwksIds.has(key)) key = await key(decodeProtectedHeader(jwt), { payload: String(jwt).split('.')[1] });
-    const r = await callAsync('jose.jwtVerify', { jwt: String(jwt), key: keyRef(key), options: verifyOptions(options) });
+    if (typeof key === 'function' && !jwksIds.has(key))
+      key = await key(decodeProtectedHeader(jwt), { payload: String(jwt).split('.')[1] });
+    const r = await callAsync('jose.jwtVerify', {
+      jwt: String(jwt),
+      key: keyRef(key),
+      options: verifyOptions(options),
+    });
     const out = { payload: r.payload, protectedHeader: r.protectedHeader };
     if (r.key) out.key = wrapKey(r.key);
     return out;
@@ -70,7 +76,9 @@
   const jose = O.freeze({
     jwtVerify,
     createRemoteJWKSet(url, options) {
-      return wrapJwks(call('jose.createRemoteJWKSet', { url: url instanceof URL ? url.href : String(url), options: options || {} }));
+      return wrapJwks(
+        call('jose.createRemoteJWKSet', { url: url instanceof URL ? url.href : String(url), options: options || {} }),
+      );
     },
     createLocalJWKSet(jwks) {
       return wrapJwks(call('jose.createLocalJWKSet', jwks));
@@ -95,7 +103,8 @@
   });
 
   // ---- crypto (Node subset) ----
-  const finalized = () => makeError({ kind: 'error', message: 'Digest already called', code: 'ERR_CRYPTO_HASH_FINALIZED' });
+  const finalized = () =>
+    makeError({ kind: 'error', message: 'Digest already called', code: 'ERR_CRYPTO_HASH_FINALIZED' });
   function hashLike(op, alg, key) {
     const chunks = [];
     let done = false;

@@ -14,7 +14,9 @@
 (function prelude(hostCall, hostAsync, tablesJson, parts) {
   const G = globalThis;
   const O = Object;
-  const stringify = JSON.stringify, parse = JSON.parse, P = Promise;
+  const stringify = JSON.stringify,
+    parse = JSON.parse,
+    P = Promise;
   const tables = parse(tablesJson);
 
   // ---- errors built in the guest ----
@@ -30,7 +32,11 @@
   const joseErrors = { JOSEError };
   function defErr(name, code, base) {
     const B = base || JOSEError;
-    const C = ({ [name]: class extends B { static code = code; } })[name];
+    const C = {
+      [name]: class extends B {
+        static code = code;
+      },
+    }[name];
     joseErrors[name] = C;
     return C;
   }

@@ -7,7 +7,9 @@
   const O = Object;
 
   function formEncode(s) {
-    return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    return encodeURIComponent(s)
+      .replace(/%20/g, '+')
+      .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
   }
   function formDecode(s) {
     s = s.replace(/\+/g, ' ');
@@ -115,7 +117,19 @@
       return this._list.map((p) => formEncode(p[0]) + '=' + formEncode(p[1])).join('&');
     }
   }
-  const URL_PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'];
+  const URL_PARTS = [
+    'href',
+    'origin',
+    'protocol',
+    'username',
+    'password',
+    'host',
+    'hostname',
+    'port',
+    'pathname',
+    'search',
+    'hash',
+  ];
   class URL {
     constructor(input, base) {
       const r = call('url.parse', { input: String(input), base: base === undefined ? undefined : String(base) });

@@ -95,7 +95,10 @@
       return [...this._m.keys()].sort()[Symbol.iterator]();
     }
     values() {
-      return [...this._m].sort().map((p) => p[1])[Symbol.iterator]();
+      return [...this._m]
+        .sort()
+        .map((p) => p[1])
+        [Symbol.iterator]();
     }
     [Symbol.iterator]() {
       return this.entries();
@@ -133,7 +136,14 @@
   }
   async function fetch(input, init) {
     init = init || {};
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input && input.url ? String(input.url) : String(input);
+    const url =
+      typeof input === 'string'
+        ? input
+        : input instanceof URL
+          ? input.href
+          : input && input.url
+            ? String(input.url)
+            : String(input);
     const headers = new Headers(init.headers);
     let body;
     const b = init.body;
@@ -144,7 +154,12 @@
       if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
     } else if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) body = { b64: b64encode(toBytes(b), false) };
     else throw new TypeError('fetch: unsupported body type; send a string, URLSearchParams or bytes');
-    const r = await callAsync('fetch', { url, method: init.method ? String(init.method).toUpperCase() : 'GET', headers: [...headers], body });
+    const r = await callAsync('fetch', {
+      url,
+      method: init.method ? String(init.method).toUpperCase() : 'GET',
+      headers: [...headers],
+      body,
+    });
     return new Response(r);
   }
 

@@ -59,10 +59,13 @@ export class RunEgress {
     if (!slot || this.ended) return Promise.resolve();
     return new Promise<void>((resolve) => {
       slot.done = resolve;
-      slot.timer = setTimeout(() => {
-        this.timers.delete(id);
-        resolve();
-      }, Math.min(Math.max(0, ms), MAX_DELAY_MS));
+      slot.timer = setTimeout(
+        () => {
+          this.timers.delete(id);
+          resolve();
+        },
+        Math.min(Math.max(0, ms), MAX_DELAY_MS),
+      );
     });
   }
 

@@ -32,7 +32,15 @@ const IDLE_SOCKET_MS = 5_000;
  * AWS ECS and EKS: 169.254.170.2, 169.254.170.23, fd00:ec2::23; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
  * Never opened by `BATON_ACTION_EGRESS_ALLOW_PRIVATE=true`, only by a CIDR that covers them.
  */
-export const METADATA_ADDRESSES = ['169.254.169.254', '169.254.170.2', '169.254.170.23', '100.100.100.200', '192.0.0.192', 'fd00:ec2::254', 'fd00:ec2::23'];
+export const METADATA_ADDRESSES = [
+  '169.254.169.254',
+  '169.254.170.2',
+  '169.254.170.23',
+  '100.100.100.200',
+  '192.0.0.192',
+  'fd00:ec2::254',
+  'fd00:ec2::23',
+];
 const METADATA = METADATA_ADDRESSES.map((a) => ipaddr.parse(a));
 
 const NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
@@ -160,7 +168,11 @@ export function pinnedLookup(addresses: string[]): net.LookupFunction {
       cb(Object.assign(new Error('no address of the requested family'), { code: 'ENOTFOUND' }));
       return;
     }
-    if (typeof options === 'object' && options.all) cb(null, list.map((address) => ({ address, family: net.isIP(address) })));
+    if (typeof options === 'object' && options.all)
+      cb(
+        null,
+        list.map((address) => ({ address, family: net.isIP(address) })),
+      );
     else cb(null, list[0], net.isIP(list[0]!));
   }) as unknown as net.LookupFunction;
 }

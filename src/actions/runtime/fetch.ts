@@ -44,7 +44,10 @@ export interface FetchResult {
 
 /** A fetch failure with a message safe to show the Action (no host detail). */
 export class FetchError extends Error {
-  constructor(message: string, override readonly name: 'TypeError' | 'TimeoutError' = 'TypeError') {
+  constructor(
+    message: string,
+    override readonly name: 'TypeError' | 'TimeoutError' = 'TypeError',
+  ) {
     super(message);
   }
 }
@@ -54,12 +57,23 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Forbidden methods of the fetch standard. */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 /** Framing and connection headers: set by the host, a guest value is ignored. */
-const HOST_MANAGED = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection']);
+const HOST_MANAGED = new Set([
+  'connection',
+  'content-length',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
 /**
  * Dropped on a cross-origin redirect. The fetch standard drops Authorization; Baton also drops the other
  * credential-carrying headers, named or API-key-like (`x-api-key`, `x-auth-token`, `x-client-secret`, ...).
  */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|cookie2)$|api[-_]?key|auth|token|secret|session|password|credential/i;
+const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie|cookie2)$|api[-_]?key|auth|token|secret|session|password|credential/i;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function isAllowedHost(url: URL, allow: string[] | undefined): boolean {
@@ -79,9 +93,11 @@ export function checkUrl(raw: string, policy: FetchPolicy): URL {
   } catch {
     throw new FetchError(`fetch: invalid URL: ${raw.slice(0, 200)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError(`fetch: unsupported protocol ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new FetchError(`fetch: unsupported protocol ${url.protocol}`);
   if (url.username || url.password) throw new FetchError('fetch: a URL with credentials is not allowed');
-  if (!isAllowedHost(url, policy.egressAllow)) throw new FetchError(`fetch: host ${url.hostname} is not in the egress allow-list`);
+  if (!isAllowedHost(url, policy.egressAllow))
+    throw new FetchError(`fetch: host ${url.hostname} is not in the egress allow-list`);
   return url;
 }
 
@@ -98,7 +114,8 @@ export async function checkedAddresses(url: URL, policy: FetchPolicy): Promise<s
   if (addresses.length === 0) throw new FetchError('fetch failed');
   const port = portOf(url);
   const verdicts = addresses.map((a) => checkAddress(a, port, policy));
-  if (verdicts.includes('self')) throw new FetchError(`fetch: destination ${url.hostname}:${port} is this server's own listener`);
+  if (verdicts.includes('self'))
+    throw new FetchError(`fetch: destination ${url.hostname}:${port} is this server's own listener`);
   if (verdicts.includes('internal')) throw new FetchError(`fetch: destination ${url.hostname} is not a public address`);
   return addresses;
 }
@@ -129,7 +146,15 @@ interface Answer {
   body: http.IncomingMessage;
 }
 
-function send(url: URL, addresses: string[], method: string, headers: Map<string, string>, body: Buffer | undefined, signal: AbortSignal, policy: FetchPolicy): Promise<Answer> {
+function send(
+  url: URL,
+  addresses: string[],
+  method: string,
+  headers: Map<string, string>,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+  policy: FetchPolicy,
+): Promise<Answer> {
   const agents = egressAgents(policy);
   const secure = url.protocol === 'https:';
   const h: Record<string, string> = Object.fromEntries(headers);
@@ -149,7 +174,8 @@ function send(url: URL, addresses: string[], method: string, headers: Map<string
     };
     const req = (secure ? https : http).request(options, (res) => {
       const pairs: Array<[string, string]> = [];
-      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+        pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
       resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: pairs, body: res });
     });
     req.on('error', reject);
@@ -157,13 +183,23 @@ function send(url: URL, addresses: string[], method: string, headers: Map<string
   });
 }
 
-export async function guardedFetch(req: FetchRequest, policy: FetchPolicy, runSignal?: AbortSignal): Promise<FetchResult> {
+export async function guardedFetch(
+  req: FetchRequest,
+  policy: FetchPolicy,
+  runSignal?: AbortSignal,
+): Promise<FetchResult> {
   const timeout = AbortSignal.timeout(policy.timeoutMs);
   const signal = runSignal ? AbortSignal.any([timeout, runSignal]) : timeout;
   let url = checkUrl(req.url, policy);
   let method = String(req.method || 'GET').toUpperCase();
-  if (!TOKEN.test(method) || FORBIDDEN_METHODS.has(method)) throw new FetchError(`fetch: method ${method.slice(0, 20)} is not allowed`);
-  let body: Buffer | undefined = req.body?.text !== undefined ? Buffer.from(req.body.text, 'utf8') : req.body?.b64 !== undefined ? Buffer.from(req.body.b64, 'base64') : undefined;
+  if (!TOKEN.test(method) || FORBIDDEN_METHODS.has(method))
+    throw new FetchError(`fetch: method ${method.slice(0, 20)} is not allowed`);
+  let body: Buffer | undefined =
+    req.body?.text !== undefined
+      ? Buffer.from(req.body.text, 'utf8')
+      : req.body?.b64 !== undefined
+        ? Buffer.from(req.body.b64, 'base64')
+        : undefined;
   const headers = requestHeaders(req.headers ?? []);
   try {
     for (let hop = 0; ; hop++) {
@@ -181,17 +217,26 @@ export async function guardedFetch(req: FetchRequest, policy: FetchPolicy, runSi
           throw new FetchError('fetch failed: invalid redirect location');
         }
         next = checkUrl(next.href, policy);
-        if (next.origin !== url.origin) for (const name of [...headers.keys()]) if (CREDENTIAL_HEADER.test(name)) headers.delete(name);
+        if (next.origin !== url.origin)
+          for (const name of [...headers.keys()]) if (CREDENTIAL_HEADER.test(name)) headers.delete(name);
         if (res.status === 303 ? method !== 'HEAD' : (res.status === 301 || res.status === 302) && method === 'POST') {
           method = 'GET';
           body = undefined;
-          for (const name of ['content-type', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+          for (const name of ['content-type', 'content-encoding', 'content-language', 'content-location'])
+            headers.delete(name);
         }
         url = next;
         continue;
       }
       const bytes = await readCapped(res, policy.maxBytes);
-      return { status: res.status, statusText: res.statusText, url: url.href, redirected: hop > 0, headers: res.headers, bytes };
+      return {
+        status: res.status,
+        statusText: res.statusText,
+        url: url.href,
+        redirected: hop > 0,
+        headers: res.headers,
+        bytes,
+      };
     }
   } catch (err) {
     if (err instanceof FetchError) throw err;
@@ -209,10 +254,14 @@ async function readCapped(res: Answer, max: number): Promise<Uint8Array> {
     res.body.destroy();
     throw new FetchError(`fetch: response body exceeds ${max} bytes`);
   }
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip()
-    : encoding === 'deflate' ? zlib.createInflate()
-    : encoding === 'br' ? zlib.createBrotliDecompress()
-    : null;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : null;
   const stream: Readable = decoder ? res.body.pipe(decoder) : res.body;
   if (decoder) res.body.on('error', (e) => decoder.destroy(e));
   const chunks: Buffer[] = [];
@@ -230,9 +279,15 @@ async function readCapped(res: Answer, max: number): Promise<Uint8Array> {
 }
 
 /** The guarded fetch shaped as the `fetch` jose's createRemoteJWKSet expects (its `customFetch` option). */
-export function joseFetch(policy: FetchPolicy, send: (req: FetchRequest) => Promise<FetchResult> = (r) => guardedFetch(r, policy)) {
+export function joseFetch(
+  policy: FetchPolicy,
+  send: (req: FetchRequest) => Promise<FetchResult> = (r) => guardedFetch(r, policy),
+) {
   return async (url: string, options: { headers: Headers; method: 'GET' }): Promise<Response> => {
     const r = await send({ url, method: options.method, headers: [...options.headers] });
-    return new Response(r.bytes.byteLength ? (r.bytes as Uint8Array<ArrayBuffer>) : null, { status: r.status, headers: r.headers });
+    return new Response(r.bytes.byteLength ? (r.bytes as Uint8Array<ArrayBuffer>) : null, {
+      status: r.status,
+      headers: r.headers,
+    });
   };
 }

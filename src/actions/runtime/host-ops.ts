@@ -70,7 +70,8 @@ export function describeError(err: unknown): GuestErrorDescription {
     const e = err as jose.errors.JOSEError & { claim?: string; reason?: string; payload?: unknown };
     return { kind: 'jose', code: e.code, message: e.message, claim: e.claim, reason: e.reason, payload: e.payload };
   }
-  if (err instanceof FetchError) return { kind: err.name === 'TypeError' ? 'type' : 'error', name: err.name, message: err.message };
+  if (err instanceof FetchError)
+    return { kind: err.name === 'TypeError' ? 'type' : 'error', name: err.name, message: err.message };
   if (err instanceof TypeError) return { kind: 'type', message: err.message };
   if (err instanceof RangeError) return { kind: 'range', message: err.message };
   if (err instanceof Error) return { kind: 'error', name: 'Error', message: err.message };
@@ -108,7 +109,8 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
     const p = JSON.parse(payload) as any;
     switch (op) {
       case 'console': {
-        if (run.logs.length < MAX_LOG_LINES) run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
+        if (run.logs.length < MAX_LOG_LINES)
+          run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
         return ok(null);
       }
       case 'violation':
@@ -142,7 +144,10 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
       case 'jose.createRemoteJWKSet': {
         const url = checkUrl(String(p.url), policy);
         const o = (p.options ?? {}) as Record<string, unknown>;
-        const timeoutDuration = Math.min(typeof o.timeoutDuration === 'number' ? o.timeoutDuration : 5000, policy.timeoutMs);
+        const timeoutDuration = Math.min(
+          typeof o.timeoutDuration === 'number' ? o.timeoutDuration : 5000,
+          policy.timeoutMs,
+        );
         const viaRun = (r: Parameters<RunEgress['fetch']>[0]) => {
           if (!keys.egress) throw new FetchError('fetch: the run is over');
           return keys.egress.fetch(r);
@@ -172,7 +177,8 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
       case 'crypto.randomUUID':
         return ok(nodeCrypto.randomUUID());
       case 'crypto.randomBytes': {
-        if (!Number.isInteger(p) || p < 0 || p > 65536) throw new RangeError('The value of "size" is out of range (0 to 65536)');
+        if (!Number.isInteger(p) || p < 0 || p > 65536)
+          throw new RangeError('The value of "size" is out of range (0 to 65536)');
         return ok(nodeCrypto.randomBytes(p).toString('base64'));
       }
       default:
@@ -193,7 +199,13 @@ function recordCommand(payload: string, run: RunHooks): string {
   return ok(null);
 }
 
-export async function hostAsync(op: string, payload: string, keys: KeyTable, policy: FetchPolicy, egress: RunEgress): Promise<string> {
+export async function hostAsync(
+  op: string,
+  payload: string,
+  keys: KeyTable,
+  policy: FetchPolicy,
+  egress: RunEgress,
+): Promise<string> {
   try {
     keys.egress = egress;
     const p = JSON.parse(payload) as any;
@@ -205,14 +217,28 @@ export async function hostAsync(op: string, payload: string, keys: KeyTable, pol
         const r = await egress.fetch(p);
         const type = r.headers.find(([k]) => k === 'content-type')?.[1] ?? '';
         const textual = type === '' || /json|text|xml|javascript|x-www-form-urlencoded/i.test(type);
-        const base = { status: r.status, statusText: r.statusText, url: r.url, redirected: r.redirected, headers: r.headers };
-        return ok(textual ? { ...base, text: new TextDecoder().decode(r.bytes) } : { ...base, b64: Buffer.from(r.bytes).toString('base64') });
+        const base = {
+          status: r.status,
+          statusText: r.statusText,
+          url: r.url,
+          redirected: r.redirected,
+          headers: r.headers,
+        };
+        return ok(
+          textual
+            ? { ...base, text: new TextDecoder().decode(r.bytes) }
+            : { ...base, b64: Buffer.from(r.bytes).toString('base64') },
+        );
       }
       case 'jose.jwtVerify': {
         const key = resolveKey(keys, p.key ?? {});
         const options = { ...(p.options ?? {}) } as jose.JWTVerifyOptions & { currentDate?: unknown };
         if (typeof options.currentDate === 'number') options.currentDate = new Date(options.currentDate);
-        const r = await jose.jwtVerify(String(p.jwt), key as Parameters<typeof jose.jwtVerify>[1], options as jose.JWTVerifyOptions);
+        const r = await jose.jwtVerify(
+          String(p.jwt),
+          key as Parameters<typeof jose.jwtVerify>[1],
+          options as jose.JWTVerifyOptions,
+        );
         return ok({ payload: r.payload, protectedHeader: r.protectedHeader });
       }
       case 'jose.jwksResolve': {
@@ -222,10 +248,13 @@ export async function hostAsync(op: string, payload: string, keys: KeyTable, pol
       case 'jose.import': {
         const opts = p.options ?? undefined;
         const key =
-          p.kind === 'spki' ? await jose.importSPKI(String(p.data), String(p.alg), opts)
-          : p.kind === 'pkcs8' ? await jose.importPKCS8(String(p.data), String(p.alg), opts)
-          : p.kind === 'x509' ? await jose.importX509(String(p.data), String(p.alg), opts)
-          : await jose.importJWK(p.data, p.alg === undefined || p.alg === null ? undefined : String(p.alg), opts);
+          p.kind === 'spki'
+            ? await jose.importSPKI(String(p.data), String(p.alg), opts)
+            : p.kind === 'pkcs8'
+              ? await jose.importPKCS8(String(p.data), String(p.alg), opts)
+              : p.kind === 'x509'
+                ? await jose.importX509(String(p.data), String(p.alg), opts)
+                : await jose.importJWK(p.data, p.alg === undefined || p.alg === null ? undefined : String(p.alg), opts);
         return ok(describeKey(keys, key));
       }
       default:
@@ -238,7 +267,16 @@ export async function hostAsync(op: string, payload: string, keys: KeyTable, pol
 
 function urlParts(u: URL): Record<string, string> {
   return {
-    href: u.href, origin: u.origin, protocol: u.protocol, username: u.username, password: u.password, host: u.host,
-    hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash,
+    href: u.href,
+    origin: u.origin,
+    protocol: u.protocol,
+    username: u.username,
+    password: u.password,
+    host: u.host,
+    hostname: u.hostname,
+    port: u.port,
+    pathname: u.pathname,
+    search: u.search,
+    hash: u.hash,
   };
 }

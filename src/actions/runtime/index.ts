@@ -37,7 +37,15 @@
  */
 import os from 'node:os';
 import type { Config } from '../../config/index.js';
-import { TRIGGERS, type ActionExecutor, type CompileError, type RunLimits, type RunRequest, type RunResult, type TriggerId } from '../contract.js';
+import {
+  TRIGGERS,
+  type ActionExecutor,
+  type CompileError,
+  type RunLimits,
+  type RunRequest,
+  type RunResult,
+  type TriggerId,
+} from '../contract.js';
 import { MemoryCacheStore } from '../cache/memory-store.js';
 import type { ActionCacheStore, CacheEntry } from '../cache/types.js';
 import type { SandboxRunOutput } from './sandbox.js';
@@ -103,21 +111,32 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
     return wanted;
   };
   const size = options.poolSize ?? config.workers ?? Math.max(2, Math.min(4, os.availableParallelism()));
-  const pool = new WorkerPool(size, {
-    policy: {
-      timeoutMs: config.fetchTimeoutMs, maxBytes: config.fetchMaxBytes, egressAllow: config.egressAllow,
-      allowPrivate: config.egressAllowPrivate, allowSelf: config.egressAllowSelf, listenPorts: config.listenPorts,
-      fetchConcurrency: config.fetchConcurrency, fetchesPerRun: config.fetchesPerRun, timersPerRun: config.timersPerRun,
-      socketsPerOrigin: config.egressSocketsPerOrigin, socketsTotal: config.egressSocketsTotal,
-      ...(options.resolveHosts ? { resolveHosts: options.resolveHosts } : {}),
+  const pool = new WorkerPool(
+    size,
+    {
+      policy: {
+        timeoutMs: config.fetchTimeoutMs,
+        maxBytes: config.fetchMaxBytes,
+        egressAllow: config.egressAllow,
+        allowPrivate: config.egressAllowPrivate,
+        allowSelf: config.egressAllowSelf,
+        listenPorts: config.listenPorts,
+        fetchConcurrency: config.fetchConcurrency,
+        fetchesPerRun: config.fetchesPerRun,
+        timersPerRun: config.timersPerRun,
+        socketsPerOrigin: config.egressSocketsPerOrigin,
+        socketsTotal: config.egressSocketsTotal,
+        ...(options.resolveHosts ? { resolveHosts: options.resolveHosts } : {}),
+      },
+      moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
+      heapMb: workerHeapMb(config.memoryMb),
     },
-    moduleMemoryBytes: Math.min(2048, Math.max(128, config.memoryMb * 4)) * 1024 * 1024,
-    heapMb: workerHeapMb(config.memoryMb),
-  }, {
-    // Issue 10 M1: one Action version, or one client, holds at most all workers but one (all of a 1-worker pool).
-    perAction: config.concurrencyPerAction ?? Math.max(1, size - 1),
-    perClient: config.concurrencyPerClient ?? Math.max(1, size - 1),
-  });
+    {
+      // Issue 10 M1: one Action version, or one client, holds at most all workers but one (all of a 1-worker pool).
+      perAction: config.concurrencyPerAction ?? Math.max(1, size - 1),
+      perClient: config.concurrencyPerClient ?? Math.max(1, size - 1),
+    },
+  );
   const queueTimeoutMs = config.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
   const defaults: RunLimits = {
     wallMs: config.timeoutMs,
@@ -131,10 +150,15 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
   return {
     async compile(code: string, trigger: TriggerId): Promise<CompileError | null> {
       if (!(trigger in TRIGGERS)) return { message: `unknown trigger ${String(trigger)}` };
-      if (Buffer.byteLength(code, 'utf8') > MAX_CODE_BYTES) return { message: `Action code exceeds ${MAX_CODE_BYTES / 1024} kB` };
+      if (Buffer.byteLength(code, 'utf8') > MAX_CODE_BYTES)
+        return { message: `Action code exceeds ${MAX_CODE_BYTES / 1024} kB` };
       for (const r of findRequires(code)) {
         if (!isProvidedModule(r.name)) {
-          return { message: `Cannot find module '${r.name}': Baton provides only ${['jose', 'crypto'].join(', ')}`, line: r.line, column: r.column };
+          return {
+            message: `Cannot find module '${r.name}': Baton provides only ${['jose', 'crypto'].join(', ')}`,
+            line: r.line,
+            column: r.column,
+          };
         }
       }
       const limits = { ...defaults, ...COMPILE_LIMITS };
@@ -156,17 +180,36 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       }
       const eventJson = JSON.stringify({ ...req.event, secrets: { ...req.secrets } });
       const r = await pool.submit(
-        { type: 'run', input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot } },
+        {
+          type: 'run',
+          input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot },
+        },
         limits.wallMs,
         { client: req.clientId, queueTimeoutMs },
       );
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (r.failure === 'queue_timeout') {
-        return { kind: 'unavailable', reason: 'queue_timeout', queuedMs: queueTimeoutMs, retryAfterS: queueRetryAfterS(queueTimeoutMs), commands: [], logs: [], durationMs };
+        return {
+          kind: 'unavailable',
+          reason: 'queue_timeout',
+          queuedMs: queueTimeoutMs,
+          retryAfterS: queueRetryAfterS(queueTimeoutMs),
+          commands: [],
+          logs: [],
+          durationMs,
+        };
       }
       if (r.failure === 'unresponsive') return { kind: 'timeout', limit: 'wall', commands: [], logs: [], durationMs };
       if (r.failure === 'memory') return { kind: 'memory', commands: [], logs: [], durationMs };
-      if (r.failure) return { kind: 'thrown', name: 'Error', message: 'the Action runtime failed', commands: [], logs: [], durationMs };
+      if (r.failure)
+        return {
+          kind: 'thrown',
+          name: 'Error',
+          message: 'the Action runtime failed',
+          commands: [],
+          logs: [],
+          durationMs,
+        };
       const out = r.output as SandboxRunOutput;
       if (out.cacheOps.length) await cache.apply(namespace, out.cacheOps).catch(() => undefined);
       return out.result;

@@ -146,7 +146,11 @@ export class WorkerPool {
   private warm = false;
   private readonly deferred: Job[] = [];
 
-  constructor(private readonly size: number, private readonly init: WorkerInit, scheduling: Scheduling = {}) {
+  constructor(
+    private readonly size: number,
+    private readonly init: WorkerInit,
+    scheduling: Scheduling = {},
+  ) {
     const cap = (n: number | undefined) => Math.max(1, Math.min(size, n ?? size));
     this.perAction = cap(scheduling.perAction);
     this.perClient = cap(scheduling.perClient);
@@ -177,14 +181,17 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const byClient of this.waiting.values()) for (const jobs of byClient.values()) for (const job of jobs) settle(job, { failure: 'crashed' });
+    for (const byClient of this.waiting.values())
+      for (const jobs of byClient.values()) for (const job of jobs) settle(job, { failure: 'crashed' });
     this.waiting.clear();
     this.waitingCount = 0;
-    const exited = Promise.all(this.slots.map((s) => {
-      for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
-      if (s.timer) clearTimeout(s.timer);
-      return s.worker.terminate();
-    }));
+    const exited = Promise.all(
+      this.slots.map((s) => {
+        for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
+        if (s.timer) clearTimeout(s.timer);
+        return s.worker.terminate();
+      }),
+    );
     // A terminating worker holds no handle on this event loop (ref() or not): without a timer of our own, a close()
     // that terminates a worker still booting finds the loop empty and the process ends with the close pending.
     let keepAlive: NodeJS.Timeout | undefined;
@@ -195,21 +202,25 @@ export class WorkerPool {
   private newSlot(): Slot {
     const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null, ready: false };
     slot.worker.unref();
-    slot.worker.on('message', (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean; ready?: true }) => {
-      if (msg.ready) {
-        slot.ready = true;
+    slot.worker.on(
+      'message',
+      (msg: { id: number; output?: unknown; crash?: string; cancelled?: boolean; ready?: true }) => {
+        if (msg.ready) {
+          slot.ready = true;
+          this.armHead(slot);
+          if (!this.warm && this.slots.every((s) => s.ready)) this.warmed();
+          return;
+        }
+        const job = slot.jobs[0];
+        if (!job || job.id !== msg.id) return;
+        slot.jobs.shift();
         this.armHead(slot);
-        if (!this.warm && this.slots.every((s) => s.ready)) this.warmed();
-        return;
-      }
-      const job = slot.jobs[0];
-      if (!job || job.id !== msg.id) return;
-      slot.jobs.shift();
-      this.armHead(slot);
-      // A withdrawn job was answered already; if it started before the withdrawal arrived, its result is dropped.
-      if (!job.withdrawn) settle(job, msg.crash !== undefined || msg.cancelled ? { failure: 'crashed' } : { output: msg.output });
-      this.dispatch();
-    });
+        // A withdrawn job was answered already; if it started before the withdrawal arrived, its result is dropped.
+        if (!job.withdrawn)
+          settle(job, msg.crash !== undefined || msg.cancelled ? { failure: 'crashed' } : { output: msg.output });
+        this.dispatch();
+      },
+    );
     slot.worker.on('error', (err: Error & { code?: string }) => {
       if (!this.closed) this.replace(slot, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crashed');
     });
@@ -269,7 +280,8 @@ export class WorkerPool {
   /** The first workers are up: deadlines that came due meanwhile start again from now. */
   private warmed(): void {
     this.warm = true;
-    for (const job of this.deferred.splice(0)) if (!job.settled && !job.expiry && !this.slots.some((s) => s.jobs[0] === job)) this.armExpiry(job);
+    for (const job of this.deferred.splice(0))
+      if (!job.settled && !job.expiry && !this.slots.some((s) => s.jobs[0] === job)) this.armExpiry(job);
   }
 
   /** The queue deadline passed before the job started: refuse it, wherever it waits. */

@@ -26,7 +26,9 @@ function read(name: string): GuestFile {
   try {
     return { name: `baton:guest/${name}.js`, code: readFileSync(file, 'utf8') };
   } catch (err) {
-    throw new Error(`the sandbox's guest file ${file} cannot be read (does the build copy src/actions/guest/?): ${(err as Error).message}`);
+    throw new Error(
+      `the sandbox's guest file ${file} cannot be read (does the build copy src/actions/guest/?): ${(err as Error).message}`,
+    );
   }
 }
 

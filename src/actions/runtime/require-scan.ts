@@ -15,7 +15,7 @@ export function stripComments(code: string): string {
     const c = code[i]!;
     const n = code[i + 1];
     if (c === '/' && n === '/') {
-      while (i < code.length && code[i] !== '\n') (out += ' '), i++;
+      while (i < code.length && code[i] !== '\n') ((out += ' '), i++);
     } else if (c === '/' && n === '*') {
       const end = code.indexOf('*/', i + 2);
       const stop = end < 0 ? code.length : end + 2;
@@ -25,7 +25,9 @@ export function stripComments(code: string): string {
       let j = i + 1;
       while (j < code.length && code[j] !== c) j += code[j] === '\\' ? 2 : 1;
       const literal = code.slice(i, j + 1);
-      out += /require\s*\(\s*$/.test(out.slice(-64)) ? literal : c + literal.slice(1, -1).replace(/[^\n]/g, ' ') + (j < code.length ? c : '');
+      out += /require\s*\(\s*$/.test(out.slice(-64))
+        ? literal
+        : c + literal.slice(1, -1).replace(/[^\n]/g, ' ') + (j < code.length ? c : '');
       i = j + 1;
     } else {
       out += c;

@@ -4,9 +4,26 @@
  * context where the prelude and the Action's module code were evaluated once; a run calls the cached entry point
  * with a fresh `event` and `api` (DESIGN section 4: compiled versions cached and reused).
  */
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSDeferredPromise,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+  type QuickJSSyncVariant,
+} from 'quickjs-emscripten-core';
 import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
-import { TRIGGERS, type ActionCommand, type CompileError, type ConsoleLine, type RunLimits, type RunResult, type TriggerId } from '../contract.js';
+import {
+  TRIGGERS,
+  type ActionCommand,
+  type CompileError,
+  type ConsoleLine,
+  type RunLimits,
+  type RunResult,
+  type TriggerId,
+} from '../contract.js';
 import { CacheSession } from '../cache/session.js';
 import type { CacheEntry, CacheOp } from '../cache/types.js';
 import { CommandRecorder, DEFAULT_COMMAND_BUDGET, validateCommands } from '../triggers/commands.js';
@@ -74,7 +91,10 @@ export class Sandbox {
   private memory!: WebAssembly.Memory;
   private readonly entries = new Map<string, Entry>();
 
-  private constructor(private readonly policy: FetchPolicy, private readonly moduleMemoryBytes: number) {}
+  private constructor(
+    private readonly policy: FetchPolicy,
+    private readonly moduleMemoryBytes: number,
+  ) {}
 
   /** `moduleMemoryBytes`: hard maximum of this module's WASM memory (default 256 MiB). */
   static async create(policy: FetchPolicy, moduleMemoryBytes = DEFAULT_MODULE_MEMORY_BYTES): Promise<Sandbox> {
@@ -117,11 +137,18 @@ export class Sandbox {
     entry.run = run;
     try {
       const loadError = this.load(entry, code);
-      if (run.interrupted) return { message: `Action module code exceeded the ${run.interrupted === 'cpu' ? 'CPU' : 'wall-clock'} limit while loading` };
-      if (loadError) return { message: `Action module code threw while loading: ${loadError.name}: ${loadError.message}` };
+      if (run.interrupted)
+        return {
+          message: `Action module code exceeded the ${run.interrupted === 'cpu' ? 'CPU' : 'wall-clock'} limit while loading`,
+        };
+      if (loadError)
+        return { message: `Action module code threw while loading: ${loadError.name}: ${loadError.message}` };
       const entryPoint = TRIGGERS[trigger].entryPoint;
       const has = this.callBaton(entry, 'hasEntry', [entry.ctx.newString(entryPoint)]);
-      if (has.error || has.value !== true) return { message: `Action code must export ${entryPoint} as a function (exports.${entryPoint} = async (event, api) => {...})` };
+      if (has.error || has.value !== true)
+        return {
+          message: `Action code must export ${entryPoint} as a function (exports.${entryPoint} = async (event, api) => {...})`,
+        };
       return null;
     } finally {
       this.endRun(entry, run);
@@ -171,7 +198,12 @@ export class Sandbox {
     }
     if (result.kind === 'memory' || this.heapBytes() > this.moduleMemoryBytes / 2) await this.recycle();
     return {
-      result: { ...result, commands: run.commands, logs: run.logs, durationMs: Math.round((performance.now() - started) * 1000) / 1000 } as RunResult,
+      result: {
+        ...result,
+        commands: run.commands,
+        logs: run.logs,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      } as RunResult,
       cacheOps: cache.ops(),
     };
   }
@@ -244,7 +276,11 @@ export class Sandbox {
       commandBytes: limits.commandBytes ?? DEFAULT_COMMAND_BUDGET.commandBytes,
     });
     const run: RunState = {
-      trigger, commands, logs, cache, recorder,
+      trigger,
+      commands,
+      logs,
+      cache,
+      recorder,
       egress: new RunEgress(this.policy),
       heapStart: this.heapBytes(),
       memoryLimit: limits.memoryBytes,
@@ -259,7 +295,11 @@ export class Sandbox {
       finished: false,
       onViolation: (v) => {
         // Rule messages may quote guest input (an attribute name): cut before they leave the worker.
-        run.violation ??= { command: clip(String(v.command), 64), rule: clip(String(v.rule), 64), message: clip(String(v.message), MAX_ERROR_MESSAGE_CHARS) };
+        run.violation ??= {
+          command: clip(String(v.command), 64),
+          rule: clip(String(v.rule), 64),
+          message: clip(String(v.message), MAX_ERROR_MESSAGE_CHARS),
+        };
       },
     };
     return run;
@@ -342,7 +382,11 @@ export class Sandbox {
   }
 
   /** Calls a method of the prelude's internal object; disposes the argument handles. */
-  private callBaton(entry: Entry, method: string, args: QuickJSHandle[]): { error?: { name: string; message: string }; value?: unknown; handle?: QuickJSHandle } {
+  private callBaton(
+    entry: Entry,
+    method: string,
+    args: QuickJSHandle[],
+  ): { error?: { name: string; message: string }; value?: unknown; handle?: QuickJSHandle } {
     const { ctx } = entry;
     const fn = ctx.getProp(entry.baton, method);
     try {
@@ -373,7 +417,11 @@ export class Sandbox {
   }
 
   /** Pumps jobs and waits for host calls until the handler's promise settles or a limit is reached. */
-  private async settle(entry: Entry, run: RunState, promise: QuickJSHandle): Promise<
+  private async settle(
+    entry: Entry,
+    run: RunState,
+    promise: QuickJSHandle,
+  ): Promise<
     | { kind: 'fulfilled' }
     | { kind: 'rejected'; error: { name: string; message: string } }
     | { kind: 'interrupted'; error: { name: string; message: string } }
@@ -388,7 +436,8 @@ export class Sandbox {
             const error = this.describe(entry, r.error);
             if (run.interrupted || run.memoryExceeded || isOutOfMemory(error)) return { kind: 'interrupted', error };
           }
-          if (run.interrupted || run.memoryExceeded) return { kind: 'interrupted', error: { name: 'InternalError', message: 'interrupted' } };
+          if (run.interrupted || run.memoryExceeded)
+            return { kind: 'interrupted', error: { name: 'InternalError', message: 'interrupted' } };
         }
         const state = ctx.getPromiseState(promise);
         if (state.type === 'fulfilled') {
@@ -436,7 +485,10 @@ export class Sandbox {
         r.value.dispose();
         const d = JSON.parse(s) as { name: unknown; message: unknown };
         // Thrown names and messages go into RunResult, a log line and the test endpoint's answer: cut them here.
-        return { name: clip(String(d.name), MAX_ERROR_NAME_CHARS), message: clip(String(d.message), MAX_ERROR_MESSAGE_CHARS) };
+        return {
+          name: clip(String(d.name), MAX_ERROR_NAME_CHARS),
+          message: clip(String(d.message), MAX_ERROR_MESSAGE_CHARS),
+        };
       } finally {
         fn.dispose();
       }
@@ -447,7 +499,10 @@ export class Sandbox {
     }
   }
 
-  private failure(run: RunState, error: { name: string; message: string }): DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'> {
+  private failure(
+    run: RunState,
+    error: { name: string; message: string },
+  ): DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'> {
     if (run.memoryExceeded || isOutOfMemory(error)) return { kind: 'memory' };
     if (run.interrupted) return { kind: 'timeout', limit: run.interrupted };
     if (run.violation) return { kind: 'invalid_command', ...run.violation };

@@ -25,7 +25,10 @@ const port = parentPort!;
 const init = workerData as { policy: FetchPolicy; moduleMemoryBytes: number };
 const sandbox = Sandbox.create(init.policy, init.moduleMemoryBytes);
 // Tells the pool this worker can start runs (pool.ts: queue deadlines wait for the first workers to be up).
-void sandbox.then(() => port.postMessage({ ready: true }), () => undefined);
+void sandbox.then(
+  () => port.postMessage({ ready: true }),
+  () => undefined,
+);
 
 /** Jobs withdrawn before they started; each is answered `cancelled` in its turn, without running. */
 const cancelled = new Set<number>();
@@ -34,7 +37,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
   const s = await sandbox;
   // A withdrawal may have arrived while the previous job held this thread (a synchronous guest slice): take the
   // messages waiting now, so the job is not started just because their 'message' events have not fired yet.
-  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onMessage(m.message as WorkerRequest | WorkerCancel);
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port))
+    onMessage(m.message as WorkerRequest | WorkerCancel);
   if (cancelled.delete(msg.id)) {
     port.postMessage({ id: msg.id, cancelled: true });
     return;

@@ -53,7 +53,13 @@ export interface EventUser {
   email_verified: boolean;
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
-  identities: Array<{ connection?: string; isSocial?: boolean; profileData?: Record<string, unknown>; provider?: string; user_id?: string }>;
+  identities: Array<{
+    connection?: string;
+    isSocial?: boolean;
+    profileData?: Record<string, unknown>;
+    provider?: string;
+    user_id?: string;
+  }>;
   email?: string;
   family_name?: string;
   given_name?: string;

@@ -51,7 +51,12 @@ export function decideExchange(commands: ActionCommand[]): Decided<ExchangeDecis
         break;
       case 'authentication.setUserByConnection': {
         const options = o as { creationBehavior: 'create_if_not_exists' | 'none'; updateBehavior: 'replace' | 'none' };
-        const user: UserSelection = { by: 'connection', connection: a as string, attributes: b as UserAttributes, ...options };
+        const user: UserSelection = {
+          by: 'connection',
+          connection: a as string,
+          attributes: b as UserAttributes,
+          ...options,
+        };
         users.push({ command: c.name, user });
         break;
       }
@@ -67,18 +72,38 @@ export function decideExchange(commands: ActionCommand[]): Decided<ExchangeDecis
         break;
     }
   }
-  const violation = (command: string, rule: CommandViolation['rule'], message: string) => ({ violation: { command, rule, message } });
+  const violation = (command: string, rule: CommandViolation['rule'], message: string) => ({
+    violation: { command, rule, message },
+  });
   if (users.length === 0) {
     return actors.length
-      ? violation('authentication.setActor', RULES.actorNeedsUser, 'setActor() must be used together with setUserById() or setUserByConnection()')
-      : violation('authentication.setUserById', RULES.exactlyOneUser, 'the Action set no user: call exactly one of setUserById() or setUserByConnection()');
+      ? violation(
+          'authentication.setActor',
+          RULES.actorNeedsUser,
+          'setActor() must be used together with setUserById() or setUserByConnection()',
+        )
+      : violation(
+          'authentication.setUserById',
+          RULES.exactlyOneUser,
+          'the Action set no user: call exactly one of setUserById() or setUserByConnection()',
+        );
   }
   // The guest's api refuses a second user at the call; the host does not rely on guest code for the rule.
   if (users.length > 1) {
-    return violation(users[1]!.command, RULES.exactlyOneUser, 'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once');
+    return violation(
+      users[1]!.command,
+      RULES.exactlyOneUser,
+      'the Action set more than one user: call exactly one of setUserById() or setUserByConnection(), once',
+    );
   }
-  if (actors.length > 1) return violation('authentication.setActor', RULES.actorOnce, 'setActor() may be called once per run');
-  if (organizations.length > 1) return violation('authentication.setOrganization', RULES.organizationOnce, 'setOrganization() may be called once per run');
+  if (actors.length > 1)
+    return violation('authentication.setActor', RULES.actorOnce, 'setActor() may be called once per run');
+  if (organizations.length > 1)
+    return violation(
+      'authentication.setOrganization',
+      RULES.organizationOnce,
+      'setOrganization() may be called once per run',
+    );
   const decision: ExchangeDecision = { kind: 'user', user: users[0]!.user, metadata };
   if (actors[0]) decision.actor = actors[0];
   if (organizations[0] !== undefined) decision.organization = organizations[0];
@@ -90,7 +115,13 @@ export function decideExchange(commands: ActionCommand[]): Decided<ExchangeDecis
  * (spec 7.1); otherwise the custom claims, scope changes and metadata the run set.
  */
 export function decidePostLogin(commands: ActionCommand[]): PostLoginDecision {
-  const out: Extract<PostLoginDecision, { kind: 'continue' }> = { kind: 'continue', accessTokenClaims: {}, idTokenClaims: {}, scopes: [], metadata: noMetadata() };
+  const out: Extract<PostLoginDecision, { kind: 'continue' }> = {
+    kind: 'continue',
+    accessTokenClaims: {},
+    idTokenClaims: {},
+    scopes: [],
+    metadata: noMetadata(),
+  };
   for (const c of commands) {
     const [a, b] = c.args;
     switch (c.name) {
@@ -128,12 +159,29 @@ export function decidePostLogin(commands: ActionCommand[]): PostLoginDecision {
  * decision, or fails the end-of-run rule it broke; a run that ended badly fails, unless it recorded a final
  * decision first (a denial, an MFA requirement), which stands.
  */
-function outcomeOf<D>(result: RunResult, decide: (commands: ActionCommand[]) => Decided<D>, isFinal: (d: D) => boolean): ActionOutcome<D> {
-  if (result.kind === 'unavailable') return { kind: 'unavailable', queuedMs: result.queuedMs, retryAfterS: result.retryAfterS };
+function outcomeOf<D>(
+  result: RunResult,
+  decide: (commands: ActionCommand[]) => Decided<D>,
+  isFinal: (d: D) => boolean,
+): ActionOutcome<D> {
+  if (result.kind === 'unavailable')
+    return { kind: 'unavailable', queuedMs: result.queuedMs, retryAfterS: result.retryAfterS };
   const decided = decide(result.commands);
-  if (result.kind !== 'ok') return 'decision' in decided && isFinal(decided.decision) ? { kind: 'decided', decision: decided.decision } : { kind: 'failed', failure: result };
+  if (result.kind !== 'ok')
+    return 'decision' in decided && isFinal(decided.decision)
+      ? { kind: 'decided', decision: decided.decision }
+      : { kind: 'failed', failure: result };
   if ('violation' in decided) {
-    return { kind: 'failed', failure: { kind: 'invalid_command', ...decided.violation, commands: result.commands, logs: result.logs, durationMs: result.durationMs } };
+    return {
+      kind: 'failed',
+      failure: {
+        kind: 'invalid_command',
+        ...decided.violation,
+        commands: result.commands,
+        logs: result.logs,
+        durationMs: result.durationMs,
+      },
+    };
   }
   return { kind: 'decided', decision: decided.decision };
 }
@@ -143,5 +191,9 @@ export function exchangeOutcome(result: RunResult): ActionOutcome<ExchangeDecisi
 }
 
 export function postLoginOutcome(result: RunResult): ActionOutcome<PostLoginDecision> {
-  return outcomeOf(result, (commands) => ({ decision: decidePostLogin(commands) }), (d) => d.kind !== 'continue');
+  return outcomeOf(
+    result,
+    (commands) => ({ decision: decidePostLogin(commands) }),
+    (d) => d.kind !== 'continue',
+  );
 }

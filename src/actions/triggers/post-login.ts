@@ -4,14 +4,18 @@
  * runtime from RunRequest.secrets, never here.
  */
 import { TRIGGERS, type Actor } from '../contract.js';
-import { buildEventRequest, type EventClient, type EventOrganization, type EventRequest } from './custom-token-exchange.js';
+import {
+  buildEventRequest,
+  type EventClient,
+  type EventOrganization,
+  type EventRequest,
+} from './custom-token-exchange.js';
 
 export const TRIGGER_ID = 'post-login' as const;
 export const ENTRY_POINT = TRIGGERS[TRIGGER_ID].entryPoint;
 
 /** spec 7.1: token exchange shares `oauth2-token-exchange` with Native Social Login and OBO; Actions tell them apart by `subject_token_type`. */
 export type PostLoginProtocol = 'oauth2-token-exchange' | 'oauth2-refresh-token';
-
 
 export interface PostLoginTransaction {
   protocol: PostLoginProtocol;
@@ -64,7 +68,8 @@ export function buildPostLoginEvent(input: PostLoginEventInput): PostLoginEvent 
     stats: { logins_count: input.stats.logins_count },
     authentication: { methods: [{ name: method, timestamp: input.authenticatedAt.toISOString() }] },
   };
-  if (input.connection) event.connection = { id: input.connection.id, name: input.connection.name, strategy: input.connection.strategy };
+  if (input.connection)
+    event.connection = { id: input.connection.id, name: input.connection.name, strategy: input.connection.strategy };
   if (input.organization) event.organization = { ...input.organization, metadata: { ...input.organization.metadata } };
   return event;
 }

@@ -85,13 +85,19 @@ const triggerOut = {
     status: { type: 'string' },
     runtimes: { type: 'array', items: { type: 'string' } },
     default_runtime: { type: 'string' },
-    compatible_triggers: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' } } } },
+    compatible_triggers: {
+      type: 'array',
+      items: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' } } },
+    },
     binding_policy: { type: 'string' },
   },
 } as const;
 
 const secretOut = { type: 'object', properties: { name: { type: 'string' }, updated_at: { type: 'string' } } } as const;
-const depOut = { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, registry_url: { type: 'string' } } } as const;
+const depOut = {
+  type: 'object',
+  properties: { name: { type: 'string' }, version: { type: 'string' }, registry_url: { type: 'string' } },
+} as const;
 
 const actionBaseOut = {
   id: { type: 'string' },
@@ -114,7 +120,13 @@ const versionOut = {
     secrets: { type: 'array', items: secretOut },
     status: { type: 'string' },
     number: { type: 'integer' },
-    errors: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, msg: { type: 'string' }, url: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: { type: 'string' }, msg: { type: 'string' }, url: { type: 'string' } },
+      },
+    },
     action: { type: 'object', properties: actionBaseOut },
     built_at: { type: 'string' },
     created_at: { type: 'string' },
@@ -152,9 +164,16 @@ const bindingOut = {
 const versionParams = {
   type: 'object',
   required: ['actionId', 'id'],
-  properties: { actionId: { type: 'string', minLength: 1, maxLength: 64 }, id: { type: 'string', minLength: 1, maxLength: 64 } },
+  properties: {
+    actionId: { type: 'string', minLength: 1, maxLength: 64 },
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+  },
 } as const;
-const triggerParams = { type: 'object', required: ['triggerId'], properties: { triggerId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const triggerParams = {
+  type: 'object',
+  required: ['triggerId'],
+  properties: { triggerId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
 const paging = {
   page: { type: 'integer', minimum: 0, default: 0 },
   per_page: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
@@ -218,7 +237,10 @@ async function presentActions(ctx: AppContext, actions: ActionRecord[]) {
 const presentAction = async (ctx: AppContext, a: ActionRecord) => (await presentActions(ctx, [a]))[0]!;
 
 async function presentBindings(ctx: AppContext, bindings: Array<BindingRecord & { action: ActionRecord }>) {
-  const actions = await presentActions(ctx, bindings.map((b) => b.action));
+  const actions = await presentActions(
+    ctx,
+    bindings.map((b) => b.action),
+  );
   return bindings.map((b, i) => ({
     id: b.id,
     trigger_id: b.trigger_id,
@@ -236,12 +258,26 @@ async function presentBindings(ctx: AppContext, bindings: Array<BindingRecord & 
 function actionsPage(key: string, item: object) {
   return {
     type: 'object',
-    properties: { [key]: { type: 'array', items: item }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
+    properties: {
+      [key]: { type: 'array', items: item },
+      total: { type: 'integer' },
+      page: { type: 'integer' },
+      per_page: { type: 'integer' },
+    },
   } as const;
 }
 
 export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Querystring: { triggerId?: string; actionName?: string; deployed?: boolean; installed?: boolean; page: number; per_page: number } }>(
+  app.get<{
+    Querystring: {
+      triggerId?: string;
+      actionName?: string;
+      deployed?: boolean;
+      installed?: boolean;
+      page: number;
+      per_page: number;
+    };
+  }>(
     '/actions/actions',
     {
       preHandler: requireScope('read:actions'),
@@ -293,7 +329,10 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   app.patch<{ Params: { id: string }; Body: svc.UpdateActionInput }>(
     '/actions/actions/:id',
-    { preHandler: requireScope('update:actions'), schema: { params: idParams, body: updateBody, response: { 200: actionOut } } },
+    {
+      preHandler: requireScope('update:actions'),
+      schema: { params: idParams, body: updateBody, response: { 200: actionOut } },
+    },
     async (request) => presentAction(ctx, await svc.updateAction(ctx, request.params.id, request.body)),
   );
 
@@ -324,7 +363,12 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
       preHandler: requireScope('create:actions'),
       schema: {
         params: idParams,
-        body: { type: 'object', required: ['payload'], additionalProperties: false, properties: { payload: { type: 'object', additionalProperties: true } } },
+        body: {
+          type: 'object',
+          required: ['payload'],
+          additionalProperties: false,
+          properties: { payload: { type: 'object', additionalProperties: true } },
+        },
         response: {
           200: {
             type: 'object',
@@ -333,9 +377,18 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
                 type: 'object',
                 properties: {
                   kind: { type: 'string' },
-                  commands: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, args: { type: 'array' } } } },
-                  logs: { type: 'array', items: { type: 'object', properties: { level: { type: 'string' }, message: { type: 'string' } } } },
-                  error: { type: ['object', 'null'], properties: { name: { type: 'string' }, message: { type: 'string' }, rule: { type: 'string' } } },
+                  commands: {
+                    type: 'array',
+                    items: { type: 'object', properties: { name: { type: 'string' }, args: { type: 'array' } } },
+                  },
+                  logs: {
+                    type: 'array',
+                    items: { type: 'object', properties: { level: { type: 'string' }, message: { type: 'string' } } },
+                  },
+                  error: {
+                    type: ['object', 'null'],
+                    properties: { name: { type: 'string' }, message: { type: 'string' }, rule: { type: 'string' } },
+                  },
                   duration_ms: { type: 'number' },
                 },
               },
@@ -348,8 +401,15 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const payload = await svc.testAction(ctx, request.params.id, request.body.payload);
       // Issue 10 M1: a test run that waited past the queue deadline did not run: 503, as the token endpoint says.
       if (payload.kind === 'unavailable') {
-        reply.header('Retry-After', String(queueRetryAfterS(ctx.config.actions.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS)));
-        throw new ApiError(503, 'The server is too busy to run the action now; retry after the delay in Retry-After.', 'temporarily_unavailable');
+        reply.header(
+          'Retry-After',
+          String(queueRetryAfterS(ctx.config.actions.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS)),
+        );
+        throw new ApiError(
+          503,
+          'The server is too busy to run the action now; retry after the delay in Retry-After.',
+          'temporarily_unavailable',
+        );
       }
       return { payload };
     },
@@ -360,7 +420,11 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
     {
       preHandler: requireScope('read:actions'),
       schema: {
-        params: { type: 'object', required: ['actionId'], properties: { actionId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        params: {
+          type: 'object',
+          required: ['actionId'],
+          properties: { actionId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
         querystring: { type: 'object', properties: { ...paging } },
         response: {
           200: actionsPage('versions', versionOut),
@@ -390,20 +454,29 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
       preHandler: requireScope('create:actions'),
       schema: {
         params: versionParams,
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { update_draft: { type: 'boolean' } } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { update_draft: { type: 'boolean' } },
+        },
         response: { 202: versionOut },
       },
     },
     async (request, reply) => {
       const { actionId, id } = request.params;
-      const { action, version } = await svc.rollbackToVersion(ctx, actionId, id, { updateDraft: request.body?.update_draft === true });
+      const { action, version } = await svc.rollbackToVersion(ctx, actionId, id, {
+        updateDraft: request.body?.update_draft === true,
+      });
       return reply.status(202).send(presentVersion(action, version));
     },
   );
 
   app.get(
     '/actions/triggers',
-    { preHandler: requireScope('read:actions'), schema: { response: { 200: { type: 'object', properties: { triggers: { type: 'array', items: triggerOut } } } } } },
+    {
+      preHandler: requireScope('read:actions'),
+      schema: { response: { 200: { type: 'object', properties: { triggers: { type: 'array', items: triggerOut } } } } },
+    },
     async () => ({ triggers: svc.listTriggers() }),
   );
 
@@ -427,7 +500,10 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  app.patch<{ Params: { triggerId: string }; Body: { bindings: Array<{ ref: svc.BindingRef; display_name?: string }> } }>(
+  app.patch<{
+    Params: { triggerId: string };
+    Body: { bindings: Array<{ ref: svc.BindingRef; display_name?: string }> };
+  }>(
     '/actions/triggers/:triggerId/bindings',
     {
       preHandler: requireScope('update:actions'),
@@ -449,7 +525,10 @@ export async function actionRoutes(app: FastifyInstance, ctx: AppContext): Promi
                     type: 'object',
                     required: ['type', 'value'],
                     additionalProperties: false,
-                    properties: { type: { type: 'string', enum: ['action_id', 'action_name'] }, value: { type: 'string', minLength: 1, maxLength: 255 } },
+                    properties: {
+                      type: { type: 'string', enum: ['action_id', 'action_name'] },
+                      value: { type: 'string', minLength: 1, maxLength: 255 },
+                    },
                   },
                   display_name: { type: 'string', minLength: 1, maxLength: 255 },
                 },

@@ -73,48 +73,73 @@ const patchBody = {
   },
 } as const;
 
-const ipParams = { type: 'object', required: ['ip'], properties: { ip: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const ipParams = {
+  type: 'object',
+  required: ['ip'],
+  properties: { ip: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
 
 /** The `{ip}` path segment as a canonical address, or Auth0's path validation 400. */
 function pathIp(value: string): string {
   const ip = normalizeIp(value);
-  if (!ip) throw new ApiError(400, "Path validation error: 'must be a valid IPv4 or IPv6 address' on property ip.", 'invalid_uri');
+  if (!ip)
+    throw new ApiError(
+      400,
+      "Path validation error: 'must be a valid IPv4 or IPv6 address' on property ip.",
+      'invalid_uri',
+    );
   return ip;
 }
 
 export async function attackProtectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/attack-protection/suspicious-ip-throttling', {
-    preHandler: requireScope('read:attack_protection'),
-    schema: { response: { 200: settingsResponse } },
-  }, async () => ctx.throttle.settings());
+  app.get(
+    '/attack-protection/suspicious-ip-throttling',
+    {
+      preHandler: requireScope('read:attack_protection'),
+      schema: { response: { 200: settingsResponse } },
+    },
+    async () => ctx.throttle.settings(),
+  );
 
-  app.patch<{ Body: SuspiciousIpThrottlingPatch }>('/attack-protection/suspicious-ip-throttling', {
-    preHandler: requireScope('update:attack_protection'),
-    schema: { body: patchBody, response: { 200: settingsResponse } },
-  }, async (request) => {
-    const next = mergeSettings(await ctx.throttle.settings(), request.body);
-    // Bounds are in the body schema; this catches what JSON Schema cannot say (IP/CIDR syntax of the allowlist).
-    const problem = settingsProblem(next);
-    if (problem) throw badRequest(`Payload validation error: '${problem.message}' on property ${problem.property}.`);
-    await ctx.throttle.save(next);
-    await ctx.invalidation.publish('throttle');
-    return next;
-  });
+  app.patch<{ Body: SuspiciousIpThrottlingPatch }>(
+    '/attack-protection/suspicious-ip-throttling',
+    {
+      preHandler: requireScope('update:attack_protection'),
+      schema: { body: patchBody, response: { 200: settingsResponse } },
+    },
+    async (request) => {
+      const next = mergeSettings(await ctx.throttle.settings(), request.body);
+      // Bounds are in the body schema; this catches what JSON Schema cannot say (IP/CIDR syntax of the allowlist).
+      const problem = settingsProblem(next);
+      if (problem) throw badRequest(`Payload validation error: '${problem.message}' on property ${problem.property}.`);
+      await ctx.throttle.save(next);
+      await ctx.invalidation.publish('throttle');
+      return next;
+    },
+  );
 
-  app.get<{ Params: { ip: string } }>('/anomaly/blocks/ips/:ip', {
-    preHandler: requireScope('read:anomaly_blocks'),
-    schema: { params: ipParams },
-  }, async (request, reply) => {
-    const ip = pathIp(request.params.ip);
-    if (!(await ctx.throttle.isBlocked(ip))) throw notFound('IP address specified is not currently blocked.');
-    return reply.status(200).send();
-  });
+  app.get<{ Params: { ip: string } }>(
+    '/anomaly/blocks/ips/:ip',
+    {
+      preHandler: requireScope('read:anomaly_blocks'),
+      schema: { params: ipParams },
+    },
+    async (request, reply) => {
+      const ip = pathIp(request.params.ip);
+      if (!(await ctx.throttle.isBlocked(ip))) throw notFound('IP address specified is not currently blocked.');
+      return reply.status(200).send();
+    },
+  );
 
-  app.delete<{ Params: { ip: string } }>('/anomaly/blocks/ips/:ip', {
-    preHandler: requireScope('delete:anomaly_blocks'),
-    schema: { params: ipParams },
-  }, async (request, reply) => {
-    await ctx.throttle.unblock(pathIp(request.params.ip));
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { ip: string } }>(
+    '/anomaly/blocks/ips/:ip',
+    {
+      preHandler: requireScope('delete:anomaly_blocks'),
+      schema: { params: ipParams },
+    },
+    async (request, reply) => {
+      await ctx.throttle.unblock(pathIp(request.params.ip));
+      return reply.status(204).send();
+    },
+  );
 }

@@ -32,13 +32,18 @@ export async function prepareCredential(input: CredentialInput): Promise<NewCred
   const pem = input.pem.trim();
   let jwkThumbprint: string;
   try {
-    const key = pem.startsWith('-----BEGIN CERTIFICATE-----') ? await importX509(pem, alg, { extractable: true }) : await importSPKI(pem, alg, { extractable: true });
+    const key = pem.startsWith('-----BEGIN CERTIFICATE-----')
+      ? await importX509(pem, alg, { extractable: true })
+      : await importSPKI(pem, alg, { extractable: true });
     const jwk = await exportJWK(key);
     // RFC 7518 section 3.3: RSA keys of at least 2048 bits (jose refuses shorter ones at verification anyway).
     if (jwk.n && Buffer.from(jwk.n, 'base64url').length * 8 < 2048) throw new Error('RSA key too short');
     jwkThumbprint = await calculateJwkThumbprint(jwk);
   } catch {
-    throw badRequest(`Invalid credential: pem must be a PEM-encoded public key or X.509 certificate usable with ${alg} (RSA keys of at least 2048 bits)`, 'invalid_body');
+    throw badRequest(
+      `Invalid credential: pem must be a PEM-encoded public key or X.509 certificate usable with ${alg} (RSA keys of at least 2048 bits)`,
+      'invalid_body',
+    );
   }
   return {
     id: `cred_${randomAlnum(22)}`,
@@ -77,7 +82,10 @@ const present = (c: NewCredential) => ({
 const params = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, credential_id: { type: 'string', minLength: 1, maxLength: 64 } },
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    credential_id: { type: 'string', minLength: 1, maxLength: 64 },
+  },
 } as const;
 
 async function requireClient(ctx: AppContext, id: string): Promise<Client> {
@@ -87,46 +95,64 @@ async function requireClient(ctx: AppContext, id: string): Promise<Client> {
 }
 
 export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext, audit: ClientAudit): Promise<void> {
-  app.get<{ Params: { id: string } }>('/clients/:id/credentials', {
-    preHandler: requireScope('read:client_credentials'),
-    schema: { params, response: { 200: { type: 'array', items: credentialSchema } } },
-  }, async (request) => {
-    await requireClient(ctx, request.params.id);
-    return (await ctx.repos.clients.allCredentials(request.params.id)).map(present);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/clients/:id/credentials',
+    {
+      preHandler: requireScope('read:client_credentials'),
+      schema: { params, response: { 200: { type: 'array', items: credentialSchema } } },
+    },
+    async (request) => {
+      await requireClient(ctx, request.params.id);
+      return (await ctx.repos.clients.allCredentials(request.params.id)).map(present);
+    },
+  );
 
-  app.get<{ Params: { id: string; credential_id: string } }>('/clients/:id/credentials/:credential_id', {
-    preHandler: requireScope('read:client_credentials'),
-    schema: { params, response: { 200: credentialSchema } },
-  }, async (request) => {
-    await requireClient(ctx, request.params.id);
-    const cred = (await ctx.repos.clients.allCredentials(request.params.id)).find((c) => c.id === request.params.credential_id);
-    if (!cred) throw notFound('The credential does not exist', 'inexistent_credential');
-    return present(cred);
-  });
+  app.get<{ Params: { id: string; credential_id: string } }>(
+    '/clients/:id/credentials/:credential_id',
+    {
+      preHandler: requireScope('read:client_credentials'),
+      schema: { params, response: { 200: credentialSchema } },
+    },
+    async (request) => {
+      await requireClient(ctx, request.params.id);
+      const cred = (await ctx.repos.clients.allCredentials(request.params.id)).find(
+        (c) => c.id === request.params.credential_id,
+      );
+      if (!cred) throw notFound('The credential does not exist', 'inexistent_credential');
+      return present(cred);
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: CredentialInput }>('/clients/:id/credentials', {
-    preHandler: requireScope('create:client_credentials'),
-    schema: { params, body: credentialInputSchema, response: { 201: credentialSchema } },
-  }, async (request, reply) => {
-    const client = await requireClient(ctx, request.params.id);
-    if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'), request.body);
-    const cred = await prepareCredential(request.body);
-    await ctx.repos.clients.addCredential({ ...cred, client_id: request.params.id });
-    audit(request, { type: 'sapi', description: 'Create a client credential', statusCode: 201, body: request.body });
-    return reply.status(201).send(present(cred));
-  });
+  app.post<{ Params: { id: string }; Body: CredentialInput }>(
+    '/clients/:id/credentials',
+    {
+      preHandler: requireScope('create:client_credentials'),
+      schema: { params, body: credentialInputSchema, response: { 201: credentialSchema } },
+    },
+    async (request, reply) => {
+      const client = await requireClient(ctx, request.params.id);
+      if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'), request.body);
+      const cred = await prepareCredential(request.body);
+      await ctx.repos.clients.addCredential({ ...cred, client_id: request.params.id });
+      audit(request, { type: 'sapi', description: 'Create a client credential', statusCode: 201, body: request.body });
+      return reply.status(201).send(present(cred));
+    },
+  );
 
-  app.delete<{ Params: { id: string; credential_id: string } }>('/clients/:id/credentials/:credential_id', {
-    preHandler: requireScope('delete:client_credentials'),
-    schema: { params },
-  }, async (request, reply) => {
-    const client = await requireClient(ctx, request.params.id);
-    if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'));
-    if (!(await ctx.repos.clients.deleteCredential(request.params.id, request.params.credential_id))) {
-      throw notFound('The credential does not exist', 'inexistent_credential');
-    }
-    audit(request, { type: 'sapi', description: 'Delete a client credential', statusCode: 204 });
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { id: string; credential_id: string } }>(
+    '/clients/:id/credentials/:credential_id',
+    {
+      preHandler: requireScope('delete:client_credentials'),
+      schema: { params },
+    },
+    async (request, reply) => {
+      const client = await requireClient(ctx, request.params.id);
+      if (client.global) throw refuseForGlobal(audit, request, globalImmutable('credentials'));
+      if (!(await ctx.repos.clients.deleteCredential(request.params.id, request.params.credential_id))) {
+        throw notFound('The credential does not exist', 'inexistent_credential');
+      }
+      audit(request, { type: 'sapi', description: 'Delete a client credential', statusCode: 204 });
+      return reply.status(204).send();
+    },
+  );
 }

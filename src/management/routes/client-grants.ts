@@ -15,7 +15,12 @@ import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
 import { idParams } from './params.js';
 
-const scopeArray = { type: 'array', maxItems: 1000, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 280 } } as const;
+const scopeArray = {
+  type: 'array',
+  maxItems: 1000,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 280 },
+} as const;
 
 const grantSchema = {
   type: 'object',
@@ -28,7 +33,6 @@ const grantSchema = {
   },
 } as const;
 
-
 const grantConflict = () => conflict('Client grant already exists', 'client_grant_conflict');
 
 /**
@@ -40,7 +44,10 @@ async function refuseIfGlobalManagementGrant(ctx: AppContext, grant: ClientGrant
   if (grant.audience !== ctx.managementAudience) return;
   const client = await ctx.repos.clients.get(grant.client_id);
   if (client?.global) {
-    throw forbidden("The global client's grant for the Management API cannot be changed through the Management API", 'operation_not_supported');
+    throw forbidden(
+      "The global client's grant for the Management API cannot be changed through the Management API",
+      'operation_not_supported',
+    );
   }
 }
 
@@ -57,89 +64,112 @@ async function checkScopesDefined(ctx: AppContext, audience: string, scope: stri
 
 export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = typed(untyped);
-  app.post('/client-grants', {
-    preHandler: requireScope('create:client_grants'),
-    schema: {
-      body: {
-        type: 'object',
-        required: ['client_id', 'audience', 'scope'],
-        additionalProperties: false,
-        properties: {
-          client_id: { type: 'string', minLength: 1, maxLength: 64 },
-          audience: { type: 'string', minLength: 1, maxLength: 600 },
-          scope: scopeArray,
+  app.post(
+    '/client-grants',
+    {
+      preHandler: requireScope('create:client_grants'),
+      schema: {
+        body: {
+          type: 'object',
+          required: ['client_id', 'audience', 'scope'],
+          additionalProperties: false,
+          properties: {
+            client_id: { type: 'string', minLength: 1, maxLength: 64 },
+            audience: { type: 'string', minLength: 1, maxLength: 600 },
+            scope: scopeArray,
+          },
         },
+        response: { 201: grantSchema },
       },
-      response: { 201: grantSchema },
     },
-  }, async (request, reply) => {
-    const { client_id, audience, scope } = request.body;
-    if (!(await ctx.repos.clients.get(client_id))) throw notFound('Client not found', 'inexistent_client');
-    await checkScopesDefined(ctx, audience, scope);
-    if (await ctx.repos.clientGrants.find(client_id, audience)) throw grantConflict();
-    // The repository's create throws on a duplicate (test/storage pins it): written() is the same outcome.
-    const grant = accepted(await written(() => ctx.repos.clientGrants.create({ id: newClientGrantId(), client_id, audience, scope })), {
-      duplicate: grantConflict,
-    });
-    return reply.status(201).send(grant);
-  });
+    async (request, reply) => {
+      const { client_id, audience, scope } = request.body;
+      if (!(await ctx.repos.clients.get(client_id))) throw notFound('Client not found', 'inexistent_client');
+      await checkScopesDefined(ctx, audience, scope);
+      if (await ctx.repos.clientGrants.find(client_id, audience)) throw grantConflict();
+      // The repository's create throws on a duplicate (test/storage pins it): written() is the same outcome.
+      const grant = accepted(
+        await written(() => ctx.repos.clientGrants.create({ id: newClientGrantId(), client_id, audience, scope })),
+        {
+          duplicate: grantConflict,
+        },
+      );
+      return reply.status(201).send(grant);
+    },
+  );
 
-  app.get('/client-grants', {
-    preHandler: requireScope('read:client_grants'),
-    schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { ...pagingQueryProperties, audience: { type: 'string' }, client_id: { type: 'string' } },
+  app.get(
+    '/client-grants',
+    {
+      preHandler: requireScope('read:client_grants'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...pagingQueryProperties, audience: { type: 'string' }, client_id: { type: 'string' } },
+        },
+        response: { 200: listResponseSchema('client_grants', grantSchema) },
       },
-      response: { 200: listResponseSchema('client_grants', grantSchema) },
     },
-  }, async (request) => {
-    const q = request.query;
-    const { client_grants, total } = await ctx.repos.clientGrants.list({
-      page: q.page,
-      perPage: q.per_page,
-      ...(q.client_id ? { clientId: q.client_id } : {}),
-      ...(q.audience ? { audience: q.audience } : {}),
-    });
-    return pagedResult('client_grants', client_grants, total, q);
-  });
-
-  app.get('/client-grants/:id', {
-    preHandler: requireScope('read:client_grants'),
-    schema: { params: idParams, response: { 200: grantSchema } },
-  }, async (request) => {
-    const grant = await ctx.repos.clientGrants.get(request.params.id);
-    if (!grant) throw notFound('The client grant does not exist', 'inexistent_client_grant');
-    return grant;
-  });
-
-  app.patch('/client-grants/:id', {
-    preHandler: requireScope('update:client_grants'),
-    schema: {
-      params: idParams,
-      body: { type: 'object', additionalProperties: false, properties: { scope: scopeArray } },
-      response: { 200: grantSchema },
+    async (request) => {
+      const q = request.query;
+      const { client_grants, total } = await ctx.repos.clientGrants.list({
+        page: q.page,
+        perPage: q.per_page,
+        ...(q.client_id ? { clientId: q.client_id } : {}),
+        ...(q.audience ? { audience: q.audience } : {}),
+      });
+      return pagedResult('client_grants', client_grants, total, q);
     },
-  }, async (request) => {
-    const grant = await ctx.repos.clientGrants.get(request.params.id);
-    if (!grant) throw notFound('The client grant does not exist', 'inexistent_client_grant');
-    const scope = request.body?.scope;
-    if (scope === undefined) return grant;
-    await refuseIfGlobalManagementGrant(ctx, grant);
-    await checkScopesDefined(ctx, grant.audience, scope);
-    return (await ctx.repos.clientGrants.updateScope(grant.id, scope)) ?? grant;
-  });
+  );
 
-  app.delete('/client-grants/:id', {
-    preHandler: requireScope('delete:client_grants'),
-    schema: { params: idParams },
-  }, async (request, reply) => {
-    const grant = await ctx.repos.clientGrants.get(request.params.id);
-    if (grant) await refuseIfGlobalManagementGrant(ctx, grant);
-    if (!(await ctx.repos.clientGrants.delete(request.params.id))) {
-      throw notFound('The client grant does not exist', 'inexistent_client_grant');
-    }
-    return reply.status(204).send();
-  });
+  app.get(
+    '/client-grants/:id',
+    {
+      preHandler: requireScope('read:client_grants'),
+      schema: { params: idParams, response: { 200: grantSchema } },
+    },
+    async (request) => {
+      const grant = await ctx.repos.clientGrants.get(request.params.id);
+      if (!grant) throw notFound('The client grant does not exist', 'inexistent_client_grant');
+      return grant;
+    },
+  );
+
+  app.patch(
+    '/client-grants/:id',
+    {
+      preHandler: requireScope('update:client_grants'),
+      schema: {
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, properties: { scope: scopeArray } },
+        response: { 200: grantSchema },
+      },
+    },
+    async (request) => {
+      const grant = await ctx.repos.clientGrants.get(request.params.id);
+      if (!grant) throw notFound('The client grant does not exist', 'inexistent_client_grant');
+      const scope = request.body?.scope;
+      if (scope === undefined) return grant;
+      await refuseIfGlobalManagementGrant(ctx, grant);
+      await checkScopesDefined(ctx, grant.audience, scope);
+      return (await ctx.repos.clientGrants.updateScope(grant.id, scope)) ?? grant;
+    },
+  );
+
+  app.delete(
+    '/client-grants/:id',
+    {
+      preHandler: requireScope('delete:client_grants'),
+      schema: { params: idParams },
+    },
+    async (request, reply) => {
+      const grant = await ctx.repos.clientGrants.get(request.params.id);
+      if (grant) await refuseIfGlobalManagementGrant(ctx, grant);
+      if (!(await ctx.repos.clientGrants.delete(request.params.id))) {
+        throw notFound('The client grant does not exist', 'inexistent_client_grant');
+      }
+      return reply.status(204).send();
+    },
+  );
 }

@@ -5,7 +5,15 @@
  */
 import type { Client } from '../../storage/repositories/clients.js';
 
-export const APP_TYPES = ['native', 'spa', 'regular_web', 'non_interactive', 'resource_server', 'express_configuration', 'sso_integration'] as const;
+export const APP_TYPES = [
+  'native',
+  'spa',
+  'regular_web',
+  'non_interactive',
+  'resource_server',
+  'express_configuration',
+  'sso_integration',
+] as const;
 
 /** Auth0's grant types (specification-conforming and Auth0 extensions); Baton serves the ones DESIGN section 2 names. */
 export const KNOWN_GRANT_TYPES = [
@@ -49,13 +57,20 @@ export const credentialInputSchema = {
   },
 } as const;
 
-const stringList = (max: number) => ({ type: 'array', maxItems: max, items: { type: 'string', maxLength: 1024 } }) as const;
+const stringList = (max: number) =>
+  ({ type: 'array', maxItems: max, items: { type: 'string', maxLength: 1024 } }) as const;
 
 const tokenExchange = {
   type: 'object',
   required: ['allow_any_profile_of_type'],
   additionalProperties: false,
-  properties: { allow_any_profile_of_type: { type: 'array', uniqueItems: true, items: { type: 'string', enum: TOKEN_EXCHANGE_TYPES } } },
+  properties: {
+    allow_any_profile_of_type: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', enum: TOKEN_EXCHANGE_TYPES },
+    },
+  },
 } as const;
 
 const refreshToken = {
@@ -89,7 +104,9 @@ const clientAuthenticationMethods = (forPatch: boolean) =>
             minItems: 1,
             maxItems: MAX_ENABLED_CREDENTIALS,
             // On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
-            items: forPatch ? { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } : credentialInputSchema,
+            items: forPatch
+              ? { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } }
+              : credentialInputSchema,
           },
         },
       },
@@ -132,7 +149,12 @@ function properties(forPatch: boolean) {
   };
 }
 
-export const createClientBody = { type: 'object', required: ['name'], additionalProperties: false, properties: properties(false) };
+export const createClientBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: properties(false),
+};
 export const patchClientBody = { type: 'object', additionalProperties: false, properties: properties(true) };
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -155,17 +177,27 @@ export const clientResponseSchema = {
       properties: {
         private_key_jwt: {
           type: 'object',
-          properties: { credentials: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } } },
+          properties: {
+            credentials: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } },
+          },
         },
       },
     },
     callbacks: { type: 'array', items: { type: 'string' } },
     allowed_origins: { type: 'array', items: { type: 'string' } },
     client_metadata: { type: 'object', additionalProperties: { type: 'string' } },
-    token_exchange: { anyOf: [{ type: 'object', properties: { allow_any_profile_of_type: { type: 'array', items: { type: 'string' } } } }, { type: 'null' }] },
+    token_exchange: {
+      anyOf: [
+        { type: 'object', properties: { allow_any_profile_of_type: { type: 'array', items: { type: 'string' } } } },
+        { type: 'null' },
+      ],
+    },
     organization_usage: { type: 'string' },
     organization_require_behavior: { type: 'string' },
-    jwt_configuration: { type: 'object', properties: { alg: { type: 'string' }, lifetime_in_seconds: { type: 'integer' } } },
+    jwt_configuration: {
+      type: 'object',
+      properties: { alg: { type: 'string' }, lifetime_in_seconds: { type: 'integer' } },
+    },
     refresh_token: anyObject,
     is_token_endpoint_ip_header_trusted: { type: 'boolean' },
   },

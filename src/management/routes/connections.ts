@@ -18,7 +18,6 @@ import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../stora
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
 import { idParams } from './params.js';
 
-
 const metadataSchema = {
   type: 'object',
   maxProperties: 10,
@@ -62,9 +61,11 @@ const connectionSchema = {
   },
 } as const;
 
-
 /** Auth0's `fields` / `include_fields` projection. */
-function project(c: Record<string, unknown>, q: { fields?: string; include_fields?: boolean }): Record<string, unknown> {
+function project(
+  c: Record<string, unknown>,
+  q: { fields?: string; include_fields?: boolean },
+): Record<string, unknown> {
   if (!q.fields) return c;
   const fields = new Set(q.fields.split(',').map((f) => f.trim()));
   return Object.fromEntries(Object.entries(c).filter(([k]) => fields.has(k) === (q.include_fields !== false)));
@@ -102,130 +103,183 @@ const nameConflict = () => conflict('A connection with the same name already exi
 
 export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = typed(untyped);
-  app.post('/connections', {
-    preHandler: requireScope('create:connections'),
-    schema: { body: createBody, response: { 201: connectionSchema } },
-  }, async (request, reply) => {
-    const b = request.body;
-    await checkClients(ctx, b.enabled_clients);
-    if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
-    const id = newConnectionId();
-    const options = await sealOptions(ctx.sealer, id, b.options ?? {});
-    // The repository's create returns the connection (test/storage uses it): written() gives the route the outcome.
-    const c = accepted(
-      await written(() => ctx.repos.connections.create({
-        id,
-        name: b.name,
-        strategy: b.strategy,
-        display_name: b.display_name ?? null,
-        options,
-        enabled_clients: b.enabled_clients ?? [],
-        metadata: b.metadata ?? {},
-      })),
-      { duplicate: nameConflict },
-    );
-    return reply.status(201).send(await present(ctx, c));
-  });
-
-  app.get('/connections', {
-    preHandler: requireScope('read:connections'),
-    schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          ...pagingQueryProperties,
-          ...checkpointQueryProperties,
-          strategy: { type: 'array', items: { type: 'string' } },
-          name: { type: 'string' },
-          fields: { type: 'string' },
-          include_fields: { type: 'boolean', default: true },
-        },
-      },
-      response: { 200: { anyOf: [listResponseSchema('connections', connectionSchema), checkpointResponseSchema('connections', connectionSchema)] } },
+  app.post(
+    '/connections',
+    {
+      preHandler: requireScope('create:connections'),
+      schema: { body: createBody, response: { 201: connectionSchema } },
     },
-  }, async (request) => {
-    const q = request.query;
-    const filters = { ...(q.strategy ? { strategy: q.strategy } : {}), ...(q.name !== undefined ? { name: q.name } : {}) };
-    if (isCheckpoint(q)) {
-      const { connections, next } = await ctx.repos.connections.listAfter({ ...filters, take: q.take ?? 50, ...(q.from !== undefined ? { from: q.from } : {}) });
-      const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
-      return { connections: presented, ...(next ? { next } : {}) };
-    }
-    const { connections, total } = await ctx.repos.connections.list({
-      page: q.page,
-      perPage: q.per_page,
-      ...(q.strategy ? { strategy: q.strategy } : {}),
-      ...(q.name !== undefined ? { name: q.name } : {}),
-    });
-    const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
-    return pagedResult('connections', presented, total, q);
-  });
-
-  app.get('/connections/:id', {
-    preHandler: requireScope('read:connections'),
-    schema: { params: idParams, response: { 200: connectionSchema } },
-  }, async (request) => present(ctx, await findConnection(ctx, request.params.id)));
-
-  app.patch('/connections/:id', {
-    preHandler: requireScope('update:connections'),
-    schema: { params: idParams, body: patchBody, response: { 200: connectionSchema } },
-  }, async (request) => {
-    await findConnection(ctx, request.params.id);
-    const b = request.body ?? {};
-    await checkClients(ctx, b.enabled_clients);
-    // Auth0 replaces `options` and `metadata` as a whole.
-    const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, request.params.id, b.options) } : b;
-    const updated = await ctx.repos.connections.update(request.params.id, patch);
-    if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
-    return present(ctx, updated);
-  });
-
-  app.delete('/connections/:id', {
-    preHandler: requireScope('delete:connections'),
-    schema: { params: idParams },
-  }, async (request, reply) => {
-    if (!(await ctx.repos.connections.delete(request.params.id))) throw notFound('The connection does not exist', 'inexistent_connection');
-    return reply.status(204).send();
-  });
-
-  app.get('/connections/:id/clients', {
-    preHandler: requireScope('read:connections'),
-    schema: {
-      params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: checkpointQueryProperties },
-      response: { 200: checkpointResponseSchema('clients', { type: 'object', properties: { client_id: { type: 'string' } } }) },
+    async (request, reply) => {
+      const b = request.body;
+      await checkClients(ctx, b.enabled_clients);
+      if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
+      const id = newConnectionId();
+      const options = await sealOptions(ctx.sealer, id, b.options ?? {});
+      // The repository's create returns the connection (test/storage uses it): written() gives the route the outcome.
+      const c = accepted(
+        await written(() =>
+          ctx.repos.connections.create({
+            id,
+            name: b.name,
+            strategy: b.strategy,
+            display_name: b.display_name ?? null,
+            options,
+            enabled_clients: b.enabled_clients ?? [],
+            metadata: b.metadata ?? {},
+          }),
+        ),
+        { duplicate: nameConflict },
+      );
+      return reply.status(201).send(await present(ctx, c));
     },
-  }, async (request) => {
-    const c = await findConnection(ctx, request.params.id);
-    const ids = [...c.enabled_clients].sort();
-    const after = request.query.from !== undefined ? ids.filter((id) => id > request.query.from!) : ids;
-    const take = request.query.take ?? 50;
-    const page = after.slice(0, take);
-    return { clients: page.map((client_id) => ({ client_id })), ...(after.length > take ? { next: page[page.length - 1] } : {}) };
-  });
+  );
 
-  app.patch('/connections/:id/clients', {
-    preHandler: requireScope('update:connections'),
-    schema: {
-      params: idParams,
-      body: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 50,
-        items: {
+  app.get(
+    '/connections',
+    {
+      preHandler: requireScope('read:connections'),
+      schema: {
+        querystring: {
           type: 'object',
-          required: ['client_id', 'status'],
           additionalProperties: false,
-          properties: { client_id: { type: 'string', minLength: 1, maxLength: 64 }, status: { type: 'boolean' } },
+          properties: {
+            ...pagingQueryProperties,
+            ...checkpointQueryProperties,
+            strategy: { type: 'array', items: { type: 'string' } },
+            name: { type: 'string' },
+            fields: { type: 'string' },
+            include_fields: { type: 'boolean', default: true },
+          },
+        },
+        response: {
+          200: {
+            anyOf: [
+              listResponseSchema('connections', connectionSchema),
+              checkpointResponseSchema('connections', connectionSchema),
+            ],
+          },
         },
       },
     },
-  }, async (request, reply) => {
-    await findConnection(ctx, request.params.id);
-    await checkClients(ctx, request.body.filter((c) => c.status).map((c) => c.client_id));
-    const updated = await ctx.repos.connections.setClientStatus(request.params.id, request.body);
-    if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
-    return reply.status(204).send();
-  });
+    async (request) => {
+      const q = request.query;
+      const filters = {
+        ...(q.strategy ? { strategy: q.strategy } : {}),
+        ...(q.name !== undefined ? { name: q.name } : {}),
+      };
+      if (isCheckpoint(q)) {
+        const { connections, next } = await ctx.repos.connections.listAfter({
+          ...filters,
+          take: q.take ?? 50,
+          ...(q.from !== undefined ? { from: q.from } : {}),
+        });
+        const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
+        return { connections: presented, ...(next ? { next } : {}) };
+      }
+      const { connections, total } = await ctx.repos.connections.list({
+        page: q.page,
+        perPage: q.per_page,
+        ...(q.strategy ? { strategy: q.strategy } : {}),
+        ...(q.name !== undefined ? { name: q.name } : {}),
+      });
+      const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
+      return pagedResult('connections', presented, total, q);
+    },
+  );
+
+  app.get(
+    '/connections/:id',
+    {
+      preHandler: requireScope('read:connections'),
+      schema: { params: idParams, response: { 200: connectionSchema } },
+    },
+    async (request) => present(ctx, await findConnection(ctx, request.params.id)),
+  );
+
+  app.patch(
+    '/connections/:id',
+    {
+      preHandler: requireScope('update:connections'),
+      schema: { params: idParams, body: patchBody, response: { 200: connectionSchema } },
+    },
+    async (request) => {
+      await findConnection(ctx, request.params.id);
+      const b = request.body ?? {};
+      await checkClients(ctx, b.enabled_clients);
+      // Auth0 replaces `options` and `metadata` as a whole.
+      const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, request.params.id, b.options) } : b;
+      const updated = await ctx.repos.connections.update(request.params.id, patch);
+      if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
+      return present(ctx, updated);
+    },
+  );
+
+  app.delete(
+    '/connections/:id',
+    {
+      preHandler: requireScope('delete:connections'),
+      schema: { params: idParams },
+    },
+    async (request, reply) => {
+      if (!(await ctx.repos.connections.delete(request.params.id)))
+        throw notFound('The connection does not exist', 'inexistent_connection');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/connections/:id/clients',
+    {
+      preHandler: requireScope('read:connections'),
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: checkpointQueryProperties },
+        response: {
+          200: checkpointResponseSchema('clients', { type: 'object', properties: { client_id: { type: 'string' } } }),
+        },
+      },
+    },
+    async (request) => {
+      const c = await findConnection(ctx, request.params.id);
+      const ids = [...c.enabled_clients].sort();
+      const after = request.query.from !== undefined ? ids.filter((id) => id > request.query.from!) : ids;
+      const take = request.query.take ?? 50;
+      const page = after.slice(0, take);
+      return {
+        clients: page.map((client_id) => ({ client_id })),
+        ...(after.length > take ? { next: page[page.length - 1] } : {}),
+      };
+    },
+  );
+
+  app.patch(
+    '/connections/:id/clients',
+    {
+      preHandler: requireScope('update:connections'),
+      schema: {
+        params: idParams,
+        body: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          items: {
+            type: 'object',
+            required: ['client_id', 'status'],
+            additionalProperties: false,
+            properties: { client_id: { type: 'string', minLength: 1, maxLength: 64 }, status: { type: 'boolean' } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      await findConnection(ctx, request.params.id);
+      await checkClients(
+        ctx,
+        request.body.filter((c) => c.status).map((c) => c.client_id),
+      );
+      const updated = await ctx.repos.connections.setClientStatus(request.params.id, request.body);
+      if (!updated) throw notFound('The connection does not exist', 'inexistent_connection');
+      return reply.status(204).send();
+    },
+  );
 }

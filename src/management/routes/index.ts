@@ -12,6 +12,12 @@ import { userRoutes } from './users.js';
 import { organizationRoutes } from './organizations.js';
 import { logRoutes } from './logs.js';
 
-export const managementRoutes: RouteRegistrar[] = [keyRoutes, clientRoutes, clientGrantRoutes, resourceServerRoutes, actionRoutes];
+export const managementRoutes: RouteRegistrar[] = [
+  keyRoutes,
+  clientRoutes,
+  clientGrantRoutes,
+  resourceServerRoutes,
+  actionRoutes,
+];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
 managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, logRoutes);

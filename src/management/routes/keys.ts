@@ -40,47 +40,72 @@ function present(k: PublicKeyView) {
   };
 }
 
-const kidParams = { type: 'object', required: ['kid'], properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const kidParams = {
+  type: 'object',
+  required: ['kid'],
+  properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
 
 export async function keyRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = typed(untyped);
-  app.get('/keys/signing', {
-    preHandler: requireScope('read:signing_keys'),
-    schema: { response: { 200: { type: 'array', items: keySchema } } },
-  }, async () => {
-    await ctx.keys.reload();
-    return ctx.keys.list().map(present);
-  });
+  app.get(
+    '/keys/signing',
+    {
+      preHandler: requireScope('read:signing_keys'),
+      schema: { response: { 200: { type: 'array', items: keySchema } } },
+    },
+    async () => {
+      await ctx.keys.reload();
+      return ctx.keys.list().map(present);
+    },
+  );
 
-  app.get('/keys/signing/:kid', {
-    preHandler: requireScope('read:signing_keys'),
-    schema: { params: kidParams, response: { 200: keySchema } },
-  }, async (request) => {
-    await ctx.keys.reload();
-    const key = ctx.keys.list().find((k) => k.kid === request.params.kid);
-    if (!key) throw notFound('Signing key not found');
-    return present(key);
-  });
+  app.get(
+    '/keys/signing/:kid',
+    {
+      preHandler: requireScope('read:signing_keys'),
+      schema: { params: kidParams, response: { 200: keySchema } },
+    },
+    async (request) => {
+      await ctx.keys.reload();
+      const key = ctx.keys.list().find((k) => k.kid === request.params.kid);
+      if (!key) throw notFound('Signing key not found');
+      return present(key);
+    },
+  );
 
-  app.post('/keys/signing/rotate', {
-    preHandler: requireScope('create:signing_keys', 'update:signing_keys'),
-    schema: { response: { 201: { type: 'object', properties: { keys: { type: 'array', items: keySchema }, kid: { type: 'string' } } } } },
-  }, async (_request, reply) => {
-    const fresh = await ctx.keys.rotate();
-    await ctx.invalidation.publish('keys');
-    const rs256 = fresh.find((k) => k.alg === 'RS256');
-    return reply.status(201).send({ kid: rs256?.kid, keys: fresh.map(present) });
-  });
+  app.post(
+    '/keys/signing/rotate',
+    {
+      preHandler: requireScope('create:signing_keys', 'update:signing_keys'),
+      schema: {
+        response: {
+          201: { type: 'object', properties: { keys: { type: 'array', items: keySchema }, kid: { type: 'string' } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const fresh = await ctx.keys.rotate();
+      await ctx.invalidation.publish('keys');
+      const rs256 = fresh.find((k) => k.alg === 'RS256');
+      return reply.status(201).send({ kid: rs256?.kid, keys: fresh.map(present) });
+    },
+  );
 
-  app.put('/keys/signing/:kid/revoke', {
-    preHandler: requireScope('update:signing_keys'),
-    schema: { params: kidParams, response: { 200: keySchema } },
-  }, async (request) => {
-    const key = ctx.keys.list().find((k) => k.kid === request.params.kid);
-    if (!key) throw notFound('Signing key not found');
-    if (key.status === 'current') throw badRequest('The current signing key cannot be revoked; rotate first', 'invalid_operation');
-    await ctx.repos.signingKeys.revoke(key.kid, new Date().toISOString());
-    await ctx.invalidation.publish('keys');
-    return present(ctx.keys.list().find((k) => k.kid === key.kid)!);
-  });
+  app.put(
+    '/keys/signing/:kid/revoke',
+    {
+      preHandler: requireScope('update:signing_keys'),
+      schema: { params: kidParams, response: { 200: keySchema } },
+    },
+    async (request) => {
+      const key = ctx.keys.list().find((k) => k.kid === request.params.kid);
+      if (!key) throw notFound('Signing key not found');
+      if (key.status === 'current')
+        throw badRequest('The current signing key cannot be revoked; rotate first', 'invalid_operation');
+      await ctx.repos.signingKeys.revoke(key.kid, new Date().toISOString());
+      await ctx.invalidation.publish('keys');
+      return present(ctx.keys.list().find((k) => k.kid === key.kid)!);
+    },
+  );
 }

@@ -46,60 +46,88 @@ const FILTER_FIELDS = ['type', 'user_id', 'client_id', 'connection', 'ip', 'audi
 function filterFrom(q: string | undefined): LogFilter {
   const filter: LogFilter = {};
   for (const term of q ? parseSearchQuery(q, 'type', FILTER_FIELDS) : []) {
-    if (term.prefix) throw badQuery(`Query validation error: 'Prefix search is not supported on ${term.field}' on property q.`);
+    if (term.prefix)
+      throw badQuery(`Query validation error: 'Prefix search is not supported on ${term.field}' on property q.`);
     if (term.field === 'type') filter.type = term.values;
-    else if (term.values.length !== 1) throw badQuery(`Query validation error: 'OR is only supported on type' on property q.`);
+    else if (term.values.length !== 1)
+      throw badQuery(`Query validation error: 'OR is only supported on type' on property q.`);
     else filter[term.field as Exclude<(typeof FILTER_FIELDS)[number], 'type'>] = term.values[0]!;
   }
   return filter;
 }
 
 export async function logRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Querystring: PagingQuery & { q?: string; search?: string; from?: string; take?: number; sort?: string; fields?: string; include_fields?: boolean } }>('/logs', {
-    preHandler: requireScope('read:logs'),
-    schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          ...pagingQueryProperties,
-          q: { type: 'string', maxLength: 2000 },
-          // The auth0 v7 SDK names the query `search`.
-          search: { type: 'string', maxLength: 2000 },
-          sort: { type: 'string', enum: ['date:1', 'date:-1'] },
-          fields: { type: 'string' },
-          include_fields: { type: 'boolean', default: true },
-          from: { type: 'string', minLength: 1, maxLength: 128 },
-          take: { type: 'integer', minimum: 1, maximum: 100 },
+  app.get<{
+    Querystring: PagingQuery & {
+      q?: string;
+      search?: string;
+      from?: string;
+      take?: number;
+      sort?: string;
+      fields?: string;
+      include_fields?: boolean;
+    };
+  }>(
+    '/logs',
+    {
+      preHandler: requireScope('read:logs'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pagingQueryProperties,
+            q: { type: 'string', maxLength: 2000 },
+            // The auth0 v7 SDK names the query `search`.
+            search: { type: 'string', maxLength: 2000 },
+            sort: { type: 'string', enum: ['date:1', 'date:-1'] },
+            fields: { type: 'string' },
+            include_fields: { type: 'boolean', default: true },
+            from: { type: 'string', minLength: 1, maxLength: 128 },
+            take: { type: 'integer', minimum: 1, maximum: 100 },
+          },
         },
+        response: { 200: listResponseSchema('logs', logSchema) },
       },
-      response: { 200: listResponseSchema('logs', logSchema) },
     },
-  }, async (request) => {
-    const q = request.query;
-    const filter = filterFrom(q.q ?? q.search);
-    const fields = q.fields ? new Set(q.fields.split(',').map((f) => f.trim())) : undefined;
-    const project = (entries: LogEntry[]) =>
-      fields ? entries.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => fields.has(k) === (q.include_fields !== false)))) : entries;
-    if (q.from !== undefined) {
-      const { logs } = await ctx.repos.logs.list({ from: q.from, take: q.take ?? 50, filter });
-      return project(logs);
-    }
-    const perPage = q.take ?? q.per_page;
-    const order = q.sort === 'date:1' ? 'asc' : 'desc';
-    const { logs, total } = await ctx.repos.logs.list({ page: q.page, perPage, filter, order });
-    return pagedResult('logs', project(logs), total ?? logs.length, { ...q, per_page: perPage });
-  });
+    async (request) => {
+      const q = request.query;
+      const filter = filterFrom(q.q ?? q.search);
+      const fields = q.fields ? new Set(q.fields.split(',').map((f) => f.trim())) : undefined;
+      const project = (entries: LogEntry[]) =>
+        fields
+          ? entries.map((e) =>
+              Object.fromEntries(Object.entries(e).filter(([k]) => fields.has(k) === (q.include_fields !== false))),
+            )
+          : entries;
+      if (q.from !== undefined) {
+        const { logs } = await ctx.repos.logs.list({ from: q.from, take: q.take ?? 50, filter });
+        return project(logs);
+      }
+      const perPage = q.take ?? q.per_page;
+      const order = q.sort === 'date:1' ? 'asc' : 'desc';
+      const { logs, total } = await ctx.repos.logs.list({ page: q.page, perPage, filter, order });
+      return pagedResult('logs', project(logs), total ?? logs.length, { ...q, per_page: perPage });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/logs/:id', {
-    preHandler: requireScope('read:logs'),
-    schema: {
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } },
-      response: { 200: logSchema },
+  app.get<{ Params: { id: string } }>(
+    '/logs/:id',
+    {
+      preHandler: requireScope('read:logs'),
+      schema: {
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+        },
+        response: { 200: logSchema },
+      },
     },
-  }, async (request) => {
-    const entry = await ctx.repos.logs.get(request.params.id);
-    if (!entry) throw notFound('log not found', 'inexistent_log');
-    return entry;
-  });
+    async (request) => {
+      const entry = await ctx.repos.logs.get(request.params.id);
+      if (!entry) throw notFound('log not found', 'inexistent_log');
+      return entry;
+    },
+  );
 }

@@ -23,7 +23,8 @@ export function parseSearchQuery(q: string, defaultField: string, fields: readon
     const m = TERM.exec(rest);
     if (!m) throw fail();
     const field = m[1] ?? defaultField;
-    if (!fields.includes(field)) throw badQuery(`Query validation error: 'Unsupported field in query: ${field}' on property q.`);
+    if (!fields.includes(field))
+      throw badQuery(`Query validation error: 'Unsupported field in query: ${field}' on property q.`);
     let values: string[];
     let prefix = false;
     if (m[2] !== undefined) values = [m[2].replace(/\\(.)/g, '$1')];

@@ -62,9 +62,14 @@ const updateBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { name: nameSchema, subject_token_type: subjectTokenTypeSchema, actor_token_audiences: actorTokenAudiencesSchema, action_id: {}, type: {} },
+  properties: {
+    name: nameSchema,
+    subject_token_type: subjectTokenTypeSchema,
+    actor_token_audiences: actorTokenAudiencesSchema,
+    action_id: {},
+    type: {},
+  },
 } as const;
-
 
 const listQuery = {
   type: 'object',
@@ -88,7 +93,9 @@ function decodeCheckpoint(from: string): ProfileCheckpoint {
   } catch {
     // fall through
   }
-  throw badQuery("Query validation error: 'Invalid checkpoint: use the value of next from a previous page' on property from.");
+  throw badQuery(
+    "Query validation error: 'Invalid checkpoint: use the value of next from a previous page' on property from.",
+  );
 }
 
 function present(p: TokenExchangeProfile) {
@@ -108,10 +115,14 @@ function present(p: TokenExchangeProfile) {
 /** Shape (DESIGN D3) and reserved namespaces (section 4.3, D4) of a subject_token_type, as a 400. */
 function assertSubjectTokenType(value: string): void {
   const problem = validateSubjectTokenType(value);
-  if (problem) throw badRequest(`Payload validation error: 'subject_token_type ${problem}' on property subject_token_type.`);
+  if (problem)
+    throw badRequest(`Payload validation error: 'subject_token_type ${problem}' on property subject_token_type.`);
   const reserved = reservedPrefixOf(value);
   if (reserved) {
-    throw badRequest(`subject_token_type cannot use a reserved namespace: '${reserved}' is reserved.`, 'invalid_subject_token_type');
+    throw badRequest(
+      `subject_token_type cannot use a reserved namespace: '${reserved}' is reserved.`,
+      'invalid_subject_token_type',
+    );
   }
 }
 
@@ -154,69 +165,81 @@ export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: A
 
 function profileRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
-  app.get('/token-exchange-profiles', {
-    preHandler: requireScope('read:token_exchange_profiles'),
-    schema: {
-      querystring: listQuery,
-      response: {
-        200: {
-          type: 'object',
-          required: ['token_exchange_profiles'],
-          properties: { token_exchange_profiles: { type: 'array', items: profileSchema }, next: { type: 'string' } },
+  app.get(
+    '/token-exchange-profiles',
+    {
+      preHandler: requireScope('read:token_exchange_profiles'),
+      schema: {
+        querystring: listQuery,
+        response: {
+          200: {
+            type: 'object',
+            required: ['token_exchange_profiles'],
+            properties: { token_exchange_profiles: { type: 'array', items: profileSchema }, next: { type: 'string' } },
+          },
         },
       },
     },
-  }, async (request) => {
-    const { from, take } = request.query;
-    const after = from === undefined ? undefined : decodeCheckpoint(from);
-    const { profiles, more } = await ctx.repos.profiles.page({ take, ...(after ? { after } : {}) });
-    const body: { token_exchange_profiles: ReturnType<typeof present>[]; next?: string } = {
-      token_exchange_profiles: profiles.map(present),
-    };
-    // `next` only when another page follows (spec section 3.2).
-    if (more) body.next = encodeCheckpoint(profiles[profiles.length - 1]!);
-    return body;
-  });
+    async (request) => {
+      const { from, take } = request.query;
+      const after = from === undefined ? undefined : decodeCheckpoint(from);
+      const { profiles, more } = await ctx.repos.profiles.page({ take, ...(after ? { after } : {}) });
+      const body: { token_exchange_profiles: ReturnType<typeof present>[]; next?: string } = {
+        token_exchange_profiles: profiles.map(present),
+      };
+      // `next` only when another page follows (spec section 3.2).
+      if (more) body.next = encodeCheckpoint(profiles[profiles.length - 1]!);
+      return body;
+    },
+  );
 
-  app.post('/token-exchange-profiles', {
-    preHandler: requireScope('create:token_exchange_profiles'),
-    schema: { body: createBody, response: { 201: profileSchema } },
-  }, async (request, reply) => {
-    const body = request.body;
-    if (body.type !== PROFILE_TYPE) throw badRequest('Type field must be custom', 'invalid_type');
-    assertSubjectTokenType(body.subject_token_type);
-    await assertUsableAction(ctx, body.action_id);
-    await assertClientsExist(ctx, body.actor_token_audiences);
-    if ((await ctx.repos.profiles.count()) >= MAX_PROFILES) {
-      throw forbidden('You reached the limit of entities of this type for this tenant.', 'entity_limit_exceeded');
-    }
-    const created = accepted(
-      await ctx.repos.profiles.create({
-        id: newProfileId(),
-        name: body.name,
-        subject_token_type: body.subject_token_type,
-        action_id: body.action_id,
-        type: PROFILE_TYPE,
-        ...(body.actor_token_audiences ? { actor_token_audiences: body.actor_token_audiences } : {}),
-      }),
-      {
-        duplicate: () => conflict('subject_token_type already exists for tenant'),
-        // The Action was deleted between the check and the insert.
-        missing_reference: () => badRequest('Action not found', 'action_not_found'),
-      },
-    );
-    await ctx.invalidation.publish('profiles');
-    return reply.status(201).send(present(created));
-  });
+  app.post(
+    '/token-exchange-profiles',
+    {
+      preHandler: requireScope('create:token_exchange_profiles'),
+      schema: { body: createBody, response: { 201: profileSchema } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (body.type !== PROFILE_TYPE) throw badRequest('Type field must be custom', 'invalid_type');
+      assertSubjectTokenType(body.subject_token_type);
+      await assertUsableAction(ctx, body.action_id);
+      await assertClientsExist(ctx, body.actor_token_audiences);
+      if ((await ctx.repos.profiles.count()) >= MAX_PROFILES) {
+        throw forbidden('You reached the limit of entities of this type for this tenant.', 'entity_limit_exceeded');
+      }
+      const created = accepted(
+        await ctx.repos.profiles.create({
+          id: newProfileId(),
+          name: body.name,
+          subject_token_type: body.subject_token_type,
+          action_id: body.action_id,
+          type: PROFILE_TYPE,
+          ...(body.actor_token_audiences ? { actor_token_audiences: body.actor_token_audiences } : {}),
+        }),
+        {
+          duplicate: () => conflict('subject_token_type already exists for tenant'),
+          // The Action was deleted between the check and the insert.
+          missing_reference: () => badRequest('Action not found', 'action_not_found'),
+        },
+      );
+      await ctx.invalidation.publish('profiles');
+      return reply.status(201).send(present(created));
+    },
+  );
 
-  app.get('/token-exchange-profiles/:id', {
-    preHandler: requireScope('read:token_exchange_profiles'),
-    schema: { params: idParams, response: { 200: profileSchema } },
-  }, async (request) => {
-    const profile = await ctx.repos.profiles.get(request.params.id);
-    if (!profile) throw notFound('Token Exchange Profile not found.');
-    return present(profile);
-  });
+  app.get(
+    '/token-exchange-profiles/:id',
+    {
+      preHandler: requireScope('read:token_exchange_profiles'),
+      schema: { params: idParams, response: { 200: profileSchema } },
+    },
+    async (request) => {
+      const profile = await ctx.repos.profiles.get(request.params.id);
+      if (!profile) throw notFound('Token Exchange Profile not found.');
+      return present(profile);
+    },
+  );
 
   app.patch(
     '/token-exchange-profiles/:id',
@@ -241,13 +264,17 @@ function profileRoutes(untyped: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete('/token-exchange-profiles/:id', {
-    preHandler: requireScope('delete:token_exchange_profiles'),
-    schema: { params: idParams },
-  }, async (request, reply) => {
-    // Deleting an unknown id is idempotent: no 404 is documented (spec section 3.2).
-    await ctx.repos.profiles.delete(request.params.id);
-    await ctx.invalidation.publish('profiles');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/token-exchange-profiles/:id',
+    {
+      preHandler: requireScope('delete:token_exchange_profiles'),
+      schema: { params: idParams },
+    },
+    async (request, reply) => {
+      // Deleting an unknown id is idempotent: no 404 is documented (spec section 3.2).
+      await ctx.repos.profiles.delete(request.params.id);
+      await ctx.invalidation.publish('profiles');
+      return reply.status(204).send();
+    },
+  );
 }

@@ -5,7 +5,7 @@ const metadata = { type: 'object', additionalProperties: true, maxProperties: 10
 const profile = {
   email: { type: 'string', format: 'email', maxLength: 320 },
   email_verified: { type: 'boolean' },
-  username: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_+\\-.!#$\'^`~@]+$' },
+  username: { type: 'string', minLength: 1, maxLength: 128, pattern: "^[a-zA-Z0-9_+\\-.!#$'^`~@]+$" },
   phone_number: { type: 'string', pattern: '^\\+[0-9]{1,15}$' },
   phone_verified: { type: 'boolean' },
   name: { type: 'string', minLength: 1, maxLength: 300 },
@@ -78,7 +78,12 @@ export const userSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { connection: { type: 'string' }, provider: { type: 'string' }, user_id: { type: 'string' }, isSocial: { type: 'boolean' } },
+        properties: {
+          connection: { type: 'string' },
+          provider: { type: 'string' },
+          user_id: { type: 'string' },
+          isSocial: { type: 'boolean' },
+        },
       },
     },
     app_metadata: { type: 'object', additionalProperties: true },

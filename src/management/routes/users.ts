@@ -9,13 +9,23 @@ import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { DATABASE_STRATEGY } from '../../storage/repositories/connections.js';
-import { UserExistsError, type Metadata, type ProfileAttributes, type User, type UserUpdate } from '../../storage/repositories/users.js';
+import {
+  UserExistsError,
+  type Metadata,
+  type ProfileAttributes,
+  type User,
+  type UserUpdate,
+} from '../../storage/repositories/users.js';
 import { hashPassword } from '../../storage/repositories/user-password.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import { parseSearchQuery } from './search-query.js';
 import { userSchema, createBody, patchBody, type UserBody } from './user-schemas.js';
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 300 } } } as const;
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
+} as const;
 const fieldsQuery = { fields: { type: 'string' }, include_fields: { type: 'boolean', default: true } } as const;
 
 const userNotFound = () => notFound('The user does not exist.', 'inexistent_user');
@@ -24,7 +34,12 @@ const userExists = () => conflict('The user already exists.', 'auth0_idp_error')
 /** Auth0's `fields` / `include_fields` projection. */
 function project(u: User, q: { fields?: string; include_fields?: boolean }): Record<string, unknown> {
   if (!q.fields) return u as unknown as Record<string, unknown>;
-  const fields = new Set(q.fields.split(',').map((f) => f.trim()).filter(Boolean));
+  const fields = new Set(
+    q.fields
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
   const include = q.include_fields !== false;
   return Object.fromEntries(Object.entries(u).filter(([k]) => fields.has(k) === include));
 }
@@ -36,7 +51,18 @@ function checkPassword(password: string | undefined): void {
 
 function profileFrom(b: UserBody): ProfileAttributes {
   const a: ProfileAttributes = {};
-  for (const k of ['email', 'email_verified', 'username', 'phone_number', 'phone_verified', 'name', 'given_name', 'family_name', 'nickname', 'picture'] as const) {
+  for (const k of [
+    'email',
+    'email_verified',
+    'username',
+    'phone_number',
+    'phone_verified',
+    'name',
+    'given_name',
+    'family_name',
+    'nickname',
+    'picture',
+  ] as const) {
     if (b[k] !== undefined) (a as Record<string, unknown>)[k] = b[k];
   }
   return a;
@@ -50,139 +76,189 @@ function metadataPatch(current: Metadata, patch: Metadata | undefined): Metadata
 }
 
 export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: UserBody & { connection: string } }>('/users', {
-    preHandler: requireScope('create:users'),
-    schema: { body: createBody, response: { 201: userSchema } },
-  }, async (request, reply) => {
-    const b = request.body;
-    const connection = await ctx.repos.connections.getByName(b.connection);
-    if (!connection) throw badRequest('The connection does not exist.', 'inexistent_connection');
-    if (connection.strategy !== DATABASE_STRATEGY) {
-      throw badRequest('Connection does not support user creation through the API. It must either be a database or passwordless connection.', 'operation_not_supported');
-    }
-    if (!b.email) throw badRequest(`Payload validation error: 'Missing required property: email'.`);
-    if (connection.options.requires_username === true && !b.username) {
-      throw badRequest(`Payload validation error: 'Missing required property: username'.`);
-    }
-    checkPassword(b.password);
-    const attributes = profileFrom(b);
-    // Auth0's defaults for database users: name is the e-mail, nickname its local part.
-    attributes.name ??= b.email;
-    attributes.nickname ??= b.email.split('@')[0]!;
-    try {
-      const user = await ctx.repos.users.create(connection, {
-        attributes,
-        ...(b.user_id !== undefined ? { providerUserId: b.user_id } : {}),
-        passwordHash: b.password !== undefined ? await hashPassword(b.password) : null,
-        app_metadata: b.app_metadata ?? {},
-        user_metadata: b.user_metadata ?? {},
-        blocked: b.blocked ?? false,
-      });
-      return reply.status(201).send(user);
-    } catch (err) {
-      if (err instanceof UserExistsError) throw userExists();
-      throw err;
-    }
-  });
+  app.post<{ Body: UserBody & { connection: string } }>(
+    '/users',
+    {
+      preHandler: requireScope('create:users'),
+      schema: { body: createBody, response: { 201: userSchema } },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const connection = await ctx.repos.connections.getByName(b.connection);
+      if (!connection) throw badRequest('The connection does not exist.', 'inexistent_connection');
+      if (connection.strategy !== DATABASE_STRATEGY) {
+        throw badRequest(
+          'Connection does not support user creation through the API. It must either be a database or passwordless connection.',
+          'operation_not_supported',
+        );
+      }
+      if (!b.email) throw badRequest(`Payload validation error: 'Missing required property: email'.`);
+      if (connection.options.requires_username === true && !b.username) {
+        throw badRequest(`Payload validation error: 'Missing required property: username'.`);
+      }
+      checkPassword(b.password);
+      const attributes = profileFrom(b);
+      // Auth0's defaults for database users: name is the e-mail, nickname its local part.
+      attributes.name ??= b.email;
+      attributes.nickname ??= b.email.split('@')[0]!;
+      try {
+        const user = await ctx.repos.users.create(connection, {
+          attributes,
+          ...(b.user_id !== undefined ? { providerUserId: b.user_id } : {}),
+          passwordHash: b.password !== undefined ? await hashPassword(b.password) : null,
+          app_metadata: b.app_metadata ?? {},
+          user_metadata: b.user_metadata ?? {},
+          blocked: b.blocked ?? false,
+        });
+        return reply.status(201).send(user);
+      } catch (err) {
+        if (err instanceof UserExistsError) throw userExists();
+        throw err;
+      }
+    },
+  );
 
-  app.get<{ Querystring: PagingQuery & { q?: string; search_engine?: string; connection?: string; fields?: string; include_fields?: boolean } }>('/users', {
-    preHandler: requireScope('read:users'),
-    schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          ...pagingQueryProperties,
-          ...fieldsQuery,
-          q: { type: 'string', maxLength: 2000 },
-          search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
-          connection: { type: 'string' },
-          // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
-          primary_order: { type: 'boolean' },
+  app.get<{
+    Querystring: PagingQuery & {
+      q?: string;
+      search_engine?: string;
+      connection?: string;
+      fields?: string;
+      include_fields?: boolean;
+    };
+  }>(
+    '/users',
+    {
+      preHandler: requireScope('read:users'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pagingQueryProperties,
+            ...fieldsQuery,
+            q: { type: 'string', maxLength: 2000 },
+            search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
+            connection: { type: 'string' },
+            // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
+            primary_order: { type: 'boolean' },
+          },
         },
+        response: { 200: listResponseSchema('users', userSchema) },
       },
-      response: { 200: listResponseSchema('users', userSchema) },
     },
-  }, async (request) => {
-    const q = request.query;
-    const opts: Parameters<typeof ctx.repos.users.list>[0] = { page: q.page, perPage: q.per_page };
-    if (q.connection !== undefined) opts.connection = q.connection;
-    for (const term of q.q ? parseSearchQuery(q.q, 'email', ['email', 'identities.connection']) : []) {
-      if (term.values.length !== 1) throw badRequest(`Query validation error: 'OR is not supported on ${term.field}' on property q.`, 'invalid_query_string');
-      const value = term.values[0]!;
-      if (term.field === 'identities.connection' && !term.prefix) opts.connection = value;
-      else if (term.field === 'email' && term.prefix) opts.emailPrefix = value;
-      else if (term.field === 'email') opts.email = value;
-      else throw badRequest(`Query validation error: 'Prefix search is not supported on ${term.field}' on property q.`, 'invalid_query_string');
-    }
-    const { users, total } = await ctx.repos.users.list(opts);
-    return pagedResult('users', users.map((u) => project(u, q)), total, q);
-  });
+    async (request) => {
+      const q = request.query;
+      const opts: Parameters<typeof ctx.repos.users.list>[0] = { page: q.page, perPage: q.per_page };
+      if (q.connection !== undefined) opts.connection = q.connection;
+      for (const term of q.q ? parseSearchQuery(q.q, 'email', ['email', 'identities.connection']) : []) {
+        if (term.values.length !== 1)
+          throw badRequest(
+            `Query validation error: 'OR is not supported on ${term.field}' on property q.`,
+            'invalid_query_string',
+          );
+        const value = term.values[0]!;
+        if (term.field === 'identities.connection' && !term.prefix) opts.connection = value;
+        else if (term.field === 'email' && term.prefix) opts.emailPrefix = value;
+        else if (term.field === 'email') opts.email = value;
+        else
+          throw badRequest(
+            `Query validation error: 'Prefix search is not supported on ${term.field}' on property q.`,
+            'invalid_query_string',
+          );
+      }
+      const { users, total } = await ctx.repos.users.list(opts);
+      return pagedResult(
+        'users',
+        users.map((u) => project(u, q)),
+        total,
+        q,
+      );
+    },
+  );
 
-  app.get<{ Querystring: { email: string; fields?: string; include_fields?: boolean } }>('/users-by-email', {
-    preHandler: requireScope('read:users'),
-    schema: {
-      querystring: {
-        type: 'object',
-        required: ['email'],
-        additionalProperties: false,
-        properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, ...fieldsQuery },
+  app.get<{ Querystring: { email: string; fields?: string; include_fields?: boolean } }>(
+    '/users-by-email',
+    {
+      preHandler: requireScope('read:users'),
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['email'],
+          additionalProperties: false,
+          properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, ...fieldsQuery },
+        },
+        response: { 200: { type: 'array', items: userSchema } },
       },
-      response: { 200: { type: 'array', items: userSchema } },
     },
-  }, async (request) => (await ctx.repos.users.getByEmail(request.query.email)).map((u) => project(u, request.query)));
+    async (request) => (await ctx.repos.users.getByEmail(request.query.email)).map((u) => project(u, request.query)),
+  );
 
-  app.get<{ Params: { id: string }; Querystring: { fields?: string; include_fields?: boolean } }>('/users/:id', {
-    preHandler: requireScope('read:users'),
-    schema: {
-      params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: fieldsQuery },
-      response: { 200: userSchema },
+  app.get<{ Params: { id: string }; Querystring: { fields?: string; include_fields?: boolean } }>(
+    '/users/:id',
+    {
+      preHandler: requireScope('read:users'),
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: fieldsQuery },
+        response: { 200: userSchema },
+      },
     },
-  }, async (request) => {
-    const user = await ctx.repos.users.get(request.params.id);
-    if (!user) throw userNotFound();
-    return project(user, request.query);
-  });
+    async (request) => {
+      const user = await ctx.repos.users.get(request.params.id);
+      if (!user) throw userNotFound();
+      return project(user, request.query);
+    },
+  );
 
-  app.patch<{ Params: { id: string }; Body: UserBody }>('/users/:id', {
-    preHandler: requireScope('update:users'),
-    schema: { params: idParams, body: patchBody, response: { 200: userSchema } },
-  }, async (request) => {
-    const current = await ctx.repos.users.get(request.params.id);
-    if (!current) throw userNotFound();
-    const b = request.body ?? {};
-    const connection = await ctx.repos.connections.get(current.connection_id);
-    const isDatabase = connection?.strategy === DATABASE_STRATEGY;
-    if (b.connection !== undefined && b.connection !== connection?.name) {
-      throw badRequest('The connection given does not match the user\'s connection.', 'invalid_body');
-    }
-    if (b.password !== undefined && !isDatabase) {
-      throw badRequest('Cannot update password for non-database connections.', 'operation_not_supported');
-    }
-    checkPassword(b.password);
-    if (isDatabase && b.email !== undefined && b.email.toLowerCase() !== current.email) {
-      const taken = (await ctx.repos.users.getByEmail(b.email)).some((u) => u.connection_id === current.connection_id);
-      if (taken) throw new ApiError(409, 'The specified new email already exists', 'email_conflict');
-    }
-    const update: UserUpdate = { attributes: profileFrom(b) };
-    const app_metadata = metadataPatch(current.app_metadata, b.app_metadata);
-    const user_metadata = metadataPatch(current.user_metadata, b.user_metadata);
-    if (app_metadata) update.app_metadata = app_metadata;
-    if (user_metadata) update.user_metadata = user_metadata;
-    if (b.blocked !== undefined) update.blocked = b.blocked;
-    if (b.password !== undefined) update.passwordHash = await hashPassword(b.password);
-    const updated = await ctx.repos.users.update(current.user_id, update);
-    if (!updated) throw userNotFound();
-    return updated;
-  });
+  app.patch<{ Params: { id: string }; Body: UserBody }>(
+    '/users/:id',
+    {
+      preHandler: requireScope('update:users'),
+      schema: { params: idParams, body: patchBody, response: { 200: userSchema } },
+    },
+    async (request) => {
+      const current = await ctx.repos.users.get(request.params.id);
+      if (!current) throw userNotFound();
+      const b = request.body ?? {};
+      const connection = await ctx.repos.connections.get(current.connection_id);
+      const isDatabase = connection?.strategy === DATABASE_STRATEGY;
+      if (b.connection !== undefined && b.connection !== connection?.name) {
+        throw badRequest("The connection given does not match the user's connection.", 'invalid_body');
+      }
+      if (b.password !== undefined && !isDatabase) {
+        throw badRequest('Cannot update password for non-database connections.', 'operation_not_supported');
+      }
+      checkPassword(b.password);
+      if (isDatabase && b.email !== undefined && b.email.toLowerCase() !== current.email) {
+        const taken = (await ctx.repos.users.getByEmail(b.email)).some(
+          (u) => u.connection_id === current.connection_id,
+        );
+        if (taken) throw new ApiError(409, 'The specified new email already exists', 'email_conflict');
+      }
+      const update: UserUpdate = { attributes: profileFrom(b) };
+      const app_metadata = metadataPatch(current.app_metadata, b.app_metadata);
+      const user_metadata = metadataPatch(current.user_metadata, b.user_metadata);
+      if (app_metadata) update.app_metadata = app_metadata;
+      if (user_metadata) update.user_metadata = user_metadata;
+      if (b.blocked !== undefined) update.blocked = b.blocked;
+      if (b.password !== undefined) update.passwordHash = await hashPassword(b.password);
+      const updated = await ctx.repos.users.update(current.user_id, update);
+      if (!updated) throw userNotFound();
+      return updated;
+    },
+  );
 
   // Auth0 answers 204 whether or not the user existed.
-  app.delete<{ Params: { id: string } }>('/users/:id', {
-    preHandler: requireScope('delete:users'),
-    schema: { params: idParams },
-  }, async (request, reply) => {
-    await ctx.repos.users.delete(request.params.id);
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/users/:id',
+    {
+      preHandler: requireScope('delete:users'),
+      schema: { params: idParams },
+    },
+    async (request, reply) => {
+      await ctx.repos.users.delete(request.params.id);
+      return reply.status(204).send();
+    },
+  );
 }

@@ -14,7 +14,8 @@ import { markUnknownClient } from '../../logs/auth-failures.js';
 import { CLIENT_ID_MAX_LENGTH } from '../limits.js';
 
 /** Printable characters, at most the longest identifier Baton stores. */
-const isClientId = (id: string) => id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(id);
+const isClientId = (id: string) =>
+  id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(id);
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -78,7 +79,11 @@ function methodAllowed(registered: TokenEndpointAuthMethod, presented: Presented
 }
 
 /** Authenticates the client of a token or revocation request; throws a 401 OAuthError on any failure. */
-export async function authenticateClient(ctx: AppContext, request: FastifyRequest, params: Record<string, string>): Promise<Client> {
+export async function authenticateClient(
+  ctx: AppContext,
+  request: FastifyRequest,
+  params: Record<string, string>,
+): Promise<Client> {
   const presented = presentedCredentials(request, params);
   const challenge = presented.method === 'client_secret_basic' ? BASIC_CHALLENGE : undefined;
   const fail = (log: string): OAuthError => invalidClient('Client authentication failed', log, challenge);

@@ -25,7 +25,9 @@ export async function verifyClientAssertion(
   assertion: string,
   fail: (log: string) => OAuthError,
 ): Promise<void> {
-  const credentials = await ctx.configCache.get(`credentials:${client.client_id}`, () => ctx.repos.clients.credentials(client.client_id));
+  const credentials = await ctx.configCache.get(`credentials:${client.client_id}`, () =>
+    ctx.repos.clients.credentials(client.client_id),
+  );
   if (!credentials.length) throw fail('client has no registered credentials');
   const audience = [ctx.config.issuer, `${ctx.config.issuer}oauth/token`];
   let lastError = 'no credential verified the assertion';
@@ -44,7 +46,10 @@ export async function verifyClientAssertion(
         clockTolerance: 5,
       });
       const now = Math.floor(Date.now() / 1000);
-      if (payload.exp! - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME_S || payload.exp! - now > MAX_ASSERTION_LIFETIME_S) {
+      if (
+        payload.exp! - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME_S ||
+        payload.exp! - now > MAX_ASSERTION_LIFETIME_S
+      ) {
         throw fail('client assertion lifetime too long');
       }
       const fresh = await ctx.repos.usedJtis.claim(`${client.client_id}:${String(payload.jti)}`, payload.exp! + 5);

@@ -5,7 +5,8 @@ import { tokenExchangeGrant } from './token-exchange/index.js';
 import { refreshTokenGrant } from './refresh-token.js';
 
 const registry = new Map<string, Grant>();
-for (const grant of [clientCredentialsGrant, tokenExchangeGrant, refreshTokenGrant]) registry.set(grant.grantType, grant);
+for (const grant of [clientCredentialsGrant, tokenExchangeGrant, refreshTokenGrant])
+  registry.set(grant.grantType, grant);
 
 export const findGrant = (grantType: string): Grant | undefined => registry.get(grantType);
 export const grantTypes = (): string[] => [...registry.keys()];

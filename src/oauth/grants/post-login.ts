@@ -60,12 +60,28 @@ function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
     user: publicUser(user),
     client: { client_id: input.client.client_id, name: input.client.name, metadata: input.client.client_metadata },
     resource_server: { identifier: input.api.identifier },
-    request: { body: input.body, geoip: {}, hostname: input.hostname, ip: input.ip, method: 'POST', ...(input.userAgent ? { user_agent: input.userAgent } : {}) },
+    request: {
+      body: input.body,
+      geoip: {},
+      hostname: input.hostname,
+      ip: input.ip,
+      method: 'POST',
+      ...(input.userAgent ? { user_agent: input.userAgent } : {}),
+    },
     tenant: { id: ctx.config.tenant },
     stats: { logins_count: user.logins_count },
     authenticatedAt: new Date(),
     ...(input.connection ? { connection: input.connection } : {}),
-    ...(input.org ? { organization: { id: input.org.id, name: input.org.name, display_name: input.org.display_name ?? input.org.name, metadata: input.org.metadata } } : {}),
+    ...(input.org
+      ? {
+          organization: {
+            id: input.org.id,
+            name: input.org.name,
+            display_name: input.org.display_name ?? input.org.name,
+            metadata: input.org.metadata,
+          },
+        }
+      : {}),
   });
 }
 
@@ -78,7 +94,9 @@ function fold(out: PostLoginOutcome, decision: PostLoginDecision, input: PostLog
       if (input.actor) throw invalidRequest(MFA_WITH_ACTOR);
       throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', 'post-login required MFA');
     case 'interactive':
-      throw invalidRequest(`api.${decision.command} is not supported in a non-interactive ${input.protocol} transaction`);
+      throw invalidRequest(
+        `api.${decision.command} is not supported in a non-interactive ${input.protocol} transaction`,
+      );
     case 'continue':
       Object.assign(out.accessTokenClaims, decision.accessTokenClaims);
       Object.assign(out.idTokenClaims, decision.idTokenClaims);
@@ -92,7 +110,12 @@ function fold(out: PostLoginOutcome, decision: PostLoginDecision, input: PostLog
 }
 
 export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Promise<PostLoginOutcome> {
-  const out: PostLoginOutcome = { scopes: [...input.scopes], accessTokenClaims: {}, idTokenClaims: {}, metadata: { app_metadata: {}, user_metadata: {} } };
+  const out: PostLoginOutcome = {
+    scopes: [...input.scopes],
+    accessTokenClaims: {},
+    idTokenClaims: {},
+    metadata: { app_metadata: {}, user_metadata: {} },
+  };
   const actions = await boundPostLoginActions(ctx);
   for (const action of actions) {
     const outcome = postLoginOutcome(
@@ -107,7 +130,10 @@ export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Prom
     );
     switch (outcome.kind) {
       case 'unavailable':
-        throw actionUnavailable(outcome, `post-login Action ${action.actionId} did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`);
+        throw actionUnavailable(
+          outcome,
+          `post-login Action ${action.actionId} did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`,
+        );
       case 'failed': {
         const f = outcome.failure;
         const detail = f.kind === 'thrown' ? `${f.name}: ${f.message}` : f.kind === 'invalid_command' ? f.rule : f.kind;
@@ -125,7 +151,12 @@ export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Prom
  * exchange Action's, then post-login's over it) is written, now that the grant will answer 200. Returns the user
  * as stored.
  */
-export async function applyPostLoginOutcome(ctx: AppContext, user: User, post: PostLoginOutcome, earlier?: MetadataChanges): Promise<User> {
+export async function applyPostLoginOutcome(
+  ctx: AppContext,
+  user: User,
+  post: PostLoginOutcome,
+  earlier?: MetadataChanges,
+): Promise<User> {
   const app_metadata = { ...earlier?.app_metadata, ...post.metadata.app_metadata };
   const user_metadata = { ...earlier?.user_metadata, ...post.metadata.user_metadata };
   if (!Object.keys(app_metadata).length && !Object.keys(user_metadata).length) return user;

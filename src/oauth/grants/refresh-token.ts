@@ -37,14 +37,21 @@ interface Presenter {
 }
 
 /** The live, unexpired record of the presented token; a retired one is a reuse unless inside the leeway. */
-async function liveRecord(ctx: AppContext, token: string, by: Presenter, policy: RefreshPolicy): Promise<RefreshTokenRecord> {
+async function liveRecord(
+  ctx: AppContext,
+  token: string,
+  by: Presenter,
+  policy: RefreshPolicy,
+): Promise<RefreshTokenRecord> {
   const { client } = by;
   const record = await ctx.repos.refreshTokens.find(token);
-  if (!record || record.client_id !== client.client_id) throw unknownToken('unknown refresh token or another client\'s');
+  if (!record || record.client_id !== client.client_id) throw unknownToken("unknown refresh token or another client's");
   if (record.revoked_at) throw unknownToken('the refresh token was revoked');
   const nowS = Math.floor(Date.now() / 1000);
-  if (record.expires_at_epoch !== null && record.expires_at_epoch < nowS) throw unknownToken('the refresh token reached its absolute lifetime');
-  if (record.idle_expires_at_epoch !== null && record.idle_expires_at_epoch < nowS) throw unknownToken('the refresh token reached its idle lifetime');
+  if (record.expires_at_epoch !== null && record.expires_at_epoch < nowS)
+    throw unknownToken('the refresh token reached its absolute lifetime');
+  if (record.idle_expires_at_epoch !== null && record.idle_expires_at_epoch < nowS)
+    throw unknownToken('the refresh token reached its idle lifetime');
   if (record.rotated_at_ms !== null && !(await mayReuse(ctx, record, policy))) await reuseDetected(ctx, record, by);
   return record;
 }
@@ -90,7 +97,8 @@ async function tokenUser(ctx: AppContext, record: RefreshTokenRecord): Promise<U
 async function scopeCeiling(ctx: AppContext, client: Client, api: ResourceServer): Promise<(s: string) => boolean> {
   const defined = new Set(api.scopes.map((s) => s.value));
   const grant = await clientGrantFor(ctx, client.client_id, api.identifier);
-  return (s) => (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
+  return (s) =>
+    (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
 }
 
 /** The token's organization, still there, still allowed for the client, the user still a member. */
@@ -99,7 +107,10 @@ async function tokenOrganization(ctx: AppContext, record: RefreshTokenRecord, cl
   const org = await ctx.repos.organizations.get(record.org_id);
   if (!org) throw unknownToken(`the organization ${record.org_id} of the refresh token no longer exists`);
   if ((client.organization_usage ?? 'deny') === 'deny') {
-    throw accessDenied('The client does not support organizations', 'refresh token with an organization, client organization_usage is deny');
+    throw accessDenied(
+      'The client does not support organizations',
+      'refresh token with an organization, client organization_usage is deny',
+    );
   }
   if (!(await ctx.repos.organizations.isMember(org.id, user.user_id))) {
     throw accessDenied('User is not a member of the organization', `user ${user.user_id} is not a member of ${org.id}`);
@@ -113,9 +124,18 @@ async function tokenOrganization(ctx: AppContext, record: RefreshTokenRecord, cl
  * this API and user are revoked, as Auth0 does); a rotating token met by a non-rotating policy starts a reusable
  * family and its own family is revoked (Auth0 again). Returns the new token, or undefined (the token stays).
  */
-async function successor(ctx: AppContext, record: RefreshTokenRecord, policy: RefreshPolicy, user: User, by: Presenter): Promise<string | undefined> {
+async function successor(
+  ctx: AppContext,
+  record: RefreshTokenRecord,
+  policy: RefreshPolicy,
+  user: User,
+  by: Presenter,
+): Promise<string | undefined> {
   if (!policy.rotating && !record.rotating) {
-    await ctx.repos.refreshTokens.touch(record.id, idleDeadline(policy, Math.floor(Date.now() / 1000), record.expires_at_epoch));
+    await ctx.repos.refreshTokens.touch(
+      record.id,
+      idleDeadline(policy, Math.floor(Date.now() / 1000), record.expires_at_epoch),
+    );
     return undefined;
   }
   const token = newRefreshToken();

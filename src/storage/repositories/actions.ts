@@ -61,10 +61,18 @@ export interface BindingRecord {
 }
 
 /** What a version is made of: the draft's code, dependencies, runtime and secrets at deploy time. */
-export type VersionSnapshot = Pick<ActionVersionRecord, 'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'>;
+export type VersionSnapshot = Pick<
+  ActionVersionRecord,
+  'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'
+>;
 
-export type NewAction = Omit<ActionRecord, 'created_at' | 'updated_at' | 'deployed_version_id' | 'all_changes_deployed'>;
-export type ActionPatch = Partial<Pick<ActionRecord, 'name' | 'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'>>;
+export type NewAction = Omit<
+  ActionRecord,
+  'created_at' | 'updated_at' | 'deployed_version_id' | 'all_changes_deployed'
+>;
+export type ActionPatch = Partial<
+  Pick<ActionRecord, 'name' | 'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'>
+>;
 
 export type DeleteOutcome = 'deleted' | 'not_found' | 'referenced_by_profile' | 'bound';
 
@@ -142,7 +150,10 @@ export function actionsRepository(db: Db) {
     },
 
     async count(): Promise<number> {
-      const r = await db.selectFrom('actions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('actions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
 
@@ -153,7 +164,13 @@ export function actionsRepository(db: Db) {
       if (opts.deployed === true) q = q.where('deployed_version_id', 'is not', null);
       if (opts.deployed === false) q = q.where('deployed_version_id', 'is', null);
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('created_at').orderBy('id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { actions: rows.map(fromRow), total: Number(total.n) };
@@ -168,7 +185,9 @@ export function actionsRepository(db: Db) {
       if (patch.dependencies !== undefined) set.dependencies = toJson(patch.dependencies);
       if (patch.secrets_enc !== undefined) set.secrets_enc = patch.secrets_enc;
       if (patch.secret_names !== undefined) set.secret_names = toJson(patch.secret_names);
-      const draftChanged = ['code', 'runtime', 'dependencies', 'secrets_enc'].some((k) => patch[k as keyof ActionPatch] !== undefined);
+      const draftChanged = ['code', 'runtime', 'dependencies', 'secrets_enc'].some(
+        (k) => patch[k as keyof ActionPatch] !== undefined,
+      );
       if (draftChanged) set.all_changes_deployed = 0;
       const r = await db.updateTable('actions').set(set).where('id', '=', id).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return undefined;
@@ -204,14 +223,21 @@ export function actionsRepository(db: Db) {
         if (Number(touched.numUpdatedRows) === 0) return undefined;
         // The draft is read under that lock, so a racing PATCH is either wholly in the version or not at all.
         const snapshot: VersionSnapshot =
-          source === 'draft' ? fromRow(await trx.selectFrom('actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow()) : source;
+          source === 'draft'
+            ? fromRow(await trx.selectFrom('actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow())
+            : source;
         const last = await trx
           .selectFrom('action_versions')
           .select((eb) => eb.fn.max('number').as('n'))
           .where('action_id', '=', actionId)
           .executeTakeFirst();
         const number = Number(last?.n ?? 0) + 1;
-        await trx.updateTable('action_versions').set({ deployed: 0, updated_at: now }).where('action_id', '=', actionId).where('deployed', '=', 1).execute();
+        await trx
+          .updateTable('action_versions')
+          .set({ deployed: 0, updated_at: now })
+          .where('action_id', '=', actionId)
+          .where('deployed', '=', 1)
+          .execute();
         const row: ActionVersionsTable = {
           id: versionId,
           action_id: actionId,
@@ -237,7 +263,15 @@ export function actionsRepository(db: Db) {
           .offset(MAX_VERSIONS_PER_ACTION - 1)
           .limit(1000)
           .execute();
-        if (stale.length) await trx.deleteFrom('action_versions').where('id', 'in', stale.map((s) => s.id)).execute();
+        if (stale.length)
+          await trx
+            .deleteFrom('action_versions')
+            .where(
+              'id',
+              'in',
+              stale.map((s) => s.id),
+            )
+            .execute();
         return versionFromRow(row);
       });
     },
@@ -245,7 +279,12 @@ export function actionsRepository(db: Db) {
     async listVersions(actionId: string, opts: { page: number; perPage: number }) {
       const q = db.selectFrom('action_versions').where('action_id', '=', actionId);
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('number', 'desc').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('number', 'desc')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { versions: rows.map(versionFromRow), total: Number(total.n) };
@@ -268,28 +307,48 @@ export function actionsRepository(db: Db) {
     },
 
     /** The cheap per-request read: which version of the Action is deployed now. */
-    async deployedPointer(actionId: string): Promise<{ deployed_version_id: string | null; trigger_id: string; name: string } | undefined> {
-      return db.selectFrom('actions').select(['deployed_version_id', 'trigger_id', 'name']).where('id', '=', actionId).executeTakeFirst();
+    async deployedPointer(
+      actionId: string,
+    ): Promise<{ deployed_version_id: string | null; trigger_id: string; name: string } | undefined> {
+      return db
+        .selectFrom('actions')
+        .select(['deployed_version_id', 'trigger_id', 'name'])
+        .where('id', '=', actionId)
+        .executeTakeFirst();
     },
 
     async bindings(triggerId: string): Promise<BindingRecord[]> {
-      const rows = await db.selectFrom('trigger_bindings').selectAll().where('trigger_id', '=', triggerId).orderBy('position').execute();
+      const rows = await db
+        .selectFrom('trigger_bindings')
+        .selectAll()
+        .where('trigger_id', '=', triggerId)
+        .orderBy('position')
+        .execute();
       return rows.map((r) => ({ ...r, position: Number(r.position) }));
     },
 
     /** The flow's Actions in order with their deployed version ids: one query per request. */
-    async boundDeployed(triggerId: string): Promise<Array<{ action_id: string; name: string; deployed_version_id: string | null }>> {
+    async boundDeployed(
+      triggerId: string,
+    ): Promise<Array<{ action_id: string; name: string; deployed_version_id: string | null }>> {
       return db
         .selectFrom('trigger_bindings')
         .innerJoin('actions', 'actions.id', 'trigger_bindings.action_id')
-        .select(['trigger_bindings.action_id as action_id', 'actions.name as name', 'actions.deployed_version_id as deployed_version_id'])
+        .select([
+          'trigger_bindings.action_id as action_id',
+          'actions.name as name',
+          'actions.deployed_version_id as deployed_version_id',
+        ])
         .where('trigger_bindings.trigger_id', '=', triggerId)
         .orderBy('trigger_bindings.position')
         .execute();
     },
 
     /** Replaces a trigger's whole flow with the given ordered bindings. */
-    async replaceBindings(triggerId: string, bindings: Array<Pick<BindingRecord, 'id' | 'action_id' | 'display_name'>>): Promise<BindingRecord[]> {
+    async replaceBindings(
+      triggerId: string,
+      bindings: Array<Pick<BindingRecord, 'id' | 'action_id' | 'display_name'>>,
+    ): Promise<BindingRecord[]> {
       const now = nowIso();
       const rows: TriggerBindingsTable[] = bindings.map((b, i) => ({
         id: b.id,
@@ -314,9 +373,19 @@ export function actionsRepository(db: Db) {
       return db.transaction().execute(async (trx) => {
         const exists = await trx.selectFrom('actions').select('id').where('id', '=', id).executeTakeFirst();
         if (!exists) return 'not_found';
-        const profile = await trx.selectFrom('token_exchange_profiles').select('id').where('action_id', '=', id).limit(1).executeTakeFirst();
+        const profile = await trx
+          .selectFrom('token_exchange_profiles')
+          .select('id')
+          .where('action_id', '=', id)
+          .limit(1)
+          .executeTakeFirst();
         if (profile) return 'referenced_by_profile';
-        const bound = await trx.selectFrom('trigger_bindings').select('id').where('action_id', '=', id).limit(1).executeTakeFirst();
+        const bound = await trx
+          .selectFrom('trigger_bindings')
+          .select('id')
+          .where('action_id', '=', id)
+          .limit(1)
+          .executeTakeFirst();
         if (bound && !opts.force) return 'bound';
         await trx.deleteFrom('trigger_bindings').where('action_id', '=', id).execute();
         await trx.deleteFrom('action_versions').where('action_id', '=', id).execute();

@@ -17,7 +17,10 @@ export function clientGrantsRepository(db: Db) {
   });
   return {
     async create(g: ClientGrant): Promise<ClientGrant> {
-      await db.insertInto('client_grants').values({ ...g, scope: toJson(g.scope), created_at: nowIso() }).execute();
+      await db
+        .insertInto('client_grants')
+        .values({ ...g, scope: toJson(g.scope), created_at: nowIso() })
+        .execute();
       return g;
     },
     async get(id: string): Promise<ClientGrant | undefined> {
@@ -38,13 +41,23 @@ export function clientGrantsRepository(db: Db) {
       if (opts.clientId) q = q.where('client_id', '=', opts.clientId);
       if (opts.audience) q = q.where('audience', '=', opts.audience);
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('created_at').orderBy('id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { client_grants: rows.map(fromRow), total: Number(total.n) };
     },
     async updateScope(id: string, scope: string[]): Promise<ClientGrant | undefined> {
-      const r = await db.updateTable('client_grants').set({ scope: toJson(scope) }).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .updateTable('client_grants')
+        .set({ scope: toJson(scope) })
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return undefined;
       return this.get(id);
     },

@@ -62,7 +62,8 @@ function toRow(c: Partial<Client>): Partial<ClientsTable> {
   if (c.client_metadata !== undefined) row.client_metadata = toJson(c.client_metadata);
   if (c.token_exchange !== undefined) row.token_exchange = c.token_exchange === null ? null : toJson(c.token_exchange);
   if (c.organization_usage !== undefined) row.organization_usage = c.organization_usage;
-  if (c.organization_require_behavior !== undefined) row.organization_require_behavior = c.organization_require_behavior;
+  if (c.organization_require_behavior !== undefined)
+    row.organization_require_behavior = c.organization_require_behavior;
   if (c.jwt_configuration !== undefined) row.jwt_configuration = toJson(c.jwt_configuration);
   if (c.refresh_token !== undefined) row.refresh_token = c.refresh_token === null ? null : toJson(c.refresh_token);
   if (c.is_token_endpoint_ip_header_trusted !== undefined)
@@ -108,7 +109,10 @@ export function clientsRepository(db: Db) {
           .values({ ...(toRow(client) as ClientsTable), created_at: now, updated_at: now })
           .execute();
         for (const cred of credentials) {
-          await trx.insertInto('client_credentials').values({ ...cred, client_id: client.client_id, enabled: 1 }).execute();
+          await trx
+            .insertInto('client_credentials')
+            .values({ ...cred, client_id: client.client_id, enabled: 1 })
+            .execute();
         }
       });
       return { ...client, created_at: now, updated_at: now };
@@ -117,13 +121,25 @@ export function clientsRepository(db: Db) {
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
       return row && fromRow(row);
     },
-    async list(opts: { page: number; perPage: number; appType?: string[]; isGlobal?: boolean; isFirstParty?: boolean }) {
+    async list(opts: {
+      page: number;
+      perPage: number;
+      appType?: string[];
+      isGlobal?: boolean;
+      isFirstParty?: boolean;
+    }) {
       let q = db.selectFrom('clients');
       if (opts.appType?.length) q = q.where('app_type', 'in', opts.appType);
       if (opts.isGlobal !== undefined) q = q.where('global', '=', fromBool(opts.isGlobal));
       if (opts.isFirstParty !== undefined) q = q.where('is_first_party', '=', fromBool(opts.isFirstParty));
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('created_at').orderBy('client_id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('client_id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { clients: rows.map(fromRow), total: Number(total.n) };
@@ -184,7 +200,10 @@ export function clientsRepository(db: Db) {
     },
     /** Stores a credential created through /clients/{id}/credentials: not enabled until the client lists it. */
     async addCredential(cred: Omit<ClientCredentialsTable, 'enabled'>): Promise<void> {
-      await db.insertInto('client_credentials').values({ ...cred, enabled: 0 }).execute();
+      await db
+        .insertInto('client_credentials')
+        .values({ ...cred, enabled: 0 })
+        .execute();
     },
     async deleteCredential(clientId: string, id: string): Promise<boolean> {
       const r = await db
@@ -206,7 +225,11 @@ export function clientsRepository(db: Db) {
     },
     /** Rewrites every stored secret hash `upgrade` maps to a new form (legacy hashes, at bootstrap); returns how many. */
     async upgradeSecretHashes(upgrade: (stored: string) => string | undefined): Promise<number> {
-      const rows = await db.selectFrom('clients').select(['client_id', 'client_secret_hash']).where('client_secret_hash', 'is not', null).execute();
+      const rows = await db
+        .selectFrom('clients')
+        .select(['client_id', 'client_secret_hash'])
+        .where('client_secret_hash', 'is not', null)
+        .execute();
       let n = 0;
       for (const row of rows) {
         const to = upgrade(row.client_secret_hash!);
@@ -215,7 +238,10 @@ export function clientsRepository(db: Db) {
       return n;
     },
     async count(): Promise<number> {
-      const r = await db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('clients')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
   };

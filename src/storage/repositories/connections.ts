@@ -32,7 +32,10 @@ const connectionNameRe = new RegExp(CONNECTION_NAME_PATTERN);
 
 /** Whether `name` can be a connection's name at all: checked before a lookup keyed by a name an Action chose. */
 export const isConnectionName = (name: unknown): name is string =>
-  typeof name === 'string' && name.length >= 1 && name.length <= CONNECTION_NAME_MAX_LENGTH && connectionNameRe.test(name);
+  typeof name === 'string' &&
+  name.length >= 1 &&
+  name.length <= CONNECTION_NAME_MAX_LENGTH &&
+  connectionNameRe.test(name);
 
 function fromRow(r: ConnectionsTable): Connection {
   return {
@@ -80,7 +83,13 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
       if (opts.strategy?.length) q = q.where('strategy', 'in', opts.strategy);
       if (opts.name !== undefined) q = q.where('name', '=', opts.name);
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('created_at').orderBy('id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { connections: rows.map(fromRow), total: Number(total.n) };
@@ -91,7 +100,10 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
       if (opts.strategy?.length) q = q.where('strategy', 'in', opts.strategy);
       if (opts.name !== undefined) q = q.where('name', '=', opts.name);
       if (opts.from !== undefined) q = q.where('id', '>', opts.from);
-      const rows = await q.orderBy('id').limit(opts.take + 1).execute();
+      const rows = await q
+        .orderBy('id')
+        .limit(opts.take + 1)
+        .execute();
       const page = rows.slice(0, opts.take).map(fromRow);
       return { connections: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
     },
@@ -110,7 +122,10 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
      * Enables or disables clients (Auth0 `PATCH /connections/{id}/clients`, body `[{client_id, status}]`), in one
      * transaction so concurrent patches do not lose each other's changes on PostgreSQL (row lock) or SQLite.
      */
-    async setClientStatus(id: string, changes: Array<{ client_id: string; status: boolean }>): Promise<Connection | undefined> {
+    async setClientStatus(
+      id: string,
+      changes: Array<{ client_id: string; status: boolean }>,
+    ): Promise<Connection | undefined> {
       return db.transaction().execute(async (trx) => {
         let q = trx.selectFrom('connections').select('enabled_clients').where('id', '=', id);
         if (pg) q = q.forUpdate();
@@ -121,7 +136,11 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
           if (c.status) enabled.add(c.client_id);
           else enabled.delete(c.client_id);
         }
-        await trx.updateTable('connections').set({ enabled_clients: toJson([...enabled]) }).where('id', '=', id).execute();
+        await trx
+          .updateTable('connections')
+          .set({ enabled_clients: toJson([...enabled]) })
+          .where('id', '=', id)
+          .execute();
         const updated = await trx.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         return fromRow(updated);
       });

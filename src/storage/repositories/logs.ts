@@ -51,9 +51,23 @@ export type LogListOptions =
   | { from: string; take: number; filter?: LogFilter };
 
 const OPTIONAL_COLUMNS = [
-  'description', 'client_id', 'client_name', 'ip', 'user_agent', 'user_id', 'user_name', 'connection',
-  'connection_id', 'audience', 'hostname', 'strategy', 'strategy_type', 'tenant_name', 'organization_id',
-  'organization_name', 'identity_user_id',
+  'description',
+  'client_id',
+  'client_name',
+  'ip',
+  'user_agent',
+  'user_id',
+  'user_name',
+  'connection',
+  'connection_id',
+  'audience',
+  'hostname',
+  'strategy',
+  'strategy_type',
+  'tenant_name',
+  'organization_id',
+  'organization_name',
+  'identity_user_id',
 ] as const;
 
 /** Every column an insert sets, in one order. */
@@ -85,7 +99,14 @@ export function logsRepository(db: Db) {
     let insert = inserts.get(n);
     if (!insert) {
       insert = preparedWrite<Record<string, unknown>>((arg) =>
-        db.insertInto('logs').values(Array.from({ length: n }, (_, i) => Object.fromEntries(COLUMNS.map((c) => [c, arg(`${i}.${c}`)])) as Insertable<LogsTable>)),
+        db
+          .insertInto('logs')
+          .values(
+            Array.from(
+              { length: n },
+              (_, i) => Object.fromEntries(COLUMNS.map((c) => [c, arg(`${i}.${c}`)])) as Insertable<LogsTable>,
+            ),
+          ),
       );
       inserts.set(n, insert);
     }
@@ -126,7 +147,10 @@ export function logsRepository(db: Db) {
      * below the highest), oldest first; what remains is at most `keep` entries. Two index lookups, no count.
      */
     async deleteBeyondNewest(keep: number, limit: number): Promise<number> {
-      const top = await db.selectFrom('logs').select((eb) => eb.fn.max('seq').as('top')).executeTakeFirst();
+      const top = await db
+        .selectFrom('logs')
+        .select((eb) => eb.fn.max('seq').as('top'))
+        .executeTakeFirst();
       if (top?.top === null || top?.top === undefined) return 0;
       const threshold = Number(top.top) - keep;
       const oldest = db.selectFrom('logs').select('seq').where('seq', '<=', threshold).orderBy('seq').limit(limit);
@@ -147,7 +171,12 @@ export function logsRepository(db: Db) {
         return { logs: rows.map(fromRow) };
       }
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('seq', opts.order ?? 'desc').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('seq', opts.order ?? 'desc')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { logs: rows.map(fromRow), total: Number(total.n) };

@@ -87,8 +87,17 @@ export function organizationsRepository(db: Db) {
     },
     async list(opts: { page: number; perPage: number }) {
       const [rows, total] = await Promise.all([
-        db.selectFrom('organizations').selectAll().orderBy('name').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
-        db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        db
+          .selectFrom('organizations')
+          .selectAll()
+          .orderBy('name')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
+        db
+          .selectFrom('organizations')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow(),
       ]);
       return { organizations: rows.map(fromRow), total: Number(total.n) };
     },
@@ -96,7 +105,10 @@ export function organizationsRepository(db: Db) {
     async listAfter(opts: { from?: string; take: number }) {
       let q = db.selectFrom('organizations').selectAll();
       if (opts.from !== undefined) q = q.where('id', '>', opts.from);
-      const rows = await q.orderBy('id').limit(opts.take + 1).execute();
+      const rows = await q
+        .orderBy('id')
+        .limit(opts.take + 1)
+        .execute();
       const page = rows.slice(0, opts.take).map(fromRow);
       return { organizations: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
     },
@@ -146,7 +158,11 @@ export function organizationsRepository(db: Db) {
     },
     async removeMembers(orgId: string, userIds: string[]): Promise<number> {
       if (userIds.length === 0) return 0;
-      const r = await db.deleteFrom('organization_members').where('org_id', '=', orgId).where('user_id', 'in', userIds).executeTakeFirst();
+      const r = await db
+        .deleteFrom('organization_members')
+        .where('org_id', '=', orgId)
+        .where('user_id', 'in', userIds)
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
     async isMember(orgId: string, userId: string): Promise<boolean> {
@@ -192,9 +208,15 @@ export function organizationsRepository(db: Db) {
       try {
         await db
           .insertInto('organization_connections')
-          .values({ org_id: orgId, connection_id: connectionId, assign_membership_on_login: fromBool(assignMembershipOnLogin) })
+          .values({
+            org_id: orgId,
+            connection_id: connectionId,
+            assign_membership_on_login: fromBool(assignMembershipOnLogin),
+          })
           .onConflict((oc) =>
-            oc.columns(['org_id', 'connection_id']).doUpdateSet({ assign_membership_on_login: fromBool(assignMembershipOnLogin) }),
+            oc
+              .columns(['org_id', 'connection_id'])
+              .doUpdateSet({ assign_membership_on_login: fromBool(assignMembershipOnLogin) }),
           )
           .execute();
         return true;
@@ -203,7 +225,11 @@ export function organizationsRepository(db: Db) {
         throw err;
       }
     },
-    async updateEnabledConnection(orgId: string, connectionId: string, assignMembershipOnLogin: boolean): Promise<boolean> {
+    async updateEnabledConnection(
+      orgId: string,
+      connectionId: string,
+      assignMembershipOnLogin: boolean,
+    ): Promise<boolean> {
       const r = await db
         .updateTable('organization_connections')
         .set({ assign_membership_on_login: fromBool(assignMembershipOnLogin) })

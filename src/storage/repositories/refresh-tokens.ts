@@ -37,7 +37,10 @@ export interface RefreshTokenRecord {
 }
 
 /** A token to store: `family_id` and `parent_id` default to a new family. */
-export type NewRefreshToken = Omit<RefreshTokenRecord, 'created_at' | 'revoked_at' | 'rotated_at_ms' | 'family_id' | 'parent_id'> & {
+export type NewRefreshToken = Omit<
+  RefreshTokenRecord,
+  'created_at' | 'revoked_at' | 'rotated_at_ms' | 'family_id' | 'parent_id'
+> & {
   family_id?: string;
   parent_id?: string | null;
 };
@@ -105,19 +108,32 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
 
     /** The record for a presented token in any state (revoked, retired, expired: the grant decides), or undefined. */
     async find(token: string): Promise<RefreshTokenRecord | undefined> {
-      const r = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+      const r = await db
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', sha256Hex(token))
+        .executeTakeFirst();
       return r ? toRecord(r) : undefined;
     },
 
     /** True when a successor of this token was itself redeemed (then it is no longer "the previous token"). */
     async hasRotatedSuccessor(id: string): Promise<boolean> {
-      const r = await db.selectFrom('refresh_tokens').select('id').where('parent_id', '=', id).where('rotated_at_ms', 'is not', null).executeTakeFirst();
+      const r = await db
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('parent_id', '=', id)
+        .where('rotated_at_ms', 'is not', null)
+        .executeTakeFirst();
       return r !== undefined;
     },
 
     /** A reusable token was used: record it and move its idle deadline. */
     async touch(id: string, idleExpiresAtEpoch: number | null): Promise<void> {
-      await db.updateTable('refresh_tokens').set({ last_used_at: nowIso(), idle_expires_at_epoch: idleExpiresAtEpoch }).where('id', '=', id).execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ last_used_at: nowIso(), idle_expires_at_epoch: idleExpiresAtEpoch })
+        .where('id', '=', id)
+        .execute();
     },
 
     /**
@@ -140,7 +156,10 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
     }): Promise<RotateOutcome> {
       const { old } = opts;
       return db.transaction().execute(async (trx) => {
-        let userQuery = trx.selectFrom('users').select(['created_at', 'blocked']).where('user_id', '=', opts.binding.user_id);
+        let userQuery = trx
+          .selectFrom('users')
+          .select(['created_at', 'blocked'])
+          .where('user_id', '=', opts.binding.user_id);
         if (pg) userQuery = userQuery.forShare();
         const user = await userQuery.executeTakeFirst();
         if (!user || user.created_at !== opts.binding.user_created_at || Number(user.blocked) === 1) return 'user';
@@ -151,13 +170,21 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
           .set((eb) => ({ rotated_at_ms: eb.fn.coalesce('rotated_at_ms', eb.val(nowMs)), last_used_at: at }))
           .where('id', '=', old.id)
           .where('revoked_at', 'is', null);
-        retire = opts.retiredSinceMs === undefined
-          ? retire.where('rotated_at_ms', 'is', null)
-          : retire.where((eb) => eb.or([eb('rotated_at_ms', 'is', null), eb('rotated_at_ms', '>=', opts.retiredSinceMs!)]));
+        retire =
+          opts.retiredSinceMs === undefined
+            ? retire.where('rotated_at_ms', 'is', null)
+            : retire.where((eb) =>
+                eb.or([eb('rotated_at_ms', 'is', null), eb('rotated_at_ms', '>=', opts.retiredSinceMs!)]),
+              );
         const retired = await retire.executeTakeFirst();
         if (Number(retired.numUpdatedRows) !== 1) return 'conflict';
         if (opts.revokeFamily) {
-          await trx.updateTable('refresh_tokens').set({ revoked_at: at }).where('family_id', '=', old.family_id).where('revoked_at', 'is', null).execute();
+          await trx
+            .updateTable('refresh_tokens')
+            .set({ revoked_at: at })
+            .where('family_id', '=', old.family_id)
+            .where('revoked_at', 'is', null)
+            .execute();
         }
         if (opts.revokeReusable) {
           await trx
@@ -178,7 +205,12 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
 
     /** Revokes every live token of a family (reuse detected, or a family member revoked). */
     async revokeFamily(familyId: string): Promise<number> {
-      const r = await db.updateTable('refresh_tokens').set({ revoked_at: nowIso() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: nowIso() })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
 
@@ -187,13 +219,23 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
      * one grant). A token of another client is left alone.
      */
     async revoke(token: string, clientId: string): Promise<boolean> {
-      const r = await db.selectFrom('refresh_tokens').select(['id', 'family_id']).where('token_hash', '=', sha256Hex(token)).where('client_id', '=', clientId).executeTakeFirst();
+      const r = await db
+        .selectFrom('refresh_tokens')
+        .select(['id', 'family_id'])
+        .where('token_hash', '=', sha256Hex(token))
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
       if (!r) return false;
       return (await repo.revokeFamily(r.family_id ?? r.id)) > 0;
     },
 
     async revokeAllForUser(userId: string): Promise<number> {
-      const r = await db.updateTable('refresh_tokens').set({ revoked_at: nowIso() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: nowIso() })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
   };

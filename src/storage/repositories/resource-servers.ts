@@ -22,7 +22,9 @@ export interface ResourceServer {
 }
 
 export type NewResourceServer = Omit<ResourceServer, 'created_at' | 'updated_at'>;
-export type ResourceServerPatch = Partial<Omit<ResourceServer, 'id' | 'identifier' | 'is_system' | 'created_at' | 'updated_at'>>;
+export type ResourceServerPatch = Partial<
+  Omit<ResourceServer, 'id' | 'identifier' | 'is_system' | 'created_at' | 'updated_at'>
+>;
 
 function toRow(r: Partial<ResourceServer>): Partial<ResourceServersTable> {
   const row: Partial<ResourceServersTable> = {};
@@ -59,7 +61,10 @@ export function resourceServersRepository(db: Db) {
   return {
     async create(rs: NewResourceServer): Promise<ResourceServer> {
       const now = nowIso();
-      await db.insertInto('resource_servers').values({ ...(toRow(rs) as ResourceServersTable), created_at: now, updated_at: now }).execute();
+      await db
+        .insertInto('resource_servers')
+        .values({ ...(toRow(rs) as ResourceServersTable), created_at: now, updated_at: now })
+        .execute();
       return { ...rs, created_at: now, updated_at: now };
     },
     async get(id: string): Promise<ResourceServer | undefined> {
@@ -67,26 +72,44 @@ export function resourceServersRepository(db: Db) {
       return row && fromRow(row);
     },
     async getByIdentifier(identifier: string): Promise<ResourceServer | undefined> {
-      const row = await db.selectFrom('resource_servers').selectAll().where('identifier', '=', identifier).executeTakeFirst();
+      const row = await db
+        .selectFrom('resource_servers')
+        .selectAll()
+        .where('identifier', '=', identifier)
+        .executeTakeFirst();
       return row && fromRow(row);
     },
     async list(opts: { page: number; perPage: number; identifiers?: string[] }) {
       let q = db.selectFrom('resource_servers');
       if (opts.identifiers?.length) q = q.where('identifier', 'in', opts.identifiers);
       const [rows, total] = await Promise.all([
-        q.selectAll().orderBy('created_at').orderBy('id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { resource_servers: rows.map(fromRow), total: Number(total.n) };
     },
     async update(id: string, patch: ResourceServerPatch): Promise<ResourceServer | undefined> {
-      const r = await db.updateTable('resource_servers').set({ ...toRow(patch), updated_at: nowIso() }).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .updateTable('resource_servers')
+        .set({ ...toRow(patch), updated_at: nowIso() })
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return undefined;
       return this.get(id);
     },
     async delete(id: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
-        const rs = await trx.selectFrom('resource_servers').select('identifier').where('id', '=', id).executeTakeFirst();
+        const rs = await trx
+          .selectFrom('resource_servers')
+          .select('identifier')
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (!rs) return false;
         await trx.deleteFrom('client_grants').where('audience', '=', rs.identifier).execute();
         await trx.deleteFrom('resource_servers').where('id', '=', id).execute();
@@ -95,7 +118,10 @@ export function resourceServersRepository(db: Db) {
     },
     /** The longest access token lifetime of any API, in seconds. */
     async maxTokenLifetime(): Promise<number> {
-      const r = await db.selectFrom('resource_servers').select((eb) => eb.fn.max('token_lifetime').as('m')).executeTakeFirst();
+      const r = await db
+        .selectFrom('resource_servers')
+        .select((eb) => eb.fn.max('token_lifetime').as('m'))
+        .executeTakeFirst();
       return Number(r?.m ?? 0);
     },
   };

@@ -24,7 +24,11 @@ export function signingKeysRepository(db: Db) {
     },
     async insertIfNone(newKeys: SigningKeyRow[]): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('signing_keys').select('kid').where('status', '=', 'current').executeTakeFirst();
+        const existing = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('status', '=', 'current')
+          .executeTakeFirst();
         if (existing) return false;
         await trx.insertInto('signing_keys').values(newKeys).execute();
         return true;
@@ -32,7 +36,12 @@ export function signingKeysRepository(db: Db) {
     },
     /** Replaces a sealed private key by its resealed form, only if the row still holds `sealed` (L5 upgrade). */
     async reseal(kid: string, sealed: string, resealed: string): Promise<void> {
-      await db.updateTable('signing_keys').set({ private_jwk_enc: resealed }).where('kid', '=', kid).where('private_jwk_enc', '=', sealed).execute();
+      await db
+        .updateTable('signing_keys')
+        .set({ private_jwk_enc: resealed })
+        .where('kid', '=', kid)
+        .where('private_jwk_enc', '=', sealed)
+        .execute();
     },
     async revoke(kid: string, at: string): Promise<boolean> {
       const r = await db

@@ -38,7 +38,12 @@ export function usedJtisRepository(db: Db, opts: { now?: () => number } = {}) {
     /** Deletes expired jtis, at most `limit` (the oldest first, through the expires_at_epoch index). */
     async purgeExpired(limit = USED_JTI_PURGE_BATCH): Promise<number> {
       const nowS = Math.floor(now() / 1000);
-      const expired = db.selectFrom('used_jtis').select('jti').where('expires_at_epoch', '<', nowS).orderBy('expires_at_epoch').limit(limit);
+      const expired = db
+        .selectFrom('used_jtis')
+        .select('jti')
+        .where('expires_at_epoch', '<', nowS)
+        .orderBy('expires_at_epoch')
+        .limit(limit);
       const r = await db.deleteFrom('used_jtis').where('jti', 'in', expired).executeTakeFirst();
       return Number(r.numDeletedRows);
     },

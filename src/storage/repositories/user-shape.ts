@@ -10,12 +10,22 @@ import { fromJson, toBool } from '../codec.js';
 import { DATABASE_STRATEGY, type Connection } from './connections.js';
 
 /** Social strategies whose user ids are `<strategy>|<id>`. */
-const SOCIAL = new Set(['google-oauth2', 'facebook', 'apple', 'github', 'windowslive', 'twitter', 'linkedin', 'microsoft-account']);
+const SOCIAL = new Set([
+  'google-oauth2',
+  'facebook',
+  'apple',
+  'github',
+  'windowslive',
+  'twitter',
+  'linkedin',
+  'microsoft-account',
+]);
 
 export const isSocialStrategy = (strategy: string): boolean => SOCIAL.has(strategy) || strategy === 'oauth2';
 
 export function userIdFor(connection: Pick<Connection, 'name' | 'strategy'>, providerUserId: string): string {
-  if (connection.strategy === DATABASE_STRATEGY || SOCIAL.has(connection.strategy)) return `${connection.strategy}|${providerUserId}`;
+  if (connection.strategy === DATABASE_STRATEGY || SOCIAL.has(connection.strategy))
+    return `${connection.strategy}|${providerUserId}`;
   return `${connection.strategy}|${connection.name}|${providerUserId}`;
 }
 
@@ -33,7 +43,16 @@ export interface ProfileAttributes {
   picture?: string | null;
 }
 
-export const PROFILE_FIELDS = ['email', 'username', 'phone_number', 'name', 'given_name', 'family_name', 'nickname', 'picture'] as const;
+export const PROFILE_FIELDS = [
+  'email',
+  'username',
+  'phone_number',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'picture',
+] as const;
 
 export interface UserIdentity {
   connection: string;

@@ -14,8 +14,15 @@ import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
 import { DATABASE_STRATEGY, type Connection } from './connections.js';
 import {
-  PROFILE_FIELDS, isSocialStrategy, mergeTopLevel, normalizeEmail, toUser, userIdFor,
-  type Metadata, type ProfileAttributes, type User,
+  PROFILE_FIELDS,
+  isSocialStrategy,
+  mergeTopLevel,
+  normalizeEmail,
+  toUser,
+  userIdFor,
+  type Metadata,
+  type ProfileAttributes,
+  type User,
 } from './user-shape.js';
 
 export * from './user-shape.js';
@@ -74,42 +81,65 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
   const jsonArrayFrom = pg ? pgJsonArrayFrom : sqliteJsonArrayFrom;
   const identityList = (eb: ExpressionBuilder<Database, 'users'>) =>
     jsonArrayFrom(
-      eb.selectFrom('user_identities as ui').select(['ui.connection', 'ui.provider', 'ui.provider_user_id', 'ui.is_social', 'ui.created_at']).whereRef('ui.user_id', '=', 'users.user_id'),
+      eb
+        .selectFrom('user_identities as ui')
+        .select(['ui.connection', 'ui.provider', 'ui.provider_user_id', 'ui.is_social', 'ui.created_at'])
+        .whereRef('ui.user_id', '=', 'users.user_id'),
     ).as('identity_list');
   type UserRow = UsersTable & { identity_list: string | UserIdentitiesTable[] };
-  const userById = preparedRead<{ userId: string }, UserRow>(read, (arg) =>
-    db.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', '=', arg('userId')) as unknown as Compilable<UserRow>,
+  const userById = preparedRead<{ userId: string }, UserRow>(
+    read,
+    (arg) =>
+      db
+        .selectFrom('users')
+        .selectAll('users')
+        .select(identityList)
+        .where('users.user_id', '=', arg('userId')) as unknown as Compilable<UserRow>,
   );
-  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(read, (arg) =>
-    db
-      .selectFrom('users')
-      .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
-      .selectAll('users')
-      .select(identityList)
-      .where('user_identities.connection_id', '=', arg('connectionId'))
-      .where('user_identities.provider_user_id', '=', arg('providerUserId')) as unknown as Compilable<UserRow>,
+  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(
+    read,
+    (arg) =>
+      db
+        .selectFrom('users')
+        .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
+        .selectAll('users')
+        .select(identityList)
+        .where('user_identities.connection_id', '=', arg('connectionId'))
+        .where('user_identities.provider_user_id', '=', arg('providerUserId')) as unknown as Compilable<UserRow>,
   );
   function fromUserRow(row: UserRow | undefined): User | undefined {
     if (!row) return undefined;
     // SQLite returns the JSON text, PostgreSQL the parsed array; oldest identity first, as the list queries order them.
-    const list = typeof row.identity_list === 'string' ? (JSON.parse(row.identity_list) as UserIdentitiesTable[]) : row.identity_list;
+    const list =
+      typeof row.identity_list === 'string'
+        ? (JSON.parse(row.identity_list) as UserIdentitiesTable[])
+        : row.identity_list;
     list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
     return toUser(row, list);
   }
   const countLogin = preparedWrite<{ count: number; at: string; ip: string | null; userId: string }>((arg) =>
     db
       .updateTable('users')
-      .set((eb) => ({ logins_count: eb('logins_count', '+', arg('count')), last_login: arg('at'), last_ip: arg('ip'), updated_at: arg('at') }))
+      .set((eb) => ({
+        logins_count: eb('logins_count', '+', arg('count')),
+        last_login: arg('at'),
+        last_ip: arg('ip'),
+        updated_at: arg('at'),
+      }))
       .where('user_id', '=', arg('userId')),
   );
 
   async function load(q: Db, userIds: string[]): Promise<User[]> {
     if (userIds.length === 0) return [];
-    const rows = (await q.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', 'in', userIds).execute()) as UserRow[];
+    const rows = (await q
+      .selectFrom('users')
+      .selectAll('users')
+      .select(identityList)
+      .where('users.user_id', 'in', userIds)
+      .execute()) as UserRow[];
     const users = new Map(rows.map((r) => [r.user_id, fromUserRow(r)!]));
     return userIds.map((id) => users.get(id)).filter((u): u is User => u !== undefined);
   }
-
 
   async function insert(q: Db, connection: Connection, user: NewUser, providerUserId: string): Promise<string> {
     const now = nowIso();
@@ -159,8 +189,16 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
 
     /** Every user with this e-mail, across connections (Auth0 `GET /users-by-email`). */
     async getByEmail(email: string): Promise<User[]> {
-      const rows = await db.selectFrom('users').select('user_id').where('email', '=', normalizeEmail(email)!).orderBy('created_at').execute();
-      return load(db, rows.map((r) => r.user_id));
+      const rows = await db
+        .selectFrom('users')
+        .select('user_id')
+        .where('email', '=', normalizeEmail(email)!)
+        .orderBy('created_at')
+        .execute();
+      return load(
+        db,
+        rows.map((r) => r.user_id),
+      );
     },
 
     /**
@@ -173,7 +211,8 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
       const email = normalizeEmail(user.attributes.email);
       try {
         const userId = await db.transaction().execute(async (trx) => {
-          if (pg) await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
+          if (pg)
+            await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
           if (connection.strategy === DATABASE_STRATEGY && email) {
             const dup = await trx
               .selectFrom('users')
@@ -206,7 +245,9 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         const existing = await repo.getByIdentity(connection.id, providerUserId);
         if (existing) return { user: existing, created: false };
         try {
-          const userId = await db.transaction().execute((trx) => insert(trx, connection, { attributes }, providerUserId));
+          const userId = await db
+            .transaction()
+            .execute((trx) => insert(trx, connection, { attributes }, providerUserId));
           return { user: (await repo.get(userId))!, created: true };
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
@@ -233,16 +274,24 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         const current = await q.executeTakeFirst();
         if (!current) return false;
         const set: Partial<UsersTable> = { updated_at: nowIso() };
-        if (u.attributes || u.mode === 'replace') Object.assign(set, profileColumns(u.attributes ?? {}, u.mode === 'replace'));
-        if (u.app_metadata) set.app_metadata = toJson(mergeTopLevel(fromJson(current.app_metadata, {}), u.app_metadata));
-        if (u.user_metadata) set.user_metadata = toJson(mergeTopLevel(fromJson(current.user_metadata, {}), u.user_metadata));
+        if (u.attributes || u.mode === 'replace')
+          Object.assign(set, profileColumns(u.attributes ?? {}, u.mode === 'replace'));
+        if (u.app_metadata)
+          set.app_metadata = toJson(mergeTopLevel(fromJson(current.app_metadata, {}), u.app_metadata));
+        if (u.user_metadata)
+          set.user_metadata = toJson(mergeTopLevel(fromJson(current.user_metadata, {}), u.user_metadata));
         if (u.blocked !== undefined) set.blocked = fromBool(u.blocked);
         if (u.passwordHash !== undefined) set.password_hash = u.passwordHash;
         await trx.updateTable('users').set(set).where('user_id', '=', userId).execute();
         // Blocking revokes the user's refresh tokens (issue 10, M3): unblocking does not bring them back. After the
         // users row is updated, so a refresh rotating concurrently (it reads that row under a share lock) is seen.
         if (u.blocked === true) {
-          await trx.updateTable('refresh_tokens').set({ revoked_at: nowIso() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+          await trx
+            .updateTable('refresh_tokens')
+            .set({ revoked_at: nowIso() })
+            .where('user_id', '=', userId)
+            .where('revoked_at', 'is', null)
+            .execute();
         }
         return true;
       });
@@ -278,7 +327,13 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         // PostgreSQL: a round trip per user was most of an exchange's database cost; one UPDATE joins them all,
         // the arrays bound as four parameters. The rows are locked in user id order first.
         const ids = sorted.map((l) => l.userId);
-        await trx.selectFrom('users').select('user_id').where('user_id', 'in', ids).orderBy('user_id').forUpdate().execute();
+        await trx
+          .selectFrom('users')
+          .select('user_id')
+          .where('user_id', 'in', ids)
+          .orderBy('user_id')
+          .forUpdate()
+          .execute();
         await sql`update users set logins_count = users.logins_count + v.n, last_login = v.at, last_ip = v.ip, updated_at = v.at
           from unnest(${ids}::text[], ${sorted.map((l) => l.count)}::int[], ${sorted.map((l) => l.at)}::text[], ${sorted.map((l) => l.ip)}::text[])
             as v(user_id, n, at, ip)
@@ -301,13 +356,29 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         q = q.where((eb) => eb(eb.fn('substr', ['email', eb.lit(1), eb.lit(prefix.length)]), '=', prefix));
       }
       if (opts.connection !== undefined) {
-        q = q.where('connection_id', 'in', db.selectFrom('connections').select('id').where('name', '=', opts.connection));
+        q = q.where(
+          'connection_id',
+          'in',
+          db.selectFrom('connections').select('id').where('name', '=', opts.connection),
+        );
       }
       const [rows, total] = await Promise.all([
-        q.select('user_id').orderBy('created_at').orderBy('user_id').limit(opts.perPage).offset(opts.page * opts.perPage).execute(),
+        q
+          .select('user_id')
+          .orderBy('created_at')
+          .orderBy('user_id')
+          .limit(opts.perPage)
+          .offset(opts.page * opts.perPage)
+          .execute(),
         q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
-      return { users: await load(db, rows.map((r) => r.user_id)), total: Number(total.n) };
+      return {
+        users: await load(
+          db,
+          rows.map((r) => r.user_id),
+        ),
+        total: Number(total.n),
+      };
     },
 
     async delete(userId: string): Promise<boolean> {

@@ -67,7 +67,10 @@ export async function validateActorIdToken(
   const accepted = acceptedActorAudiences(audience.clientId, audience.profile);
   let sub: string;
   try {
-    const { payload } = await ctx.tokens.verify(p.actorToken, { audience: accepted, clockTolerance: ACTOR_TOKEN_CLOCK_SKEW_S });
+    const { payload } = await ctx.tokens.verify(p.actorToken, {
+      audience: accepted,
+      clockTolerance: ACTOR_TOKEN_CLOCK_SKEW_S,
+    });
     checkAuthorizedParty(payload, accepted);
     checkIssuedAt(payload, ctx.config.actorTokenMaxAge ?? DEFAULT_ACTOR_TOKEN_MAX_AGE_S);
     if (typeof payload.sub !== 'string') throw fail("'sub' claim missing");
@@ -75,7 +78,9 @@ export async function validateActorIdToken(
   } catch (err) {
     if ((err as { name?: string }).name === 'OAuthError') throw err;
     const message = (err as Error).message.replace(/"/g, "'");
-    throw fail((err as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'invalid signature' : message);
+    throw fail(
+      (err as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'invalid signature' : message,
+    );
   }
   const user = await ctx.repos.users.get(sub);
   if (!user) throw fail('user not found');

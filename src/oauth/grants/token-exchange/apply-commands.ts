@@ -15,9 +15,24 @@ import type { ProfileAttributes, User } from '../../../storage/repositories/user
 import { resolveOrganization } from './organization.js';
 
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;
-const PROFILE_ATTRIBUTES = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified', 'name', 'given_name', 'family_name', 'nickname', 'picture'] as const;
+const PROFILE_ATTRIBUTES = [
+  'email',
+  'email_verified',
+  'username',
+  'phone_number',
+  'phone_verified',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'picture',
+] as const;
 
-export async function applyExchangeDecision(ctx: AppContext, tx: ExchangeTransaction, decision: UserDecision): Promise<void> {
+export async function applyExchangeDecision(
+  ctx: AppContext,
+  tx: ExchangeTransaction,
+  decision: UserDecision,
+): Promise<void> {
   if (decision.actor) tx.actor = decision.actor;
   tx.metadata = decision.metadata;
   if (decision.user.by === 'id') await selectUserById(ctx, tx, decision.user.userId);
@@ -40,32 +55,50 @@ async function selectUserById(ctx: AppContext, tx: ExchangeTransaction, userId: 
   const user = await ctx.repos.users.get(userId);
   if (!user) throw invalidRequest('User not found', `setUserById: no user ${userId}`);
   ensureUsable(user);
-  const connection = await ctx.configCache.get(`connection-id:${user.connection_id}`, () => ctx.repos.connections.get(user.connection_id));
+  const connection = await ctx.configCache.get(`connection-id:${user.connection_id}`, () =>
+    ctx.repos.connections.get(user.connection_id),
+  );
   tx.user = user;
   if (connection) tx.connection = { id: connection.id, name: connection.name, strategy: connection.strategy };
   tx.identityUserId = user.identities[0]?.user_id;
 }
 
-async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, selection: Extract<UserSelection, { by: 'connection' }>): Promise<void> {
-  const { connection: connectionName, attributes: rawAttributes, creationBehavior: creation, updateBehavior: update } = selection;
+async function selectUserByConnection(
+  ctx: AppContext,
+  tx: ExchangeTransaction,
+  selection: Extract<UserSelection, { by: 'connection' }>,
+): Promise<void> {
+  const {
+    connection: connectionName,
+    attributes: rawAttributes,
+    creationBehavior: creation,
+    updateBehavior: update,
+  } = selection;
   // C1: the name is the Action's; a name no connection can have is refused before it keys a lookup.
   if (!isConnectionName(connectionName)) throw invalidRequest('setUserByConnection: the connection name is not valid');
-  const connection = await ctx.configCache.get(`connection:${connectionName}`, () => ctx.repos.connections.getByName(connectionName));
+  const connection = await ctx.configCache.get(`connection:${connectionName}`, () =>
+    ctx.repos.connections.getByName(connectionName),
+  );
   if (!connection) throw invalidRequest(`setUserByConnection: connection ${connectionName} does not exist`);
   if (!connection.enabled_clients.includes(tx.client.client_id)) {
     throw invalidRequest(`setUserByConnection: connection ${connectionName} is not enabled for this client`);
   }
   const providerUserId = rawAttributes.user_id;
   const attributes: ProfileAttributes = {};
-  for (const k of PROFILE_ATTRIBUTES) if (rawAttributes[k] !== undefined) (attributes as Record<string, unknown>)[k] = rawAttributes[k];
+  for (const k of PROFILE_ATTRIBUTES)
+    if (rawAttributes[k] !== undefined) (attributes as Record<string, unknown>)[k] = rawAttributes[k];
 
   let user = await ctx.repos.users.getByIdentity(connection.id, providerUserId);
   if (!user) {
     if (creation !== 'create_if_not_exists') {
-      throw invalidRequest(`setUserByConnection: user ${providerUserId} not found in connection ${connectionName} and creationBehavior is none`);
+      throw invalidRequest(
+        `setUserByConnection: user ${providerUserId} not found in connection ${connectionName} and creationBehavior is none`,
+      );
     }
     if (connection.strategy === DATABASE_STRATEGY && !attributes.email) {
-      throw invalidRequest(`setUserByConnection: email is required to create a user in database connection ${connectionName}`);
+      throw invalidRequest(
+        `setUserByConnection: email is required to create a user in database connection ${connectionName}`,
+      );
     }
     user = (await ctx.repos.users.findOrCreateByIdentity(connection, providerUserId, attributes)).user;
   } else if (update === 'replace') {
@@ -73,7 +106,9 @@ async function selectUserByConnection(ctx: AppContext, tx: ExchangeTransaction, 
       const supplied = attributes[k];
       const current = user[k];
       if (supplied !== undefined && supplied !== (current ?? (k.endsWith('verified') ? false : undefined))) {
-        throw invalidRequest(`setUserByConnection: ${k} is immutable on an existing user and cannot be changed with updateBehavior replace`);
+        throw invalidRequest(
+          `setUserByConnection: ${k} is immutable on an existing user and cannot be changed with updateBehavior replace`,
+        );
       }
     }
     ensureUsable(user);

@@ -60,7 +60,12 @@ export function logFailure(ctx: AppContext, tx: ExchangeTransaction, error: OAut
   });
 }
 
-export function logRateLimited(ctx: AppContext, tx: ExchangeTransaction, limit: ExchangeRateLimit, refused: number): void {
+export function logRateLimited(
+  ctx: AppContext,
+  tx: ExchangeTransaction,
+  limit: ExchangeRateLimit,
+  refused: number,
+): void {
   ctx.logs.write({
     type: 'api_limit',
     description: 'Rate limit exceeded for Custom Token Exchange requests',

@@ -13,7 +13,14 @@ import { resolveAudience, clientGrantFor } from '../audience.js';
 import { issueTokens } from '../../../tokens/issue.js';
 import { OIDC_SCOPES } from '../../../tokens/user-claims.js';
 import { findProfileByType } from '../../../token-exchange/profiles.js';
-import { parseExchangeParams, redactedBody, TOKEN_EXCHANGE_GRANT, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
+import {
+  parseExchangeParams,
+  redactedBody,
+  TOKEN_EXCHANGE_GRANT,
+  ACCESS_TOKEN_TYPE,
+  NO_HANDLER,
+  type ExchangeParams,
+} from './parameters.js';
 import { checkClientMayExchange } from './client-policy.js';
 import { validateActorIdToken } from './actor-token.js';
 import { runExchangeAction } from './run-action.js';
@@ -41,7 +48,8 @@ async function checkThrottle(ctx: AppContext, tx: ExchangeTransaction): Promise<
 
 async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
   const profile = await findProfileByType(ctx, tx.params.subjectTokenType);
-  if (!profile) throw invalidRequest(NO_HANDLER, `no token exchange profile for subject_token_type ${tx.params.subjectTokenType}`);
+  if (!profile)
+    throw invalidRequest(NO_HANDLER, `no token exchange profile for subject_token_type ${tx.params.subjectTokenType}`);
   tx.profile = profile;
 }
 
@@ -52,7 +60,8 @@ async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise
 async function scopeFilter(ctx: AppContext, tx: ExchangeTransaction): Promise<(s: string) => boolean> {
   const defined = new Set(tx.api!.scopes.map((s) => s.value));
   const grant = await clientGrantFor(ctx, tx.client.client_id, tx.api!.identifier);
-  return (s) => (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
+  return (s) =>
+    (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
 }
 
 async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<TokenResponse> {
@@ -62,7 +71,10 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
   await checkThrottle(ctx, tx);
   await resolveProfile(ctx, tx);
   await resolveRequestOrganization(ctx, tx);
-  tx.actorTokenUser = await validateActorIdToken(ctx, tx.params, { clientId: tx.client.client_id, profile: tx.profile });
+  tx.actorTokenUser = await validateActorIdToken(ctx, tx.params, {
+    clientId: tx.client.client_id,
+    profile: tx.profile,
+  });
   const decision = await runExchangeAction(ctx, tx);
   await applyExchangeDecision(ctx, tx, decision);
 
@@ -140,7 +152,16 @@ function rawParams(req: TokenRequest): ExchangeParams {
 
 export const tokenExchangeGrant: Grant = {
   grantType: TOKEN_EXCHANGE_GRANT,
-  parameters: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'audience', 'scope', 'organization'],
+  parameters: [
+    'subject_token',
+    'subject_token_type',
+    'actor_token',
+    'actor_token_type',
+    'requested_token_type',
+    'audience',
+    'scope',
+    'organization',
+  ],
   async handle(ctx, req) {
     let tx = newTransaction(req, rawParams(req));
     // E22: the tenant's rate limit comes first, before the parameters are read and the Action runs.

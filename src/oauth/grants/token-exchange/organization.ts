@@ -38,26 +38,39 @@ export async function resolveOrganization(
   let org = tx.requestOrg;
   if (fromAction !== undefined) {
     const usage = tx.client.organization_usage ?? 'deny';
-    if (usage === 'deny') throw accessDenied('The client does not support organizations', 'setOrganization with organization_usage deny');
+    if (usage === 'deny')
+      throw accessDenied('The client does not support organizations', 'setOrganization with organization_usage deny');
     const actionOrg = await lookup(ctx, fromAction);
     if (!actionOrg) throw accessDenied('Organization not found', `setOrganization: no organization ${fromAction}`);
     if (org && org.id !== actionOrg.id) {
-      throw accessDenied('Organization mismatch', `request organization ${org.id} differs from setOrganization ${actionOrg.id}`);
+      throw accessDenied(
+        'Organization mismatch',
+        `request organization ${org.id} differs from setOrganization ${actionOrg.id}`,
+      );
     }
     org = actionOrg;
   }
   if (!org) {
-    if (tx.client.organization_usage === 'require') throw invalidRequest('An organization is required for this client', 'organization_usage is require and no organization was set');
+    if (tx.client.organization_usage === 'require')
+      throw invalidRequest(
+        'An organization is required for this client',
+        'organization_usage is require and no organization was set',
+      );
     return;
   }
   const user = tx.user!;
   if (!(await ctx.repos.organizations.isMember(org.id, user.user_id))) {
-    const enabled = tx.connection ? await ctx.repos.organizations.enabledConnection(org.id, tx.connection.id) : undefined;
+    const enabled = tx.connection
+      ? await ctx.repos.organizations.enabledConnection(org.id, tx.connection.id)
+      : undefined;
     if (viaConnection && enabled?.assign_membership_on_login) {
       // Written once the exchange will answer 200 (apply-commands.ts writeExchangeDecision).
       tx.writes.membershipOf = org.id;
     } else {
-      throw accessDenied('User is not a member of the organization', `user ${user.user_id} is not a member of ${org.id}`);
+      throw accessDenied(
+        'User is not a member of the organization',
+        `user ${user.user_id} is not a member of ${org.id}`,
+      );
     }
   }
   tx.org = org;

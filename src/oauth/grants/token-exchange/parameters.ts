@@ -34,7 +34,11 @@ export function parseExchangeParams(params: TokenParams): ExchangeParams {
   if (isReservedTokenType(params.subject_token_type)) {
     throw invalidRequest(NO_HANDLER, `subject_token_type ${params.subject_token_type} is in a reserved namespace`);
   }
-  if (params.actor_token_type && params.actor_token_type !== ID_TOKEN_TYPE && isReservedTokenType(params.actor_token_type)) {
+  if (
+    params.actor_token_type &&
+    params.actor_token_type !== ID_TOKEN_TYPE &&
+    isReservedTokenType(params.actor_token_type)
+  ) {
     throw invalidRequest(NO_HANDLER, `actor_token_type ${params.actor_token_type} is in a reserved namespace`);
   }
   const requestedTokenType = params.requested_token_type ?? ACCESS_TOKEN_TYPE;

@@ -51,7 +51,12 @@ export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction) {
   }) as unknown as Record<string, unknown>;
 }
 
-const CLIENT_VISIBLE_RULES = new Set<string>([RULES.userId, RULES.connectionName, RULES.userAttributes, RULES.connectionOptions]);
+const CLIENT_VISIBLE_RULES = new Set<string>([
+  RULES.userId,
+  RULES.connectionName,
+  RULES.userAttributes,
+  RULES.connectionOptions,
+]);
 
 /** Why a run failed, for the fecte log (the client only sees the generic 500 text). */
 function failureDetail(result: RunFailure): string {
@@ -67,14 +72,17 @@ function failureDetail(result: RunFailure): string {
   }
 }
 
-export const UNAVAILABLE_DESCRIPTION = 'The server is too busy to run the Action now; retry after the delay in Retry-After.';
+export const UNAVAILABLE_DESCRIPTION =
+  'The server is too busy to run the Action now; retry after the delay in Retry-After.';
 
 /**
  * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client
  * retries later instead of reading it as its own mistake or the Action's; `log` says why, for the fecte entry.
  */
 export function actionUnavailable(result: { retryAfterS: number }, log: string): OAuthError {
-  return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, { 'Retry-After': String(result.retryAfterS) });
+  return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, {
+    'Retry-After': String(result.retryAfterS),
+  });
 }
 
 export type UserDecision = Extract<ExchangeDecision, { kind: 'user' }>;
@@ -95,12 +103,16 @@ export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction
   );
   switch (outcome.kind) {
     case 'unavailable':
-      throw actionUnavailable(outcome, `Action did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`);
+      throw actionUnavailable(
+        outcome,
+        `Action did not run: no sandbox worker was free for it within the queue deadline (${outcome.queuedMs} ms)`,
+      );
     case 'failed': {
       const failure = outcome.failure;
       // D10: a broken setUserById/setUserByConnection argument rule is the caller's 400; every other broken rule
       // (no user, two users, a bad setActor shape) is the Action's fault: 500.
-      if (failure.kind === 'invalid_command' && CLIENT_VISIBLE_RULES.has(failure.rule)) throw invalidRequest(failure.message, failureDetail(failure));
+      if (failure.kind === 'invalid_command' && CLIENT_VISIBLE_RULES.has(failure.rule))
+        throw invalidRequest(failure.message, failureDetail(failure));
       throw serverError(failureDetail(failure));
     }
     case 'decided':
@@ -110,7 +122,12 @@ export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction
   switch (decision.kind) {
     case 'deny':
       // D9: any code; server_error is 500, every other code 400.
-      throw new OAuthError(decision.code === 'server_error' ? 500 : 400, decision.code, decision.reason, `Action denied: ${decision.code}: ${decision.reason}`);
+      throw new OAuthError(
+        decision.code === 'server_error' ? 500 : 400,
+        decision.code,
+        decision.reason,
+        `Action denied: ${decision.code}: ${decision.reason}`,
+      );
     case 'reject':
       await ctx.throttle.recordInvalidSubjectToken(tx.ip);
       throw invalidRequest(decision.reason, `Action rejected the subject token: ${decision.reason}`);
