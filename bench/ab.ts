@@ -49,7 +49,10 @@ async function start(dist: string) {
 const split = (pid: number) => {
   let main = 0;
   let other = 0;
-  for (const [k, v] of threadTicks(pid)) k === 'main' ? (main += v) : (other += v);
+  for (const [k, v] of threadTicks(pid)) {
+    if (k === 'main') main += v;
+    else other += v;
+  }
   return { main, other };
 };
 const servers = [await start('dist-a'), await start('dist')];

@@ -47,8 +47,8 @@ export function spawnChild(args: string[], env: Record<string, string>, cwd: str
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
   let hwm = 0;
   return {
     proc,
@@ -133,7 +133,7 @@ export function threadTicks(pid: number): Map<string, number> {
 export function processTicks(pattern: RegExp): number {
   let sum = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {

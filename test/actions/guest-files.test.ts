@@ -71,7 +71,7 @@ test("each guest file parses in the sandbox's QuickJS and evaluates to a functio
 
 test('the guest files pass the TypeScript check of tsconfig.guest.json', () => {
   const configPath = path.join(root, 'tsconfig.guest.json');
-  const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const { config } = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root);
   assert.deepEqual(parsed.fileNames.map((f) => path.basename(f)).sort(), onDisk);
   const program = ts.createProgram(parsed.fileNames, parsed.options);

@@ -82,7 +82,7 @@ async function fecte(match: (d: string) => boolean): Promise<Record<string, unkn
   for (let i = 0; i < 100; i++) {
     const res = await t.api('GET', '/logs?q=type:fecte&per_page=20');
     assert.equal(res.statusCode, 200, res.body);
-    const entry = (res.json() as Array<Record<string, unknown>>).find((e) => match(String(e.description)));
+    const entry = res.json<Array<Record<string, unknown>>>().find((e) => match(String(e.description)));
     if (entry) return entry;
     await new Promise((r) => setTimeout(r, 100));
   }

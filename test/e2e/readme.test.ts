@@ -22,6 +22,7 @@ async function run(file: string, args: string[], opts: Parameters<typeof execFil
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(
       `${file} ${args.join(' ').slice(0, 200)} failed: ${e.message}\nstdout: ${e.stdout}\nstderr: ${e.stderr}\nserver: ${output}`,
+      { cause: err },
     );
   }
 }

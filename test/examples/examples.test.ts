@@ -22,7 +22,7 @@ const idp = { key: undefined as unknown as CryptoKey, jwk: {} as Record<string, 
 
 before(async () => {
   const pair = await generateKeyPair('RS256');
-  idp.key = pair.privateKey as CryptoKey;
+  idp.key = pair.privateKey;
   idp.jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256' };
   server = http.createServer((req, res) => {
     const send = (status: number, body: unknown) => {

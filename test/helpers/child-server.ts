@@ -67,8 +67,8 @@ export async function startChildServer(
   args.push('src/cli/index.ts', 'serve');
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c) => (out += String(c)));
-  child.stderr!.on('data', (c) => (out += String(c)));
+  child.stdout.on('data', (c) => (out += String(c)));
+  child.stderr.on('data', (c) => (out += String(c)));
   const deadline = Date.now() + 60_000;
   while (!/Baton is listening/.test(out)) {
     if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {

@@ -105,7 +105,7 @@ export async function setupExchange(
   );
   const connections = await t.api('GET', '/connections?name=legacy-idp');
   let connectionId: string;
-  const existing = (connections.json() as Array<{ id: string; name: string }>).find?.((c) => c.name === 'legacy-idp');
+  const existing = connections.json<Array<{ id: string; name: string }>>().find?.((c) => c.name === 'legacy-idp');
   if (existing) {
     connectionId = existing.id;
     await ok(
@@ -165,7 +165,7 @@ export async function lastLog(t: TestApp, type: string) {
   await t.ctx.logs.flush();
   const res = await t.api('GET', `/logs?q=type:${type}&per_page=1`);
   assert.equal(res.statusCode, 200, res.body);
-  const entry = (res.json() as Array<Record<string, any>>)[0];
+  const entry = res.json<Array<Record<string, any>>>()[0];
   assert.ok(entry, `no ${type} log entry`);
   return entry;
 }

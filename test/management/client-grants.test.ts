@@ -31,9 +31,9 @@ for (const dialect of DIALECTS) {
 
     test("the global admin client's Management API grant can be neither narrowed nor deleted (L1)", async () => {
       const list = await t.api('GET', `/client-grants?client_id=${ADMIN_ID}`);
-      const grant = (list.json() as Array<{ id: string; audience: string; scope: string[] }>).find(
-        (g) => g.audience === t.ctx.managementAudience,
-      )!;
+      const grant = list
+        .json<Array<{ id: string; audience: string; scope: string[] }>>()
+        .find((g) => g.audience === t.ctx.managementAudience)!;
       const refused = {
         statusCode: 403,
         error: 'Forbidden',

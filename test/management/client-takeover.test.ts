@@ -77,7 +77,7 @@ for (const dialect of DIALECTS) {
     const newM2m = async (name: string) => {
       const res = await t.api('POST', '/clients', { name, app_type: 'non_interactive' });
       assert.equal(res.statusCode, 201);
-      const c = res.json() as { client_id: string; client_secret: string } & Record<string, unknown>;
+      const c = res.json<{ client_id: string; client_secret: string } & Record<string, unknown>>();
       assert.equal(
         (
           await t.api('POST', '/client-grants', {
@@ -136,7 +136,7 @@ for (const dialect of DIALECTS) {
       assert.equal(rotated.statusCode, 200);
       const secret = rotated.json().client_secret as string;
       assert.match(secret, /^[A-Za-z0-9_-]{64}$/);
-      assert.deepEqual({ ...(rotated.json() as object), client_secret: 'x' }, { ...view, client_secret: 'x' });
+      assert.deepEqual({ ...rotated.json<object>(), client_secret: 'x' }, { ...view, client_secret: 'x' });
       assert.equal((await mgmtWith(c.client_id, secret)).statusCode, 200);
     });
 
@@ -348,7 +348,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await mgmtWithKey(c.client_id, k2.privateKey)).json(), INVALID_CLIENT);
       const listed = await t.api('GET', `/clients/${c.client_id}/credentials`);
       assert.deepEqual(
-        (listed.json() as Array<{ id: string }>).map((x) => x.id),
+        listed.json<Array<{ id: string }>>().map((x) => x.id),
         [id1, id2],
       );
       assert.deepEqual((await t.api('GET', `/clients/${c.client_id}`)).json().client_authentication_methods, {
@@ -405,9 +405,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.api('DELETE', `/clients/${ADMIN_ID}`)).statusCode, 403);
       await t.ctx.logs.flush();
 
-      const logs = (await t.api('GET', '/logs?q=type:(sapi OR fapi)&per_page=100')).json() as Array<
-        Record<string, unknown>
-      >;
+      const logs = (await t.api('GET', '/logs?q=type:(sapi OR fapi)&per_page=100')).json<
+        Array<Record<string, unknown>>
+      >();
       const mine = logs
         .filter((l) => {
           if (String(l.date) < since) return false;

@@ -137,13 +137,13 @@ test('GET list with strategy and name filters, paging and include_totals', async
 test('GET list by checkpoint: take/from with next while more remain; fields projection', async () => {
   const first = await t.api('GET', '/connections?take=2');
   assert.equal(first.statusCode, 200);
-  const body = first.json() as { connections: Array<{ id: string }>; next?: string };
+  const body = first.json<{ connections: Array<{ id: string }>; next?: string }>();
   assert.equal(body.connections.length, 2);
   assert.equal(body.next, body.connections[1]!.id);
-  const second = (await t.api('GET', `/connections?take=2&from=${body.next}`)).json() as {
+  const second = (await t.api('GET', `/connections?take=2&from=${body.next}`)).json<{
     connections: Array<{ id: string }>;
     next?: string;
-  };
+  }>();
   assert.equal(second.connections.length, 1);
   assert.equal(second.next, undefined);
   const ids = [...body.connections, ...second.connections].map((c) => c.id);

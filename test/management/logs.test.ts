@@ -43,7 +43,7 @@ const MINE = `q=${enc('type:(secte OR fecte OR limit_mu)')}`;
 test('GET /logs lists newest first with the spec section 11 fields, and never a secret', async () => {
   const res = await t.api('GET', `/logs?${MINE}`);
   assert.equal(res.statusCode, 200);
-  const logs = res.json() as Array<Record<string, unknown>>;
+  const logs = res.json<Array<Record<string, unknown>>>();
   assert.deepEqual(
     logs.map((l) => l.description),
     ['blocked', 'exchange 5', 'exchange 4', 'exchange 3', 'exchange 2', 'exchange 1', 'exchange 0'],
@@ -74,7 +74,7 @@ test('GET /logs lists newest first with the spec section 11 fields, and never a 
 
 test('q filters on type in Auth0 forms; other fields too', async () => {
   const types = async (q: string) =>
-    (await t.api('GET', `/logs?q=${enc(q)}`)).json() as Array<{ type: string; description: string }>;
+    (await t.api('GET', `/logs?q=${enc(q)}`)).json<Array<{ type: string; description: string }>>();
   assert.deepEqual(
     (await types('type:fecte')).map((l) => l.description),
     ['exchange 3', 'exchange 0'],
@@ -113,11 +113,13 @@ test('paging with include_totals, and checkpoint from/take (oldest first after t
     page.logs.map((l: { description: string }) => l.description),
     ['exchange 4', 'exchange 3'],
   );
-  const all = (await t.api('GET', `/logs?${MINE}`)).json() as Array<{ log_id: string; description: string }>;
+  const all = (await t.api('GET', `/logs?${MINE}`)).json<Array<{ log_id: string; description: string }>>();
   const oldest = all[all.length - 1]!;
-  const after = (await t.api('GET', `/logs?from=${oldest.log_id}&take=2&${MINE}`)).json() as Array<{
-    description: string;
-  }>;
+  const after = (await t.api('GET', `/logs?from=${oldest.log_id}&take=2&${MINE}`)).json<
+    Array<{
+      description: string;
+    }>
+  >();
   assert.deepEqual(
     after.map((l) => l.description),
     ['exchange 1', 'exchange 2'],
@@ -130,7 +132,7 @@ test('paging with include_totals, and checkpoint from/take (oldest first after t
 });
 
 test('sort=date:1 lists oldest first; fields projects', async () => {
-  const asc = (await t.api('GET', `/logs?sort=date:1&per_page=2&${MINE}`)).json() as Array<{ description: string }>;
+  const asc = (await t.api('GET', `/logs?sort=date:1&per_page=2&${MINE}`)).json<Array<{ description: string }>>();
   assert.deepEqual(
     asc.map((l) => l.description),
     ['exchange 0', 'exchange 1'],

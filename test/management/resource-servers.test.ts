@@ -180,7 +180,7 @@ for (const dialect of DIALECTS) {
 
     test('list pages, with and without totals', async () => {
       for (const i of [1, 2, 3]) await t.api('POST', '/resource-servers', { identifier: `urn:page:${i}` });
-      const all = (await t.api('GET', '/resource-servers?per_page=100')).json() as Array<{ identifier: string }>;
+      const all = (await t.api('GET', '/resource-servers?per_page=100')).json<Array<{ identifier: string }>>();
       const total = all.length;
       assert.ok(total >= 4);
       const page = await t.api('GET', '/resource-servers?page=1&per_page=2&include_totals=true');

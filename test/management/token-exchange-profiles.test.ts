@@ -427,7 +427,7 @@ for (const dialect of DIALECTS) {
           `/token-exchange-profiles?take=2${from ? `&from=${encodeURIComponent(from)}` : ''}`,
         );
         assert.equal(res.statusCode, 200);
-        const page = res.json() as { token_exchange_profiles: Array<{ id: string }>; next?: string };
+        const page = res.json<{ token_exchange_profiles: Array<{ id: string }>; next?: string }>();
         pages++;
         assert.equal(page.token_exchange_profiles.length, pages < 3 ? 2 : 1);
         if (pages < 3) assert.equal(typeof page.next, 'string');

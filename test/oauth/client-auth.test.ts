@@ -36,7 +36,7 @@ for (const dialect of DIALECTS) {
     ): Promise<Registered> => {
       const res = await t.api('POST', '/clients', { app_type: 'non_interactive', ...body });
       assert.equal(res.statusCode, 201, res.body);
-      const c = res.json() as Registered;
+      const c = res.json<Registered>();
       if (scope)
         assert.equal(
           (await t.api('POST', '/client-grants', { client_id: c.client_id, audience: API, scope })).statusCode,

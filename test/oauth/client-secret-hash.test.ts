@@ -64,10 +64,10 @@ for (const dialect of DIALECTS) {
         audience: t.ctx.managementAudience,
       });
     const m2m = async (name: string) => {
-      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json() as {
+      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json<{
         client_id: string;
         client_secret: string;
-      };
+      }>();
       await t.api('POST', '/client-grants', {
         client_id: c.client_id,
         audience: t.ctx.managementAudience,

@@ -29,7 +29,7 @@ test('openid-configuration lists the endpoints, grants, auth methods and algorit
 test('the JWKS publishes one public key per algorithm and no private material', async () => {
   const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
   assert.equal(res.statusCode, 200);
-  const { keys } = res.json() as { keys: Array<Record<string, string>> };
+  const { keys } = res.json<{ keys: Array<Record<string, string>> }>();
   assert.deepEqual(keys.map((k) => k.alg).sort(), ['ES256', 'PS256', 'RS256']);
   for (const k of keys) {
     assert.equal(k.use, 'sig');
@@ -70,9 +70,9 @@ test('a client_credentials token verifies with jose against the JWKS, and surviv
   const newKid = rotate.json().kid as string;
   assert.notEqual(newKid, protectedHeader.kid);
 
-  const after = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as {
+  const after = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{
     keys: Array<{ kid: string }>;
-  };
+  }>();
   assert.equal(after.keys.length, 6, 'old keys stay published');
   await jwtVerify(token, createLocalJWKSet(after), { issuer: ISSUER });
 
@@ -86,7 +86,7 @@ test('a client_credentials token verifies with jose against the JWKS, and surviv
 
   const list = await t.api('GET', '/keys/signing', undefined, await t.mgmtToken(['read:signing_keys']));
   assert.equal(list.statusCode, 200);
-  const listed = list.json() as Array<{ kid: string; current: boolean; previous: boolean }>;
+  const listed = list.json<Array<{ kid: string; current: boolean; previous: boolean }>>();
   assert.equal(listed.filter((k) => k.current).length, 3);
   assert.equal(listed.filter((k) => k.previous).length, 3);
   assert.ok(listed.find((k) => k.kid === protectedHeader.kid)?.previous);

@@ -34,7 +34,7 @@ function untilClosed(data: string): Promise<{ received: string; socket: net.Sock
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
     socket.setEncoding('utf8');
-    socket.on('data', (c) => (received += c));
+    socket.on('data', (c: Buffer) => (received += c.toString()));
     socket.on('error', () => undefined);
     socket.on('close', () => resolve({ received, socket }));
     socket.on('connect', () => socket.write(data));

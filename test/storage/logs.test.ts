@@ -111,7 +111,7 @@ for (const dialect of DIALECTS) {
 
     test('ctx.logs is flushed into the database when the context closes, before the database closes', async () => {
       const t2 = await startTestApp({ dialect });
-      const append = t2.ctx.repos.logs.append;
+      const append = t2.ctx.repos.logs.append.bind(t2.ctx.repos.logs);
       const stored: string[] = [];
       // Observe the real append (not replace it): the rows must be read back while the database is still open.
       t2.ctx.repos.logs.append = async (entries) => {

@@ -47,7 +47,7 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
             phone_verified: 0,
             created_at: '2026-11-22T00:00:00.000Z',
             updated_at: '2026-11-22T00:00:00.000Z',
-          } as never)
+          })
           .execute();
         await trx
           .insertInto('user_identities')

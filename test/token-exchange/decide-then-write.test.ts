@@ -65,9 +65,7 @@ test('a post-login denial assigns no membership on login', async () => {
   assert.equal(org.statusCode, 201, org.body);
   const orgId = org.json().id as string;
   const members = async () =>
-    ((await t.api('GET', `/organizations/${orgId}/members`)).json() as Array<{ user_id: string }>).map(
-      (m) => m.user_id,
-    );
+    (await t.api('GET', `/organizations/${orgId}/members`)).json<Array<{ user_id: string }>>().map((m) => m.user_id);
 
   const denied = await fx.exchange({ subject_token: `org:jn1:${orgId}`, deny: '1' });
   assert.equal(denied.statusCode, 403, denied.body);

@@ -241,7 +241,7 @@ describe('Action outcomes', () => {
     const ok = await fx.exchange({ subject_token: 'plain' });
     assert.equal(ok.statusCode, 200, ok.body);
     const users = await t.api('GET', `/users?q=${encodeURIComponent('email:"one@example.com"')}`);
-    const userId = (users.json() as Array<{ user_id: string }>)[0]!.user_id;
+    const userId = users.json<Array<{ user_id: string }>>()[0]!.user_id;
     assert.equal((await t.api('PATCH', `/users/${encodeURIComponent(userId)}`, { blocked: true })).statusCode, 200);
     await expectError({ subject_token: `by-id:${userId}` }, 403, 'access_denied', 'user is blocked');
     await expectError({ subject_token: 'plain' }, 403, 'access_denied', 'user is blocked');

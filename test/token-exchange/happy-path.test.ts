@@ -74,14 +74,15 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
     domain: base.replace(/^http:\/\//, '').replace(/\/$/, ''),
     clientId: fx.clientId,
     clientSecret: fx.clientSecret,
-    fetch: (url: RequestInfo | URL, init?: RequestInit) => fetch(String(url).replace(/^https:/, 'http:'), init),
+    fetch: (url: RequestInfo | URL, init?: RequestInit) =>
+      fetch((url instanceof Request ? url.url : String(url)).replace(/^https:/, 'http:'), init),
   });
   const data = await auth.tokenExchange.exchangeToken({
     subject_token_type: TOKEN_TYPE,
     subject_token: 'legacy:alice',
     audience: API_ID,
     scope: 'openid profile email read:data offline_access',
-  } as never);
+  });
   assert.equal(data.token_type, 'Bearer');
   assert.equal(
     (data as unknown as { issued_token_type: string }).issued_token_type,
@@ -103,7 +104,7 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
   assert.equal(at['https://example.com/tier'], 'gold');
   assert.equal(at.act, undefined);
 
-  const { payload: idt } = await jwtVerify(data.id_token!, jwks(), { issuer: base, audience: fx.clientId });
+  const { payload: idt } = await jwtVerify(data.id_token, jwks(), { issuer: base, audience: fx.clientId });
   assert.equal(idt.email, 'alice@example.com');
   assert.equal(idt.email_verified, true);
   assert.equal(idt.name, 'User alice');
@@ -121,7 +122,7 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
     grant_type: 'refresh_token',
     client_id: fx.clientId,
     client_secret: fx.clientSecret,
-    refresh_token: data.refresh_token!,
+    refresh_token: data.refresh_token,
   });
   assert.equal(refreshed.statusCode, 200, refreshed.body);
   const rt = refreshed.json();
@@ -134,14 +135,14 @@ test('auth0 SDK AuthenticationClient.tokenExchange.exchangeToken gets verifiable
   const revoked = await t.form('/oauth/revoke', {
     client_id: fx.clientId,
     client_secret: fx.clientSecret,
-    token: data.refresh_token!,
+    token: data.refresh_token,
   });
   assert.equal(revoked.statusCode, 200);
   const again = await t.form('/oauth/token', {
     grant_type: 'refresh_token',
     client_id: fx.clientId,
     client_secret: fx.clientSecret,
-    refresh_token: data.refresh_token!,
+    refresh_token: data.refresh_token,
   });
   assert.equal(again.statusCode, 400);
   assert.deepEqual(again.json(), { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' });
