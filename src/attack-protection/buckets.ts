@@ -1,16 +1,19 @@
 /**
  * Token buckets per IP (spec section 12.1: bucket size `max_attempts`, one attempt back every `rate` ms), kept in
- * rate-limiter-flexible's stores: RateLimiterMemory for one process, RateLimiterRedis for several nodes.
+ * memory for one process (an LRU of debts read against the injected clock), or rate-limiter-flexible's
+ * RateLimiterRedis for several nodes.
  *
  * rate-limiter-flexible's own counters are fixed windows (all points come back at once when the window ends), which
  * would let an attacker spend `max_attempts` every `rate` ms instead of one attempt per `rate`. So the bucket is kept
  * as GCRA: a key's remaining time to live is its "debt", the time until the bucket is full again. Attempts used =
  * ceil(debt / rate); taking one adds `rate` to the debt; the bucket is empty when the debt exceeds
  * (max_attempts - 1) * rate. On Redis this runs as one Lua script (atomic across nodes, through the library's
- * customIncrTtlLuaScript); in memory, takes on the same key are serialised.
+ * customIncrTtlLuaScript); in memory, each take reads and writes at once.
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { LRUCache } from 'lru-cache';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface BucketStore {
   /**
@@ -26,48 +29,41 @@ export interface BucketStore {
 
 const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs) / rateMs);
 
+/** How many IPs' buckets one node keeps in memory; past it the least recently used is forgotten (a full bucket). */
+export const MEMORY_BUCKETS_MAX_KEYS = 100_000;
+
 export class MemoryBuckets implements BucketStore {
-  // points/duration are unused: only get/set/delete of the store are, with our own TTL arithmetic.
-  private readonly store: RateLimiterMemory;
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Per key, the time at which its bucket is full again (its debt is that time minus now). */
+  private readonly fullAt: LRUCache<string, number>;
 
-  constructor(keyPrefix: string) {
-    this.store = new RateLimiterMemory({ keyPrefix, points: 1, duration: 1 });
+  constructor(
+    private readonly clock: Clock = systemClock,
+    maxKeys = MEMORY_BUCKETS_MAX_KEYS,
+  ) {
+    this.fullAt = new LRUCache({ max: maxKeys });
   }
 
-  /** Runs `fn` after any earlier take on the same key, so two concurrent takes cannot both read the old debt. */
-  private serialise<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.tails.get(key) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return run;
+  private debt(key: string, now: number): number {
+    return Math.max(0, (this.fullAt.get(key) ?? now) - now);
   }
 
+  // Each call reads and writes synchronously, so two concurrent takes cannot both read the old debt.
   take(key: string, maxAttempts: number, rateMs: number): Promise<number> {
-    return this.serialise(key, async () => {
-      const current = await this.store.get(key);
-      const debt = Math.max(0, current?.msBeforeNext ?? 0);
-      const used = usedFor(debt, rateMs);
-      if (used >= maxAttempts) return maxAttempts + 1;
-      const next = debt + rateMs;
-      await this.store.set(key, used + 1, next / 1000);
-      return usedFor(next, rateMs);
-    });
+    const now = this.clock.now();
+    const debt = this.debt(key, now);
+    if (usedFor(debt, rateMs) >= maxAttempts) return Promise.resolve(maxAttempts + 1);
+    const next = debt + rateMs;
+    this.fullAt.set(key, now + next);
+    return Promise.resolve(usedFor(next, rateMs));
   }
 
-  async used(key: string, rateMs: number): Promise<number> {
-    const current = await this.store.get(key);
-    return current ? usedFor(current.msBeforeNext, rateMs) : 0;
+  used(key: string, rateMs: number): Promise<number> {
+    return Promise.resolve(usedFor(this.debt(key, this.clock.now()), rateMs));
   }
 
-  async clear(key: string): Promise<void> {
-    await this.store.delete(key);
+  clear(key: string): Promise<void> {
+    this.fullAt.delete(key);
+    return Promise.resolve();
   }
 }
 

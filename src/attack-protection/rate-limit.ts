@@ -12,6 +12,7 @@
  * before its parameters are read or its Action runs. If Redis is unreachable the limit fails open, like the throttle.
  */
 import { OAuthError } from '../oauth/errors.js';
+import { systemClock, type Clock } from '../clock.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 
 export const TOO_MANY_REQUESTS_DESCRIPTION = 'Too many token exchange requests. Retry later.';
@@ -27,6 +28,8 @@ export interface ExchangeRateLimitOptions {
   keyPrefix?: string;
   /** Store failures; defaults to a process warning at most every 30 s. */
   onError?: (err: unknown) => void;
+  /** The time the in-memory bucket and the report interval read; the system clock by default. */
+  clock?: Clock;
 }
 
 export interface RateLimitRefusal {
@@ -48,12 +51,13 @@ export const REPORT_EVERY_MS = 1000;
 
 export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): Promise<ExchangeRateLimit> {
   const onError = opts.onError ?? warnEvery('token exchange rate limit', 30_000);
+  const clock = opts.clock ?? systemClock;
   const rateMs = Math.max(1, Math.round(1000 / opts.ratePerSecond));
   const prefix = `${opts.keyPrefix ?? 'baton:rl'}:token-exchange`;
   const redis = opts.redisUrl
     ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError)
     : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
+  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
   let unreported = 0;
   let lastReport = 0;
 
@@ -70,7 +74,7 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
       }
       if (used <= opts.burst) return undefined;
       // The bucket is empty: it is full again after burst * rateMs, and has room for one more after about rateMs.
-      const now = Date.now();
+      const now = clock.now();
       const headers = {
         'X-RateLimit-Limit': String(opts.burst),
         'X-RateLimit-Remaining': '0',

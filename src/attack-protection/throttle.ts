@@ -14,6 +14,7 @@
  */
 import { OAuthError } from '../oauth/errors.js';
 import type { AppContext } from '../context.js';
+import { systemClock, type Clock } from '../clock.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
@@ -80,25 +81,28 @@ export interface ThrottleOptions {
   settingsTtlMs?: number;
   /** IPv6 addresses share a bucket per network of this prefix length (BATON_THROTTLE_IPV6_PREFIX); default 64. */
   ipv6Prefix?: number;
+  /** The time the in-memory buckets and the settings cache read; the system clock by default. */
+  clock?: Clock;
 }
 
 export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise<SuspiciousIpThrottle> {
   const onError = opts.onError ?? warnEvery('suspicious IP throttling', 30_000);
   const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
+  const clock = opts.clock ?? systemClock;
   const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
   const redis = opts.redisUrl
     ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError)
     : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(prefix);
+  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 
   let cached:
     | { at: number; value: Promise<{ s: SuspiciousIpThrottlingSettings; allow: ReturnType<typeof buildAllowlist> }> }
     | undefined;
   const current = () => {
-    if (!cached || Date.now() - cached.at > ttl) {
+    if (!cached || clock.now() - cached.at > ttl) {
       const value = loadSettings(opts.settings).then((s) => ({ s, allow: buildAllowlist(s.allowlist) }));
-      const entry = { at: Date.now(), value };
+      const entry = { at: clock.now(), value };
       cached = entry;
       value.catch(() => {
         if (cached === entry) cached = undefined;
@@ -128,7 +132,7 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     settings: async () => (await current()).s,
     async save(settings) {
       await opts.settings.set(SETTINGS_KEY, settings);
-      cached = { at: Date.now(), value: Promise.resolve({ s: settings, allow: buildAllowlist(settings.allowlist) }) };
+      cached = { at: clock.now(), value: Promise.resolve({ s: settings, allow: buildAllowlist(settings.allowlist) }) };
     },
     reload() {
       cached = undefined;
