@@ -162,7 +162,7 @@ export async function connectBucketRedis(
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis for ${purpose}: ${(err as Error).message}`);
+    throw new Error(`cannot connect to Redis for ${purpose}: ${(err as Error).message}`, { cause: err });
   }
   return client;
 }
