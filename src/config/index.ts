@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
-import { adminSecretWeakness } from '../keys/hashing.js';
+import { adminSecretWeakness } from '../crypto/secret-strength.js';
 import ipaddr from 'ipaddr.js';
 import {
   DEFAULT_FETCH_CONCURRENCY,
@@ -70,7 +70,7 @@ export const envSchema = z.object({
       if (weakness) c.addIssue({ code: 'custom', message: weakness });
     })
     .optional()
-    .describe('secret of that client: at least 256 bits of estimated entropy (keys/hashing.ts)'),
+    .describe('secret of that client: at least 256 bits of estimated entropy (crypto/secret-strength.ts)'),
   BATON_TENANT: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes')

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
-import { secretHasher, sha256Hex } from '../../src/keys/hashing.js';
+import { secretHasher, sha256Hex } from '../../src/crypto/hashing.js';
 
 const CLIENT_KEYS = [
   'allowed_origins',
@@ -97,7 +97,7 @@ for (const dialect of DIALECTS) {
       const withHash = await t.form('/oauth/token', {
         grant_type: 'client_credentials',
         client_id: body.client_id,
-        client_secret: row.client_secret_hash!,
+        client_secret: row.client_secret_hash,
         audience: t.ctx.managementAudience,
       });
       assert.equal(withHash.statusCode, 401);
@@ -413,23 +413,25 @@ for (const dialect of DIALECTS) {
       assert.equal(before.start, 0);
       assert.equal(before.limit, 1);
       assert.equal(before.length, 1);
-      const all = (await t.api('GET', '/clients?per_page=100')).json() as Array<{
-        client_id: string;
-        app_type: string;
-        global: boolean;
-      }>;
+      const all = (await t.api('GET', '/clients?per_page=100')).json<
+        Array<{
+          client_id: string;
+          app_type: string;
+          global: boolean;
+        }>
+      >();
       assert.equal(all.length, before.total);
-      const page2 = (await t.api('GET', '/clients?page=1&per_page=2')).json() as Array<{ client_id: string }>;
+      const page2 = (await t.api('GET', '/clients?page=1&per_page=2')).json<Array<{ client_id: string }>>();
       assert.deepEqual(
         page2.map((c) => c.client_id),
         all.slice(2, 4).map((c) => c.client_id),
       );
-      const global = (await t.api('GET', '/clients?is_global=true')).json() as Array<{ client_id: string }>;
+      const global = (await t.api('GET', '/clients?is_global=true')).json<Array<{ client_id: string }>>();
       assert.deepEqual(
         global.map((c) => c.client_id),
         ['test-admin-client'],
       );
-      const spas = (await t.api('GET', '/clients?app_type=spa,native')).json() as Array<{ app_type: string }>;
+      const spas = (await t.api('GET', '/clients?app_type=spa,native')).json<Array<{ app_type: string }>>();
       assert.deepEqual(
         spas.map((c) => c.app_type),
         all.filter((c) => c.app_type === 'spa' || c.app_type === 'native').map((c) => c.app_type),
@@ -457,7 +459,7 @@ for (const dialect of DIALECTS) {
       const read = await t.mgmtToken(['read:clients']);
       const list = await t.api('GET', '/clients', undefined, read);
       assert.equal(list.statusCode, 200);
-      for (const s of list.json() as Array<Record<string, unknown>>) {
+      for (const s of list.json<Array<Record<string, unknown>>>()) {
         assert.equal(s.client_secret, undefined);
         assert.equal(s.client_secret_hash, undefined);
       }

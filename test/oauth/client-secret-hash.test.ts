@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { startTestApp, DIALECTS, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
 import { loadConfig, ConfigError } from '../../src/config/index.js';
-import { resolveMasterKey } from '../../src/keys/master-key.js';
-import { sha256Hex } from '../../src/keys/hashing.js';
+import { resolveMasterKey } from '../../src/crypto/master-key.js';
+import { sha256Hex } from '../../src/crypto/hashing.js';
 import { bootstrap } from '../../src/bootstrap.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -64,10 +64,10 @@ for (const dialect of DIALECTS) {
         audience: t.ctx.managementAudience,
       });
     const m2m = async (name: string) => {
-      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json() as {
+      const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json<{
         client_id: string;
         client_secret: string;
-      };
+      }>();
       await t.api('POST', '/client-grants', {
         client_id: c.client_id,
         audience: t.ctx.managementAudience,
