@@ -12,7 +12,7 @@ import { KeySet } from './keys/key-set.js';
 import { installInlineSubtle } from './crypto/inline-subtle.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
-import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
+import { createLoginRecorder, type LoginRecorder } from './login/recorder.js';
 import {
   createSuspiciousIpThrottle,
   limitMuLogEntry,

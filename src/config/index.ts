@@ -351,7 +351,7 @@ export interface Config {
   metrics: { port: number | undefined; host: string; token: string | undefined };
   /** Suspicious IP Throttling buckets an IPv6 address by its network of this prefix length (attack-protection/ip.ts). */
   throttleIpv6Prefix: number;
-  /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
+  /** Seconds: an actor ID token issued longer ago is refused (token-exchange/actor-token.ts). */
   actorTokenMaxAge: number;
 }
 
