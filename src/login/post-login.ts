@@ -11,7 +11,7 @@ import type { ResourceServer } from '../storage/repositories/resource-servers.js
 import type { User } from '../storage/repositories/users.js';
 import type { Organization } from '../storage/repositories/organizations.js';
 import type { ActorClaim } from '../tokens/actor.js';
-import { boundPostLoginActions } from '../actions/service.js';
+import { boundPostLoginActions } from '../actions/deployed.js';
 import { OAuthError, accessDenied, actionUnavailable, invalidRequest, serverError } from '../oauth/errors.js';
 import { publicUser } from '../users/public-user.js';
 import { buildPostLoginEvent } from '../actions/triggers/post-login.js';

@@ -6,7 +6,7 @@
 import type { AppContext } from '../context.js';
 import type { ExchangeDecision, RunFailure } from '../actions/contract.js';
 import { OAuthError, actionUnavailable, serverError, invalidRequest } from '../oauth/errors.js';
-import { getDeployedVersion } from '../actions/service.js';
+import { getDeployedVersion } from '../actions/deployed.js';
 import { RULES } from '../actions/triggers/commands.js';
 import { exchangeOutcome } from '../actions/triggers/outcome.js';
 import type { ExchangeTransaction } from './transaction.js';
