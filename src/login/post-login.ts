@@ -8,7 +8,7 @@
 import type { AppContext } from '../context.js';
 import type { Client } from '../storage/repositories/clients.js';
 import type { ResourceServer } from '../storage/repositories/resource-servers.js';
-import type { User } from '../storage/repositories/users.js';
+import type { User } from '../users/user.js';
 import type { Organization } from '../storage/repositories/organizations.js';
 import type { ActorClaim } from '../tokens/actor.js';
 import { boundPostLoginActions } from '../actions/deployed.js';

@@ -11,7 +11,8 @@ import { accessDenied, invalidRequest } from '../oauth/errors.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { UserDecision } from './run-action.js';
 import { DATABASE_STRATEGY, isConnectionName } from '../storage/repositories/connections.js';
-import type { ProfileAttributes, User } from '../storage/repositories/users.js';
+import type { User } from '../users/user.js';
+import type { ProfileAttributes } from '../users/attributes.js';
 import { resolveOrganization } from './organization.js';
 
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;

@@ -14,13 +14,7 @@ import { resolveAudience, clientGrantFor } from '../oauth/grants/audience.js';
 import { issueTokens } from '../tokens/issue.js';
 import { OIDC_SCOPES } from '../tokens/user-claims.js';
 import { findProfileByType } from './profiles.js';
-import {
-  parseExchangeParams,
-  redactedBody,
-  ACCESS_TOKEN_TYPE,
-  NO_HANDLER,
-  type ExchangeParams,
-} from './parameters.js';
+import { parseExchangeParams, redactedBody, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
 import { checkClientMayExchange } from './client-policy.js';
 import { validateActorIdToken } from './actor-token.js';
 import { runExchangeAction } from './run-action.js';
@@ -30,7 +24,7 @@ import { applyPostLoginOutcome, runPostLogin } from '../login/post-login.js';
 import { logFailure, logRateLimited, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { tooManyAttempts } from '../attack-protection/throttle.js';
-import { mergeTopLevel } from '../storage/repositories/users.js';
+import { mergeTopLevel } from '../users/user.js';
 
 export const CONSENT_REQUIRED =
   "Consent required: enable 'Allow Skipping User Consent' (skip_consent_for_verifiable_first_party_clients) on the API";

@@ -4,7 +4,8 @@ import type { ResourceServer } from '../storage/repositories/resource-servers.js
 import type { ExchangeParams } from './parameters.js';
 import type { ActorClaim } from '../tokens/actor.js';
 import type { MetadataChanges } from '../actions/contract.js';
-import type { ProfileAttributes, User } from '../storage/repositories/users.js';
+import type { User } from '../users/user.js';
+import type { ProfileAttributes } from '../users/attributes.js';
 import type { Organization } from '../storage/repositories/organizations.js';
 
 export interface ExchangeTransaction {

@@ -16,7 +16,7 @@ import type { Grant } from './types.js';
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
 import type { ResourceServer } from '../../storage/repositories/resource-servers.js';
-import type { User } from '../../storage/repositories/users.js';
+import type { User } from '../../users/user.js';
 import type { RefreshTokenRecord } from '../../storage/repositories/refresh-tokens.js';
 import { accessDenied, invalidGrant, invalidRequest, invalidScope } from '../errors.js';
 import { splitScope, resourceServerByIdentifier, clientGrantFor } from './audience.js';
