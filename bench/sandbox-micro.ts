@@ -7,7 +7,7 @@
  * read (the first includes V8 warming up the host side).
  */
 import { Worker } from 'node:worker_threads';
-import { installInlineSubtle } from '../src/keys/inline-subtle.js';
+import { installInlineSubtle } from '../src/crypto/inline-subtle.js';
 import { Sandbox } from '../src/actions/runtime/sandbox.js';
 import { startIdp } from './idp.js';
 import { VERIFY_ACTION } from './seed.js';

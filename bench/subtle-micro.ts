@@ -5,7 +5,7 @@
  * Prints wall-clock and process CPU µs per operation; the CPU includes the pool thread's.
  */
 import * as jose from 'jose';
-import { installInlineSubtle } from '../src/keys/inline-subtle.js';
+import { installInlineSubtle } from '../src/crypto/inline-subtle.js';
 
 const n = Number(process.env.BENCH_OPS ?? 3000);
 const ec = await jose.generateKeyPair('ES256');

@@ -8,7 +8,7 @@
 import type { AppContext } from './context.js';
 import { MANAGEMENT_SCOPES } from './management/scopes.js';
 import { newClientGrantId, newClientId, newClientSecret, newResourceServerId } from './storage/ids.js';
-import { secretHasher } from './keys/hashing.js';
+import { secretHasher } from './crypto/hashing.js';
 
 export const ADMIN_CLIENT_NAME = 'Baton Management (admin)';
 

@@ -7,12 +7,12 @@ import type { Config } from './config/index.js';
 import { openDatabase } from './storage/database.js';
 import { migrateToLatest } from './storage/migrations.js';
 import { createRepositories, type Storage } from './storage/index.js';
-import { createSealer, resolveMasterKey, type Sealer } from './keys/master-key.js';
+import { createSealer, resolveMasterKey, type Sealer } from './crypto/master-key.js';
 import { KeySet } from './keys/key-set.js';
-import { installInlineSubtle } from './keys/inline-subtle.js';
+import { installInlineSubtle } from './crypto/inline-subtle.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
-import { createLoginRecorder, type LoginRecorder } from './storage/login-recorder.js';
+import { createLoginRecorder, type LoginRecorder } from './login/recorder.js';
 import {
   createSuspiciousIpThrottle,
   limitMuLogEntry,

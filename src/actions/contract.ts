@@ -2,6 +2,7 @@
  * The contract between the Actions platform (runtime, triggers) and its users (Management API, token exchange
  * pipeline). The runtime implements ActionExecutor; callers depend on this file only.
  */
+import type { UserAttributes } from '../users/attributes.js';
 
 export type TriggerId = 'custom-token-exchange' | 'post-login';
 export const TRIGGERS: Record<TriggerId, { version: string; entryPoint: string }> = {
@@ -157,21 +158,8 @@ export interface MetadataChanges {
   user_metadata: Record<string, unknown>;
 }
 
-/** `setUserByConnection` user attributes (spec 6.3), as the host checked them. */
-export interface UserAttributes {
-  user_id: string;
-  email?: string;
-  email_verified?: boolean;
-  username?: string;
-  phone_number?: string;
-  phone_verified?: boolean;
-  name?: string;
-  given_name?: string;
-  family_name?: string;
-  nickname?: string;
-  picture?: string;
-  verify_email?: boolean;
-}
+/** `setUserByConnection` user attributes (spec 6.3): users/attributes.ts derives them from the one table. */
+export type { UserAttributes };
 
 /** The one user a custom-token-exchange run set (spec 6.2-6.4). */
 export type UserSelection =

@@ -3,7 +3,7 @@
  * `suspicious_ip_throttling`. Baton enforces only the `pre-custom-token-exchange` stage; the other two stages are
  * kept and returned so that Auth0 tooling round-trips them.
  */
-import type { AppContext } from '../context.js';
+import type { SettingsRepository } from '../storage/repositories/settings.js';
 import { allowlistEntryProblem } from './ip.js';
 
 export const SETTINGS_KEY = 'suspicious_ip_throttling';
@@ -113,7 +113,7 @@ export function settingsProblem(s: SuspiciousIpThrottlingSettings): { property: 
 }
 
 /** The stored settings over the defaults (a tenant that never saved any has Auth0's defaults). */
-export async function loadSettings(repo: AppContext['repos']['settings']): Promise<SuspiciousIpThrottlingSettings> {
+export async function loadSettings(repo: SettingsRepository): Promise<SuspiciousIpThrottlingSettings> {
   const stored = await repo.get<SuspiciousIpThrottlingPatch>(SETTINGS_KEY);
   return stored ? mergeSettings(defaultSettings(), stored) : defaultSettings();
 }

@@ -13,8 +13,8 @@
  * other nodes within SETTINGS_TTL_MS (or at once through `reload()` when cluster invalidation calls it).
  */
 import { OAuthError } from '../oauth/errors.js';
-import type { AppContext } from '../context.js';
 import { systemClock, type Clock } from '../clock.js';
+import type { SettingsRepository } from '../storage/repositories/settings.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
@@ -71,7 +71,7 @@ export interface SuspiciousIpThrottle {
 }
 
 export interface ThrottleOptions {
-  settings: AppContext['repos']['settings'];
+  settings: SettingsRepository;
   /** Shared buckets in Redis; memory when absent. */
   redisUrl?: string | undefined;
   /** Redis key prefix (tests isolate themselves with their own). */

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { withApi, api, print } from './api-commands.js';
+import { withApi, api, print } from './command-helpers.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -91,7 +91,7 @@ export function registerActionCommands(program: Command): void {
     try {
       event = JSON.parse(await fs.readFile(opts.event, 'utf8'));
     } catch (err) {
-      throw new Error(`cannot read the event from ${opts.event}: ${(err as Error).message}`);
+      throw new Error(`cannot read the event from ${opts.event}: ${(err as Error).message}`, { cause: err });
     }
     const res = await api(opts).request<{ payload: { commands: unknown[]; logs: unknown[]; error: unknown } }>(
       'POST',

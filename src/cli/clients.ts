@@ -3,7 +3,7 @@
  * (DESIGN section 2), over /api/v2/clients like `auth0 apps create|list`.
  */
 import type { Command } from 'commander';
-import { withApi, api, print } from './api-commands.js';
+import { withApi, api, print } from './command-helpers.js';
 
 type ApiFlags = { url?: string; clientId?: string; clientSecret?: string };
 const list = (v: string) =>

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withApi, api } from './api-commands.js';
+import { withApi, api } from './command-helpers.js';
 
 type ApiFlags = { url?: string; clientId?: string; clientSecret?: string };
 

@@ -3,7 +3,7 @@
  * `baton profiles delete ID` (DESIGN section 2), over the Management API's /token-exchange-profiles (spec 3.2).
  */
 import type { Command } from 'commander';
-import { withApi, api, print } from './api-commands.js';
+import { withApi, api, print } from './command-helpers.js';
 
 interface ApiFlags {
   url?: string;

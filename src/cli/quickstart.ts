@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Command } from 'commander';
-import { withApi, api } from './api-commands.js';
+import { withApi, api } from './command-helpers.js';
 import { ManagementApiError, type ApiClient } from './api-client.js';
 
 export const QUICKSTART = {

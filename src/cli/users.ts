@@ -4,7 +4,7 @@
  * keeps it out of the shell history and the process list.
  */
 import type { Command } from 'commander';
-import { withApi, api, print } from './api-commands.js';
+import { withApi, api, print } from './command-helpers.js';
 
 type ApiFlags = { url?: string; clientId?: string; clientSecret?: string };
 

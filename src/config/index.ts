@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
-import { adminSecretWeakness } from '../keys/hashing.js';
+import { adminSecretWeakness } from '../crypto/secret-strength.js';
 import ipaddr from 'ipaddr.js';
 import {
   DEFAULT_FETCH_CONCURRENCY,
@@ -70,7 +70,7 @@ export const envSchema = z.object({
       if (weakness) c.addIssue({ code: 'custom', message: weakness });
     })
     .optional()
-    .describe('secret of that client: at least 256 bits of estimated entropy (keys/hashing.ts)'),
+    .describe('secret of that client: at least 256 bits of estimated entropy (crypto/secret-strength.ts)'),
   BATON_TENANT: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes')
@@ -351,7 +351,7 @@ export interface Config {
   metrics: { port: number | undefined; host: string; token: string | undefined };
   /** Suspicious IP Throttling buckets an IPv6 address by its network of this prefix length (attack-protection/ip.ts). */
   throttleIpv6Prefix: number;
-  /** Seconds: an actor ID token issued longer ago is refused (oauth/grants/token-exchange/actor-token.ts). */
+  /** Seconds: an actor ID token issued longer ago is refused (token-exchange/actor-token.ts). */
   actorTokenMaxAge: number;
 }
 

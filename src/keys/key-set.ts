@@ -13,7 +13,7 @@ import {
   type JWK,
   type CryptoKey,
 } from 'jose';
-import type { Sealer } from './master-key.js';
+import type { Sealer } from '../crypto/master-key.js';
 import type { signingKeysRepository, SigningKeyRow } from '../storage/repositories/signing-keys.js';
 import { nowEpoch, nowIso } from '../storage/codec.js';
 

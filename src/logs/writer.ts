@@ -42,13 +42,13 @@ export {
 export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
 
 export interface LogWriter {
-  write(entry: LogInput): void;
+  write(this: void, entry: LogInput): void;
   /**
    * A failed authentication of a client_id that does not exist: the failures from one IP (and of one entry type)
    * within AUTH_FAILURE_WINDOW_MS of the first become one entry, dated at the first, written when the window ends
    * (or at `flush`/`close`), with `details.count`, `first_date`, `last_date` and a few `sample_client_ids`.
    */
-  writeUnknownClientFailure(entry: LogInput): void;
+  writeUnknownClientFailure(this: void, entry: LogInput): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

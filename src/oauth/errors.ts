@@ -30,3 +30,16 @@ export const invalidScope = (d: string, log?: string) => new OAuthError(403, 'in
 export const unsupportedGrantType = (d: string) => new OAuthError(400, 'unsupported_grant_type', d);
 export const serverError = (log?: string) =>
   new OAuthError(500, 'server_error', 'The server encountered an internal error.', log);
+
+export const UNAVAILABLE_DESCRIPTION =
+  'The server is too busy to run the Action now; retry after the delay in Retry-After.';
+
+/**
+ * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client
+ * retries later instead of reading it as its own mistake or the Action's; `log` says why, for the fecte entry.
+ */
+export function actionUnavailable(result: { retryAfterS: number }, log: string): OAuthError {
+  return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, {
+    'Retry-After': String(result.retryAfterS),
+  });
+}

@@ -7,8 +7,10 @@
  * also expires after PROFILE_CACHE_TTL_MS so that another node's write is honoured within that time even before
  * cluster-wide invalidation exists; `invalidateProfiles(ctx)` is the hook for it.
  */
-import type { AppContext } from '../context.js';
-import type { TokenExchangeProfile } from '../storage/repositories/token-exchange-profiles.js';
+import type {
+  TokenExchangeProfile,
+  TokenExchangeProfilesRepository,
+} from '../storage/repositories/token-exchange-profiles.js';
 
 /** Reserved namespaces (spec section 4.3), compared case-insensitively (DESIGN D4). */
 export const RESERVED_TOKEN_TYPE_PREFIXES = [
@@ -72,16 +74,21 @@ interface ProfileCache {
   loadedAt: number;
 }
 
-const caches = new WeakMap<AppContext, Promise<ProfileCache>>();
+/** What the profile cache reads from: the application context, or anything holding the profiles repository. */
+export interface ProfileSource {
+  repos: { profiles: Pick<TokenExchangeProfilesRepository, 'all'> };
+}
 
-async function load(ctx: AppContext): Promise<ProfileCache> {
+const caches = new WeakMap<ProfileSource, Promise<ProfileCache>>();
+
+async function load(ctx: ProfileSource): Promise<ProfileCache> {
   const all = await ctx.repos.profiles.all();
   return { byType: new Map(all.map((p) => [p.subject_token_type, p])), loadedAt: Date.now() };
 }
 
 /** The profile whose `subject_token_type` equals the request's, byte for byte (spec section 3.4), or undefined. */
 export async function findProfileByType(
-  ctx: AppContext,
+  ctx: ProfileSource,
   subjectTokenType: string,
 ): Promise<TokenExchangeProfile | undefined> {
   let pending = caches.get(ctx);
@@ -101,6 +108,6 @@ export async function findProfileByType(
 }
 
 /** Drops the cached profiles; called after every profile write (and by cluster-wide invalidation). */
-export function invalidateProfiles(ctx: AppContext): void {
+export function invalidateProfiles(ctx: ProfileSource): void {
   caches.delete(ctx);
 }

@@ -14,7 +14,7 @@ import { scopedUserClaims, allowedCustomClaims, type ClaimsUser } from './user-c
 import { newJti, newRefreshToken, randomAlnum } from '../storage/ids.js';
 import type { TokenResponse } from '../oauth/grants/types.js';
 import type { ActorClaim } from './actor.js';
-import type { User } from '../storage/repositories/users.js';
+import type { User } from '../users/user.js';
 import { refreshPolicy, idleDeadline } from './refresh-policy.js';
 
 export interface IssueInput {

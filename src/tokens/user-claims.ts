@@ -2,7 +2,7 @@
  * Standard OIDC claims of a user, released by scope (OIDC Core section 5.4): `profile`, `email`, `phone`.
  * Shared by the ID token and /userinfo. Claims an Action sets through custom claims cannot override these.
  */
-import type { User } from '../storage/repositories/users.js';
+import type { User } from '../users/user.js';
 
 /** The fields of an Auth0 user that claims are made from. */
 export type ClaimsUser = Pick<

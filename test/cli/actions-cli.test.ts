@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
-import { getDeployedVersion } from '../../src/actions/service.js';
+import { getDeployedVersion } from '../../src/actions/deployed.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CODE_1 = `exports.onExecuteCustomTokenExchange = async (event, api) => {\n  console.log('hello ' + event.request.body.subject_token);\n  api.authentication.setUserById('user-' + event.secrets.SUFFIX);\n};\n`;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { hkdfSync } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
 import { startTestApp, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
-import { SealedValueError } from '../../src/keys/master-key.js';
+import { SealedValueError } from '../../src/crypto/master-key.js';
 
 const MASTER_SECRET = 'sealed-bindings-master-key-0123456789abcdef';
 const INTERNAL = { statusCode: 500, error: 'Internal Server Error', message: 'Internal error' };

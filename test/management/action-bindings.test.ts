@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { boundPostLoginActions } from '../../src/actions/service.js';
+import { boundPostLoginActions } from '../../src/actions/deployed.js';
 
 const POST_LOGIN = [{ id: 'post-login', version: 'v3' }];
 const plCode = (tag: string) =>

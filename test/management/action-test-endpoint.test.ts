@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { getDeployedVersion } from '../../src/actions/service.js';
+import { getDeployedVersion } from '../../src/actions/deployed.js';
 
 const CTE = [{ id: 'custom-token-exchange', version: 'v1' }];
 const EVENT = {

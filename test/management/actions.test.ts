@@ -225,7 +225,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('the pipeline reads the deployed version, decrypted, and sees a new deploy at once', async () => {
-      const { getDeployedVersion } = await import('../../src/actions/service.js');
+      const { getDeployedVersion } = await import('../../src/actions/deployed.js');
       const a = (await create({ name: 'pipeline-read', secrets: [{ name: 'SUFFIX', value: 'abc' }] })).json();
       assert.equal(await getDeployedVersion(t.ctx, a.id), undefined, 'not deployed yet');
       const v1 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
-import { secretHasher, sha256Hex } from '../../src/keys/hashing.js';
+import { secretHasher, sha256Hex } from '../../src/crypto/hashing.js';
 
 const CLIENT_KEYS = [
   'allowed_origins',

@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { startTestApp, DIALECTS, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
 import { loadConfig, ConfigError } from '../../src/config/index.js';
-import { resolveMasterKey } from '../../src/keys/master-key.js';
-import { sha256Hex } from '../../src/keys/hashing.js';
+import { resolveMasterKey } from '../../src/crypto/master-key.js';
+import { sha256Hex } from '../../src/crypto/hashing.js';
 import { bootstrap } from '../../src/bootstrap.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');

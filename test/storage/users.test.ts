@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
 import type { Connection } from '../../src/storage/repositories/connections.js';
 import { UserExistsError } from '../../src/storage/repositories/users.js';
-import { createLoginRecorder } from '../../src/storage/login-recorder.js';
+import { createLoginRecorder } from '../../src/login/recorder.js';
 import { hashPassword, verifyPassword } from '../../src/storage/repositories/user-password.js';
 
 for (const dialect of DIALECTS) {

@@ -78,7 +78,7 @@ for (const dialect of [...DIALECTS, 'sqlite-file'] as const) {
       assert.equal(users.length, 1);
       const identities = await t.ctx.storage.db.selectFrom('user_identities').selectAll().execute();
       assert.equal(identities.length, 1);
-      // Login counters are written behind the responses (storage/login-recorder.ts); flush them before reading.
+      // Login counters are written behind the responses (login/recorder.ts); flush them before reading.
       await t.ctx.logins.flush();
       const user = await t.ctx.repos.users.get('oidc|legacy-idp|shared-user');
       assert.equal(user?.logins_count, 50);

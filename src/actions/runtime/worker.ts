@@ -6,7 +6,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { Sandbox, type SandboxRunInput } from './sandbox.js';
 import type { RunLimits, TriggerId } from '../contract.js';
 import type { FetchPolicy } from './fetch.js';
-import { installInlineSubtle } from '../../keys/inline-subtle.js';
+import { installInlineSubtle } from '../../crypto/inline-subtle.js';
 
 export type WorkerRequest =
   | { id: number; type: 'run'; input: SandboxRunInput }

@@ -7,6 +7,7 @@
 import type { TriggerId } from '../contract.js';
 import { MAX_ACTOR_CUSTOM_PROPERTIES, MAX_ACTORS, MODULE_ALIASES, PROVIDED_MODULES, RULES } from '../contract.js';
 import { MAX_METADATA_BYTES, MAX_REASON_CHARS } from './limits.js';
+import { USER_ATTRIBUTES } from '../../users/attributes.js';
 
 const CUSTOM_TOKEN_EXCHANGE_COMMANDS = [
   'authentication.setUserById',
@@ -45,21 +46,8 @@ export const COMMANDS: Record<TriggerId, readonly string[]> = {
 /** Rule ids (contract.ts, the one definition): the guest reports the same ids as the host. */
 export { RULES };
 
-/** spec 6.5: the attributes `setUserByConnection` accepts, with their types (metadata has its own commands). */
-export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = {
-  user_id: 'string',
-  email: 'string',
-  email_verified: 'boolean',
-  username: 'string',
-  phone_number: 'string',
-  phone_verified: 'boolean',
-  name: 'string',
-  given_name: 'string',
-  family_name: 'string',
-  nickname: 'string',
-  picture: 'string',
-  verify_email: 'boolean',
-};
+/** spec 6.5: the attributes `setUserByConnection` accepts, with their types (users/attributes.ts, the one table). */
+export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = USER_ATTRIBUTES;
 
 /** spec 6.6: at most 5 actors (the root and 4 nested `act` levels), at most 5 custom properties per level. */
 export const ACTOR_LIMITS = { levels: MAX_ACTORS, customProperties: MAX_ACTOR_CUSTOM_PROPERTIES } as const;

@@ -14,7 +14,7 @@ import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
-import { secretHasher } from '../../keys/hashing.js';
+import { secretHasher } from '../../crypto/hashing.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import {

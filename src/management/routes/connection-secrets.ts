@@ -3,7 +3,7 @@
  * with the master key before they are stored and opened only to answer the Management API, so the database never
  * holds them in clear (DESIGN section 5). A sealed value is stored as `{"$sealed": "<compact JWE>"}`.
  */
-import type { SealContext, Sealer } from '../../keys/master-key.js';
+import type { SealContext, Sealer } from '../../crypto/master-key.js';
 
 const SECRET_OPTION = /secret|password|private_?key|signing_?key|cert_?key/i;
 

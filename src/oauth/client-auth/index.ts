@@ -7,15 +7,23 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Client, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
-import { clientSecretMatches } from '../../keys/hashing.js';
-import { invalidClient, invalidRequest, OAuthError } from '../errors.js';
+import { clientSecretMatches } from '../../crypto/hashing.js';
+import { invalidClient, invalidRequest, type OAuthError } from '../errors.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './private-key-jwt.js';
 import { markUnknownClient } from '../../logs/auth-failures.js';
 import { CLIENT_ID_MAX_LENGTH } from '../limits.js';
 
 /** Printable characters, at most the longest identifier Baton stores. */
-const isClientId = (id: string) =>
-  id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !/[\u0000-\u001f\u007f]/.test(id);
+const isClientId = (id: string) => id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !hasControlCharacter(id);
+
+/** Whether `s` holds a C0 control character or DEL (U+0000 to U+001F, U+007F). */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code <= 0x1f || code === 0x7f) return true;
+  }
+  return false;
+}
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -53,7 +61,7 @@ export function presentedCredentials(request: FastifyRequest, params: Record<str
     throw invalidRequest('Only one client authentication method may be used per request');
   }
   if (hasBasic) {
-    const { clientId, secret } = parseBasic(auth!);
+    const { clientId, secret } = parseBasic(auth);
     if (params.client_id !== undefined && params.client_id !== clientId) {
       throw invalidRequest('client_id in the body does not match the Authorization header');
     }

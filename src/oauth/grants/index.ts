@@ -1,7 +1,7 @@
 /** The grant registry: `grant_type` → handler. Grants register here and nowhere else. */
 import type { Grant } from './types.js';
 import { clientCredentialsGrant } from './client-credentials.js';
-import { tokenExchangeGrant } from './token-exchange/index.js';
+import { tokenExchangeGrant } from './token-exchange.js';
 import { refreshTokenGrant } from './refresh-token.js';
 
 const registry = new Map<string, Grant>();

@@ -1,7 +1,7 @@
 /**
  * refresh_token (RFC 6749 section 6): an opaque token, stored hashed, bound to its client and to its user's row.
  * The CTE Action does not run again; post-login runs with protocol `oauth2-refresh-token` (spec 9.4), its metadata
- * changes written as in a token exchange (post-login.ts applyPostLoginOutcome); a narrower
+ * changes written as in a token exchange (login/post-login.ts applyPostLoginOutcome); a narrower
  * `scope` may be asked (RFC 6749 section 6).
  *
  * Rotation (RFC 9700 section 4.14.2, Auth0 refresh token rotation): for a client with `refresh_token.rotation_type:
@@ -16,7 +16,7 @@ import type { Grant } from './types.js';
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
 import type { ResourceServer } from '../../storage/repositories/resource-servers.js';
-import type { User } from '../../storage/repositories/users.js';
+import type { User } from '../../users/user.js';
 import type { RefreshTokenRecord } from '../../storage/repositories/refresh-tokens.js';
 import { accessDenied, invalidGrant, invalidRequest, invalidScope } from '../errors.js';
 import { splitScope, resourceServerByIdentifier, clientGrantFor } from './audience.js';
@@ -24,7 +24,7 @@ import { issueTokens, newRefreshTokenId } from '../../tokens/issue.js';
 import { refreshPolicy, idleDeadline, type RefreshPolicy } from '../../tokens/refresh-policy.js';
 import { OIDC_SCOPES } from '../../tokens/user-claims.js';
 import { newRefreshToken } from '../../storage/ids.js';
-import { applyPostLoginOutcome, runPostLogin } from './post-login.js';
+import { applyPostLoginOutcome, runPostLogin } from '../../login/post-login.js';
 
 const UNKNOWN = 'Unknown or invalid refresh token.';
 const unknownToken = (log: string) => invalidGrant(UNKNOWN, log);

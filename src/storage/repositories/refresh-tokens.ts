@@ -1,7 +1,7 @@
 import type { Db, DialectName } from '../database.js';
 import type { RefreshTokensTable } from '../schema.js';
 import { fromJson, toJson, nowIso } from '../codec.js';
-import { sha256Hex } from '../../keys/hashing.js';
+import { sha256Hex } from '../../crypto/hashing.js';
 
 /** What a refresh grant needs to mint again (scopes, audience, org); never the token itself. */
 export interface RefreshTokenData {

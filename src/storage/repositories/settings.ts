@@ -18,3 +18,5 @@ export function settingsRepository(db: Db) {
     },
   };
 }
+
+export type SettingsRepository = ReturnType<typeof settingsRepository>;

@@ -1,96 +1,14 @@
 /**
- * The Auth0 user object as Baton reads it from `users` + `user_identities`, and how user ids are built.
- * Auth0 builds `user_id` as `<provider>|<id>`: `auth0|<id>` for database connections, `<strategy>|<id>` for social
- * connections, `<strategy>|<connection name>|<id>` for enterprise and custom connections (so two connections of
- * the same strategy cannot collide). `identities[].user_id` is always the id inside the connection, the value
- * `setUserByConnection` receives (spec section 6.3).
+ * The Auth0 user object as Baton reads it from `users` + `user_identities` (`toUser`). The user itself and its rules
+ * are domain (src/users/); they are re-exported here for the users repository, which re-exports this module.
  */
 import type { UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromJson, toBool } from '../codec.js';
-import { DATABASE_STRATEGY, type Connection } from './connections.js';
+import type { User } from '../../users/user.js';
+import { PROFILE_FIELDS } from '../../users/attributes.js';
 
-/** Social strategies whose user ids are `<strategy>|<id>`. */
-const SOCIAL = new Set([
-  'google-oauth2',
-  'facebook',
-  'apple',
-  'github',
-  'windowslive',
-  'twitter',
-  'linkedin',
-  'microsoft-account',
-]);
-
-export const isSocialStrategy = (strategy: string): boolean => SOCIAL.has(strategy) || strategy === 'oauth2';
-
-export function userIdFor(connection: Pick<Connection, 'name' | 'strategy'>, providerUserId: string): string {
-  if (connection.strategy === DATABASE_STRATEGY || SOCIAL.has(connection.strategy))
-    return `${connection.strategy}|${providerUserId}`;
-  return `${connection.strategy}|${connection.name}|${providerUserId}`;
-}
-
-/** Profile attributes a connection supplies (spec section 6.3 table, metadata excluded). */
-export interface ProfileAttributes {
-  email?: string | null;
-  email_verified?: boolean;
-  username?: string | null;
-  phone_number?: string | null;
-  phone_verified?: boolean;
-  name?: string | null;
-  given_name?: string | null;
-  family_name?: string | null;
-  nickname?: string | null;
-  picture?: string | null;
-}
-
-export const PROFILE_FIELDS = [
-  'email',
-  'username',
-  'phone_number',
-  'name',
-  'given_name',
-  'family_name',
-  'nickname',
-  'picture',
-] as const;
-
-export interface UserIdentity {
-  connection: string;
-  provider: string;
-  user_id: string;
-  isSocial: boolean;
-}
-
-export interface User {
-  user_id: string;
-  email?: string;
-  email_verified: boolean;
-  username?: string;
-  phone_number?: string;
-  phone_verified?: boolean;
-  name?: string;
-  given_name?: string;
-  family_name?: string;
-  nickname?: string;
-  picture?: string;
-  identities: UserIdentity[];
-  app_metadata: Record<string, unknown>;
-  user_metadata: Record<string, unknown>;
-  blocked: boolean;
-  logins_count: number;
-  last_login?: string;
-  last_ip?: string;
-  created_at: string;
-  updated_at: string;
-  /** Baton's id of the primary connection (not an Auth0 field; routes strip it). */
-  connection_id: string;
-}
-
-export type Metadata = Record<string, unknown>;
-
-/** Auth0 stores e-mail addresses lower-cased. */
-export const normalizeEmail = (email: string | null | undefined): string | null | undefined =>
-  typeof email === 'string' ? email.trim().toLowerCase() : email;
+export * from '../../users/user.js';
+export { PROFILE_FIELDS, type ProfileAttributes } from '../../users/attributes.js';
 
 export function toUser(r: UsersTable, identities: UserIdentitiesTable[]): User {
   const u: User = {
@@ -115,14 +33,4 @@ export function toUser(r: UsersTable, identities: UserIdentitiesTable[]): User {
   if (r.last_login !== null) u.last_login = r.last_login;
   if (r.last_ip !== null) u.last_ip = r.last_ip;
   return u;
-}
-
-/** Auth0's top-level metadata merge: each key replaces the stored one; a key set to null is removed. */
-export function mergeTopLevel(current: Metadata, patch: Metadata): Metadata {
-  const out: Metadata = { ...current };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = v;
-  }
-  return out;
 }

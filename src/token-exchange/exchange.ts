@@ -1,36 +1,30 @@
 /**
- * The Custom Token Exchange grant (RFC 8693 on Auth0's CTE, spec section 1.2), as named steps:
+ * The Custom Token Exchange pipeline (RFC 8693 on Auth0's CTE, spec section 1.2), as named steps:
  * parse parameters → client policy → audience and consent → IP throttling → profile → request organization →
  * actor ID token → Action → apply its decision → scopes → post-login → write user changes → mint → log.
  * Decide first, mint last: a denial (the Action's or post-login's), a thrown Action or a timeout leaves no token,
  * no refresh token, no metadata, no replaced profile and no membership written (a user created by
  * setUserByConnection stays, as with any federated first login).
  */
-import type { AppContext } from '../../../context.js';
-import type { Grant, TokenRequest, TokenResponse } from '../types.js';
-import { OAuthError, invalidRequest, serverError } from '../../errors.js';
-import { resolveAudience, clientGrantFor } from '../audience.js';
-import { issueTokens } from '../../../tokens/issue.js';
-import { OIDC_SCOPES } from '../../../tokens/user-claims.js';
-import { findProfileByType } from '../../../token-exchange/profiles.js';
-import {
-  parseExchangeParams,
-  redactedBody,
-  TOKEN_EXCHANGE_GRANT,
-  ACCESS_TOKEN_TYPE,
-  NO_HANDLER,
-  type ExchangeParams,
-} from './parameters.js';
+import type { AppContext } from '../context.js';
+import type { TokenParams, TokenRequest, TokenResponse } from '../oauth/grants/types.js';
+import type { FastifyRequest } from 'fastify';
+import { OAuthError, invalidRequest, serverError } from '../oauth/errors.js';
+import { resolveAudience, clientGrantFor } from '../oauth/grants/audience.js';
+import { issueTokens } from '../tokens/issue.js';
+import { OIDC_SCOPES } from '../tokens/user-claims.js';
+import { findProfileByType } from './profiles.js';
+import { parseExchangeParams, redactedBody, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
 import { checkClientMayExchange } from './client-policy.js';
 import { validateActorIdToken } from './actor-token.js';
 import { runExchangeAction } from './run-action.js';
 import { applyExchangeDecision, writeExchangeDecision } from './apply-commands.js';
 import { resolveRequestOrganization } from './organization.js';
-import { applyPostLoginOutcome, runPostLogin } from '../post-login.js';
+import { applyPostLoginOutcome, runPostLogin } from '../login/post-login.js';
 import { logFailure, logRateLimited, logSuccess } from './audit.js';
 import type { ExchangeTransaction } from './transaction.js';
-import { tooManyAttempts } from '../../../attack-protection/throttle.js';
-import { mergeTopLevel } from '../../../storage/repositories/users.js';
+import { tooManyAttempts } from '../attack-protection/throttle.js';
+import { mergeTopLevel } from '../users/user.js';
 
 export const CONSENT_REQUIRED =
   "Consent required: enable 'Allow Skipping User Consent' (skip_consent_for_verifiable_first_party_clients) on the API";
@@ -105,12 +99,12 @@ async function exchange(ctx: AppContext, tx: ExchangeTransaction): Promise<Token
   // Decided: the exchange answers 200. Now, and only now, the decisions are written.
   await writeExchangeDecision(ctx, tx);
   tx.user = await applyPostLoginOutcome(ctx, tx.user!, post, tx.metadata);
-  ctx.logins.record(tx.user!.user_id, tx.ip);
+  ctx.logins.record(tx.user.user_id, tx.ip);
 
   const issued = await issueTokens(ctx, {
     client: tx.client,
     api: tx.api,
-    user: tx.user!,
+    user: tx.user,
     scopes: post.scopes.filter(allowed),
     org: tx.org ? { id: tx.org.id, name: tx.org.name } : undefined,
     actor: tx.actor,
@@ -150,41 +144,37 @@ function rawParams(req: TokenRequest): ExchangeParams {
   };
 }
 
-export const tokenExchangeGrant: Grant = {
-  grantType: TOKEN_EXCHANGE_GRANT,
-  parameters: [
-    'subject_token',
-    'subject_token_type',
-    'actor_token',
-    'actor_token_type',
-    'requested_token_type',
-    'audience',
-    'scope',
-    'organization',
-  ],
-  async handle(ctx, req) {
-    let tx = newTransaction(req, rawParams(req));
-    // E22: the tenant's rate limit comes first, before the parameters are read and the Action runs.
-    const limit = ctx.exchangeRateLimit;
-    const refusal = await limit?.take();
-    if (limit && refusal) {
-      if (refusal.toReport > 0) logRateLimited(ctx, tx, limit, refusal.toReport);
-      throw refusal.error;
-    }
-    try {
-      tx = { ...tx, params: parseExchangeParams(req.params) };
-      return await exchange(ctx, tx);
-    } catch (err) {
-      const error = err instanceof OAuthError ? err : serverError(`unexpected error: ${(err as Error).message}`);
-      if (!(err instanceof OAuthError)) req.http.log.error({ err }, 'token exchange failed unexpectedly');
-      logFailure(ctx, tx, error);
-      throw error;
-    }
-  },
-  onClientAuthFailed(ctx, http, params, error) {
-    // E1: the failure is logged with the client_id the request claimed (spec 11.3: may be any value).
-    const claimed = { client_id: params.client_id ?? '', name: '' } as TokenRequest['client'];
-    const req: TokenRequest = { params, client: claimed, ip: http.ip, userAgent: http.headers['user-agent'], http };
-    logFailure(ctx, newTransaction(req, rawParams(req)), error);
-  },
-};
+/**
+ * One token exchange request, after client authentication: the tenant's rate limit first (E22, before the
+ * parameters are read and the Action runs), then the steps; every failure is logged as `fecte`.
+ */
+export async function runTokenExchange(ctx: AppContext, req: TokenRequest): Promise<TokenResponse> {
+  let tx = newTransaction(req, rawParams(req));
+  const limit = ctx.exchangeRateLimit;
+  const refusal = await limit?.take();
+  if (limit && refusal) {
+    if (refusal.toReport > 0) logRateLimited(ctx, tx, limit, refusal.toReport);
+    throw refusal.error;
+  }
+  try {
+    tx = { ...tx, params: parseExchangeParams(req.params) };
+    return await exchange(ctx, tx);
+  } catch (err) {
+    const error = err instanceof OAuthError ? err : serverError(`unexpected error: ${(err as Error).message}`);
+    if (!(err instanceof OAuthError)) req.http.log.error({ err }, 'token exchange failed unexpectedly');
+    logFailure(ctx, tx, error);
+    throw error;
+  }
+}
+
+/** E1: a failed client authentication is logged with the client_id the request claimed (spec 11.3: may be any value). */
+export function logClientAuthFailure(
+  ctx: AppContext,
+  http: FastifyRequest,
+  params: TokenParams,
+  error: OAuthError,
+): void {
+  const claimed = { client_id: params.client_id ?? '', name: '' } as TokenRequest['client'];
+  const req: TokenRequest = { params, client: claimed, ip: http.ip, userAgent: http.headers['user-agent'], http };
+  logFailure(ctx, newTransaction(req, rawParams(req)), error);
+}

@@ -4,8 +4,8 @@
  * are in storage within `intervalMs` (and on close); a crash loses at most that window's counts, never a user.
  * Like Auth0's, these fields are not read back by the login that sets them: the event sees the stored values.
  */
-import type { UsersRepository } from './repositories/users.js';
-import { createWriteBehind, type WriteBehindOptions } from './write-behind.js';
+import type { UsersRepository } from '../storage/repositories/users.js';
+import { createWriteBehind, type WriteBehindOptions } from '../storage/write-behind.js';
 
 export interface LoginRecorder {
   record(userId: string, ip: string | null): void;

@@ -1,11 +1,12 @@
 /** The state one token exchange accumulates as it moves through its steps. */
-import type { Client } from '../../../storage/repositories/clients.js';
-import type { ResourceServer } from '../../../storage/repositories/resource-servers.js';
+import type { Client } from '../storage/repositories/clients.js';
+import type { ResourceServer } from '../storage/repositories/resource-servers.js';
 import type { ExchangeParams } from './parameters.js';
-import type { ActorClaim } from '../../../tokens/actor.js';
-import type { MetadataChanges } from '../../../actions/contract.js';
-import type { ProfileAttributes, User } from '../../../storage/repositories/users.js';
-import type { Organization } from '../../../storage/repositories/organizations.js';
+import type { ActorClaim } from '../tokens/actor.js';
+import type { MetadataChanges } from '../actions/contract.js';
+import type { User } from '../users/user.js';
+import type { ProfileAttributes } from '../users/attributes.js';
+import type { Organization } from '../storage/repositories/organizations.js';
 
 export interface ExchangeTransaction {
   client: Client;

@@ -5,13 +5,14 @@
  * membership assigned on login) is held in `tx.writes` and written by `writeExchangeDecision`, once the exchange
  * will answer 200; a user created by setUserByConnection stays, as with any federated first login.
  */
-import type { AppContext } from '../../../context.js';
-import type { UserSelection } from '../../../actions/contract.js';
-import { accessDenied, invalidRequest } from '../../errors.js';
+import type { AppContext } from '../context.js';
+import type { UserSelection } from '../actions/contract.js';
+import { accessDenied, invalidRequest } from '../oauth/errors.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { UserDecision } from './run-action.js';
-import { DATABASE_STRATEGY, isConnectionName } from '../../../storage/repositories/connections.js';
-import type { ProfileAttributes, User } from '../../../storage/repositories/users.js';
+import { DATABASE_STRATEGY, isConnectionName } from '../storage/repositories/connections.js';
+import type { User } from '../users/user.js';
+import type { ProfileAttributes } from '../users/attributes.js';
 import { resolveOrganization } from './organization.js';
 
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;

@@ -2,8 +2,8 @@
  * Step 3 of spec 1.2: only first-party, OIDC-conformant clients with `custom_authentication` in
  * `token_exchange.allow_any_profile_of_type` may use Custom Token Exchange (spec 2.1).
  */
-import type { Client } from '../../../storage/repositories/clients.js';
-import { invalidRequest, unauthorizedClient } from '../../errors.js';
+import type { Client } from '../storage/repositories/clients.js';
+import { invalidRequest, unauthorizedClient } from '../oauth/errors.js';
 import { NO_HANDLER } from './parameters.js';
 
 export function checkClientMayExchange(client: Client): void {

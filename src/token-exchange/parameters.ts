@@ -1,10 +1,10 @@
 /**
  * Step 4 of spec 1.2: the token exchange request parameters (RFC 8693 section 2.1, spec 4.2, 4.4).
  */
-import { invalidRequest } from '../../errors.js';
-import type { TokenParams } from '../types.js';
-import { isReservedTokenType } from '../../../token-exchange/profiles.js';
-import { splitScope } from '../audience.js';
+import { invalidRequest } from '../oauth/errors.js';
+import type { TokenParams } from '../oauth/grants/types.js';
+import { isReservedTokenType } from './profiles.js';
+import { splitScope } from '../oauth/grants/audience.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';

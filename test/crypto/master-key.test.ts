@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
-import { createSealer, SealedValueError } from '../../src/keys/master-key.js';
+import { createSealer, SealedValueError } from '../../src/crypto/master-key.js';
 
 const key = new Uint8Array(randomBytes(32));
 const sealer = createSealer(key);

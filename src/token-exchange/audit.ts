@@ -3,12 +3,12 @@
  * detailed reason in `description` while the HTTP response stays terse. A request refused by the tenant's rate
  * limit is an `api_limit` entry instead (E22), at most one a second per node, counting the refusals it stands for.
  */
-import type { AppContext } from '../../../context.js';
-import { actorForLog } from '../../../tokens/actor.js';
+import type { AppContext } from '../context.js';
+import { actorForLog } from '../tokens/actor.js';
 import type { ExchangeTransaction } from './transaction.js';
-import type { OAuthError } from '../../errors.js';
-import type { ExchangeRateLimit } from '../../../attack-protection/rate-limit.js';
-import { isUnknownClientFailure } from '../../../logs/auth-failures.js';
+import type { OAuthError } from '../oauth/errors.js';
+import type { ExchangeRateLimit } from '../attack-protection/rate-limit.js';
+import { isUnknownClientFailure } from '../logs/auth-failures.js';
 
 function common(tx: ExchangeTransaction) {
   return {

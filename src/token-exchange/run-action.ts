@@ -3,15 +3,15 @@
  * outcome (actions/triggers/outcome.ts). Only a run that decided on a user goes on; `deny` and
  * `rejectInvalidSubjectToken` map as spec 6.7, 6.8 and DESIGN D9, D10 say.
  */
-import type { AppContext } from '../../../context.js';
-import type { ExchangeDecision, RunFailure } from '../../../actions/contract.js';
-import { OAuthError, serverError, invalidRequest } from '../../errors.js';
-import { getDeployedVersion } from '../../../actions/service.js';
-import { RULES } from '../../../actions/triggers/commands.js';
-import { exchangeOutcome } from '../../../actions/triggers/outcome.js';
+import type { AppContext } from '../context.js';
+import type { ExchangeDecision, RunFailure } from '../actions/contract.js';
+import { OAuthError, actionUnavailable, serverError, invalidRequest } from '../oauth/errors.js';
+import { getDeployedVersion } from '../actions/deployed.js';
+import { RULES } from '../actions/triggers/commands.js';
+import { exchangeOutcome } from '../actions/triggers/outcome.js';
 import type { ExchangeTransaction } from './transaction.js';
-import { publicUser } from './user-view.js';
-import { buildCustomTokenExchangeEvent, type EventUser } from '../../../actions/triggers/custom-token-exchange.js';
+import { publicUser } from '../users/public-user.js';
+import { buildCustomTokenExchangeEvent, type EventUser } from '../actions/triggers/custom-token-exchange.js';
 
 /** The event of spec 5.2, through the trigger's typed builder; the runtime adds `secrets` itself. */
 export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction) {
@@ -70,19 +70,6 @@ function failureDetail(result: RunFailure): string {
     case 'invalid_command':
       return `Action called ${result.command} and broke the rule ${result.rule}: ${result.message}`;
   }
-}
-
-export const UNAVAILABLE_DESCRIPTION =
-  'The server is too busy to run the Action now; retry after the delay in Retry-After.';
-
-/**
- * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client
- * retries later instead of reading it as its own mistake or the Action's; `log` says why, for the fecte entry.
- */
-export function actionUnavailable(result: { retryAfterS: number }, log: string): OAuthError {
-  return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, {
-    'Retry-After': String(result.retryAfterS),
-  });
 }
 
 export type UserDecision = Extract<ExchangeDecision, { kind: 'user' }>;

@@ -10,8 +10,8 @@
  *
  * Any failure stops the request before the Action with 400 `invalid_request` `Invalid actor token: ...`.
  */
-import type { AppContext } from '../../../context.js';
-import { invalidRequest } from '../../errors.js';
+import type { AppContext } from '../context.js';
+import { invalidRequest } from '../oauth/errors.js';
 import { ID_TOKEN_TYPE, type ExchangeParams } from './parameters.js';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
 

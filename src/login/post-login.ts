@@ -5,19 +5,18 @@
  * (deny → 403 access_denied; MFA → mfa_required, or the spec 6.6 400 with an actor; challengeWith/enrollWith are
  * not possible in a non-interactive grant).
  */
-import type { AppContext } from '../../context.js';
-import type { Client } from '../../storage/repositories/clients.js';
-import type { ResourceServer } from '../../storage/repositories/resource-servers.js';
-import type { User } from '../../storage/repositories/users.js';
-import type { Organization } from '../../storage/repositories/organizations.js';
-import type { ActorClaim } from '../../tokens/actor.js';
-import { boundPostLoginActions } from '../../actions/service.js';
-import { OAuthError, accessDenied, invalidRequest, serverError } from '../errors.js';
-import { publicUser } from './token-exchange/user-view.js';
-import { actionUnavailable } from './token-exchange/run-action.js';
-import { buildPostLoginEvent } from '../../actions/triggers/post-login.js';
-import { postLoginOutcome } from '../../actions/triggers/outcome.js';
-import type { MetadataChanges, PostLoginDecision } from '../../actions/contract.js';
+import type { AppContext } from '../context.js';
+import type { Client } from '../storage/repositories/clients.js';
+import type { ResourceServer } from '../storage/repositories/resource-servers.js';
+import type { User } from '../users/user.js';
+import type { Organization } from '../storage/repositories/organizations.js';
+import type { ActorClaim } from '../tokens/actor.js';
+import { boundPostLoginActions } from '../actions/deployed.js';
+import { OAuthError, accessDenied, actionUnavailable, invalidRequest, serverError } from '../oauth/errors.js';
+import { publicUser } from '../users/public-user.js';
+import { buildPostLoginEvent } from '../actions/triggers/post-login.js';
+import { postLoginOutcome } from '../actions/triggers/outcome.js';
+import type { MetadataChanges, PostLoginDecision } from '../actions/contract.js';
 
 export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
 

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import * as jose from 'jose';
-import { inlineSubtle } from '../../src/keys/inline-subtle.js';
+import { inlineSubtle } from '../../src/crypto/inline-subtle.js';
 
 const real = webcrypto.subtle;
 

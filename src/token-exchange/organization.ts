@@ -4,11 +4,11 @@
  * must allow it; the user must be a member (or join through an enabled connection with
  * `assign_membership_on_login`, only for setUserByConnection; the membership is written only with a 200).
  */
-import type { AppContext } from '../../../context.js';
-import { accessDenied, invalidRequest } from '../../errors.js';
+import type { AppContext } from '../context.js';
+import { accessDenied, invalidRequest } from '../oauth/errors.js';
 import type { ExchangeTransaction } from './transaction.js';
-import type { Organization } from '../../../storage/repositories/organizations.js';
-import { tenantSettings } from '../audience.js';
+import type { Organization } from '../storage/repositories/organizations.js';
+import { tenantSettings } from '../oauth/grants/audience.js';
 
 async function lookup(ctx: AppContext, idOrName: string): Promise<Organization | undefined> {
   if (idOrName.startsWith('org_')) return ctx.repos.organizations.get(idOrName);
