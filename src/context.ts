@@ -1,15 +1,15 @@
 /**
- * The services one Baton process runs on, built once at start and handed to the HTTP surfaces (buildApp) and the
- * CLI. Tests build their own with an in-memory or PostgreSQL database.
+ * The services one Baton process runs on, built once at start and handed to the HTTP surfaces (buildApp). Storage
+ * (storage/index.ts `openStorage`) opens apart from them: the CLI's `migrate` and `keys rotate` need nothing else.
+ * A module the context builds takes its own small dependencies, never the context, so no import cycle runs through
+ * this file; request steps take the part of the context they use (`Pick<AppContext, ...>`).
  */
-import path from 'node:path';
 import type { Config } from './config/index.js';
-import { openDatabase } from './storage/database.js';
-import { migrateToLatest } from './storage/migrations.js';
-import { createRepositories, type Storage } from './storage/index.js';
+import { openStorage, type OpenStorage, type Storage } from './storage/index.js';
 import { createSealer, resolveMasterKey, type Sealer } from './crypto/master-key.js';
-import { KeySet } from './keys/key-set.js';
+import { createSecretHasher, type SecretHasher } from './crypto/hashing.js';
 import { installInlineSubtle } from './crypto/inline-subtle.js';
+import { tenantKeySet, type KeySet } from './keys/key-set.js';
 import { createTokenSigner, type TokenSigner } from './tokens/jwt.js';
 import { createLogWriter, type LogWriter } from './logs/writer.js';
 import { createLoginRecorder, type LoginRecorder } from './login/recorder.js';
@@ -22,15 +22,21 @@ import { createExchangeRateLimit, type ExchangeRateLimit } from './attack-protec
 import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
+import { DeployedActions } from './actions/deployed.js';
 import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
-import { invalidateProfiles } from './token-exchange/profiles.js';
-import { ConfigCache } from './cluster/config-cache.js';
+import { createConfigReads, type ConfigReads } from './cluster/config-reads.js';
+import { ProfileLookup } from './token-exchange/profiles.js';
+import { systemClock, type Clock } from './clock.js';
 
 export interface AppContext {
   config: Config;
+  /** The time every request step reads (tokens' `iat`/`exp`, refresh lifetimes, caches' ages). */
+  clock: Clock;
   storage: Storage;
   repos: Storage['repos'];
   sealer: Sealer;
+  /** Client secrets' keyed hash, its pepper from the same master key as the sealer's (docs/security.md, L2). */
+  secretHasher: SecretHasher;
   keys: KeySet;
   tokens: TokenSigner;
   /** Tenant log writer (spec section 11): batched, off the request path, flushed on close. */
@@ -43,10 +49,14 @@ export interface AppContext {
   exchangeRateLimit: ExchangeRateLimit | undefined;
   /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
   actions: ActionExecutor;
+  /** The deployed Action versions and post-login flow the token endpoint runs, decoded once per version. */
+  deployedActions: DeployedActions;
+  /** Token exchange profiles by `subject_token_type`, cached in process. */
+  profileLookup: ProfileLookup;
   /** Publishes cache invalidations to every node (DESIGN section 7). */
   invalidation: InvalidationBus;
-  /** Hot-path configuration reads, cleared on every Management API write (cluster/config-cache.ts). */
-  configCache: ConfigCache;
+  /** Hot-path configuration reads, cleared on every Management API write (cluster/config-reads.ts). */
+  configReads: ConfigReads;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
   /** Things to close on shutdown, last registered first. */
@@ -54,82 +64,116 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-/** Default ID token lifetime (Auth0's default, 10 hours) and the floor used for key publication windows. */
-export const DEFAULT_ID_TOKEN_LIFETIME = 36000;
+export interface ContextOptions {
+  /** SQLite file instead of `dataDir/baton.sqlite` (tests: ':memory:'). */
+  sqliteFile?: string;
+  /** Master key instead of BATON_SECRET_KEY or the key file in `dataDir`. */
+  masterKey?: Uint8Array;
+  clock?: Clock;
+}
 
-export async function createContext(
+/** Opens storage, then builds the services on it; a failure on the way closes what was opened. */
+export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
+  const storage = await openStorage(config, opts);
+  return createServices(config, storage, opts);
+}
+
+export async function createServices(
   config: Config,
-  opts: { sqliteFile?: string; masterKey?: Uint8Array } = {},
+  storage: OpenStorage,
+  opts: Omit<ContextOptions, 'sqliteFile'> = {},
+): Promise<AppContext> {
+  const closers: Array<() => Promise<void> | void> = [() => storage.close()];
+  const closeAll = async () => {
+    for (const fn of closers.splice(0).reverse()) await fn();
+  };
+  try {
+    return await build(config, storage, opts, closers, closeAll);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function build(
+  config: Config,
+  storage: OpenStorage,
+  opts: Omit<ContextOptions, 'sqliteFile'>,
+  closers: Array<() => Promise<void> | void>,
+  closeAll: () => Promise<void>,
 ): Promise<AppContext> {
   // jose's signatures and verifications run inline where a libuv pool job would cost more than the work itself.
   installInlineSubtle();
-  const opened = openDatabase({
-    databaseUrl: config.databaseUrl,
-    sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
-  });
-  const closers: Array<() => Promise<void> | void> = [() => opened.db.destroy()];
-  await migrateToLatest(opened.db, opened.dialect);
-  const repos = createRepositories(opened.db, opened.read, opened.dialect);
-  const storage: Storage = { db: opened.db, dialect: opened.dialect, repos };
-  const sealer = createSealer(
-    opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }),
-  );
-  const keys = new KeySet(repos.signingKeys, sealer, async () =>
-    Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
-  );
+  const { repos } = storage;
+  const clock = opts.clock ?? systemClock;
+  const masterKey = opts.masterKey ?? resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  const sealer = createSealer(masterKey);
+  const keys = tenantKeySet(repos, sealer);
   await keys.init();
+  // `baton keys rotate` writes the database directly: other running nodes pick new keys up within a minute.
+  const keyReload = setInterval(() => void keys.reload().catch(() => undefined), 60_000);
+  keyReload.unref();
+  closers.push(() => clearInterval(keyReload));
+
+  // Registered after the database closer, so they run before it: buffered entries and counters reach the database.
+  // M4: bounded entries; old and excess entries purged (BATON_LOG_RETENTION_DAYS, BATON_LOG_MAX_ROWS).
+  const logs = createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs });
+  closers.push(() => logs.close());
+  const logins = createLoginRecorder(repos.users, { clock });
+  closers.push(() => logins.close());
+
   const throttle = await createSuspiciousIpThrottle({
     settings: repos.settings,
     redisUrl: config.redisUrl,
     ipv6Prefix: config.throttleIpv6Prefix,
+    clock,
   });
+  closers.push(() => throttle.close());
+  // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1).
+  throttle.onBlocked((event) => logs.write(limitMuLogEntry(event)));
   const exchangeRateLimit = config.tokenExchangeRateLimit
-    ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl })
+    ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl, clock })
     : undefined;
+  if (exchangeRateLimit) closers.push(() => exchangeRateLimit.close());
+
+  // The executor closes only a cache store it created; this one is ours (its Redis connection, if any).
   const actionCache = createActionCacheStore(config.redisUrl);
+  closers.push(() => actionCache.close());
+  const actions = createActionExecutor(config.actions, { cache: actionCache });
+  closers.push(() => actions.close());
+
   const invalidation = await createInvalidationBus(config.redisUrl, (err) =>
     process.emitWarning(`cache invalidation: ${(err as Error).message}`),
   );
-  const ctx: AppContext = {
+  closers.push(() => invalidation.close());
+  const configReads = createConfigReads(repos);
+  const profileLookup = new ProfileLookup(repos.profiles, clock);
+  // What one node writes, every node honours at once (DESIGN section 7).
+  invalidation.subscribe('keys', () => keys.reload());
+  invalidation.subscribe('profiles', () => profileLookup.invalidate());
+  invalidation.subscribe('throttle', () => throttle.reload());
+  invalidation.subscribe('config', () => configReads.clear());
+
+  return {
     config,
+    clock,
     storage,
     repos,
     sealer,
+    secretHasher: createSecretHasher(masterKey),
     keys,
-    tokens: createTokenSigner(keys, config.issuer),
-    // M4: bounded entries; old and excess entries purged (BATON_LOG_RETENTION_DAYS, BATON_LOG_MAX_ROWS).
-    logs: createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs }),
-    logins: createLoginRecorder(repos.users),
+    tokens: createTokenSigner(keys, config.issuer, clock),
+    logs,
+    logins,
     throttle,
     exchangeRateLimit,
-    actions: createActionExecutor(config.actions, { cache: actionCache }),
+    actions,
+    deployedActions: new DeployedActions({ reads: configReads, actions: repos.actions, sealer }),
+    profileLookup,
     invalidation,
-    configCache: new ConfigCache(),
+    configReads,
     managementAudience: `${config.issuer}api/v2/`,
     onClose: (fn) => closers.push(fn),
-    close: async () => {
-      for (const fn of closers.reverse()) await fn();
-    },
+    close: closeAll,
   };
-  // Registered after the database closer, so they run before it: buffered entries and counters reach the database.
-  ctx.onClose(() => ctx.logs.close());
-  ctx.onClose(() => ctx.logins.close());
-  // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1); Redis closes on shutdown.
-  throttle.onBlocked((event) => ctx.logs.write(limitMuLogEntry(event)));
-  ctx.onClose(() => throttle.close());
-  if (exchangeRateLimit) ctx.onClose(() => exchangeRateLimit.close());
-  ctx.onClose(() => ctx.actions.close());
-  // The executor closes only a cache store it created; this one is ours (its Redis connection, if any).
-  ctx.onClose(() => actionCache.close());
-  // What one node writes, every node honours at once (DESIGN section 7).
-  invalidation.subscribe('keys', () => keys.reload());
-  invalidation.subscribe('profiles', () => invalidateProfiles(ctx));
-  invalidation.subscribe('throttle', () => throttle.reload());
-  invalidation.subscribe('config', () => ctx.configCache.clear());
-  // `baton keys rotate` writes the database directly: other running nodes pick new keys up within a minute.
-  const keyReload = setInterval(() => void keys.reload().catch(() => undefined), 60_000);
-  keyReload.unref();
-  ctx.onClose(() => clearInterval(keyReload));
-  ctx.onClose(() => invalidation.close());
-  return ctx;
 }

@@ -12,7 +12,6 @@ import type { ActionDependency, ActionRecord, ActionVersionRecord } from '../sto
 import { DEFAULT_RUNTIME, LIMITS, RUNTIMES, TRIGGER_VERSIONS, isTriggerId } from './catalog.js';
 import { openSecrets, sealSecrets } from './secrets.js';
 import { checkSecretInputs, mergeSecrets, type SecretInput } from './secret-inputs.js';
-import { forgetAction } from './deployed.js';
 
 export interface CreateActionInput {
   name: string;
@@ -193,7 +192,7 @@ export async function deployAction(
   await compileOrThrow(ctx, action.code, action.trigger_id);
   const version = await ctx.repos.actions.deploy(id, randomUUID(), 'draft', { draftDeployed: true });
   if (!version) throw notFound('The action does not exist.');
-  forgetAction(ctx, id);
+  ctx.deployedActions.forget(id);
   return { action: (await ctx.repos.actions.get(id)) ?? action, version };
 }
 
@@ -212,7 +211,7 @@ export async function rollbackToVersion(
     draftUpdate: opts.updateDraft,
   });
   if (!version) throw notFound('The action does not exist.');
-  forgetAction(ctx, actionId);
+  ctx.deployedActions.forget(actionId);
   return { action: (await ctx.repos.actions.get(actionId)) ?? action, version };
 }
 
@@ -234,7 +233,7 @@ export async function deleteAction(ctx: AppContext, id: string, opts: { force: b
       'The action is bound to a trigger; remove the binding first or delete with force=true.',
       'action_in_use',
     );
-  forgetAction(ctx, id);
+  ctx.deployedActions.forget(id);
 }
 
 export async function getVersion(

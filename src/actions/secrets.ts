@@ -2,7 +2,7 @@
  * An Action's secrets at rest: sealed with the master key (`ctx.sealer`) for the Action's id before they reach
  * storage, opened only to run.
  */
-import type { AppContext } from '../context.js';
+import type { Sealer } from '../crypto/master-key.js';
 import type { SecretName } from '../storage/repositories/actions.js';
 
 /** A secret as stored (sealed): its value and when it last changed. */
@@ -19,7 +19,7 @@ export interface StoredSecret {
 const secretsContext = (actionId: string) => ({ purpose: 'action-secrets', id: actionId }) as const;
 
 export async function sealSecrets(
-  ctx: AppContext,
+  ctx: { sealer: Sealer },
   actionId: string,
   secrets: StoredSecret[],
 ): Promise<{ secrets_enc: string; secret_names: SecretName[] }> {
@@ -29,7 +29,7 @@ export async function sealSecrets(
   };
 }
 
-export async function openSecrets(ctx: AppContext, actionId: string, sealed: string): Promise<StoredSecret[]> {
+export async function openSecrets(ctx: { sealer: Sealer }, actionId: string, sealed: string): Promise<StoredSecret[]> {
   return JSON.parse(await ctx.sealer.open(sealed, secretsContext(actionId))) as StoredSecret[];
 }
 

@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/index.js';
 import { serve } from '../server.js';
-import { createContext } from '../context.js';
+import { openStorage } from '../storage/index.js';
+import { tenantKeySet } from '../keys/key-set.js';
+import { createSealer, resolveMasterKey } from '../crypto/master-key.js';
 import { registerApiCommands } from './api-commands.js';
 import { registerQuickstartCommand } from './quickstart.js';
 
@@ -24,8 +26,8 @@ program
   .command('migrate')
   .description('bring the database schema up to date')
   .action(async () => {
-    const ctx = await createContext(loadConfig());
-    await ctx.close();
+    const storage = await openStorage(loadConfig());
+    await storage.close();
     process.stdout.write('database schema is up to date\n');
   });
 
@@ -34,9 +36,14 @@ keys
   .command('rotate')
   .description('create new signing keys; the old ones stay published until their tokens expire')
   .action(async () => {
-    const ctx = await createContext(loadConfig());
-    const fresh = await ctx.keys.rotate();
-    await ctx.close();
+    const config = loadConfig();
+    const storage = await openStorage(config);
+    let fresh;
+    try {
+      fresh = await tenantKeySet(storage.repos, createSealer(resolveMasterKey(config))).rotate();
+    } finally {
+      await storage.close();
+    }
     for (const k of fresh) process.stdout.write(`${k.alg}\t${k.kid}\n`);
   });
 

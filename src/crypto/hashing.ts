@@ -9,8 +9,6 @@
  * authentication against a legacy row written since (a node of an earlier version in the same cluster) rehashes it.
  */
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { resolveMasterKey } from './master-key.js';
-import type { Config } from '../config/index.js';
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
@@ -53,31 +51,19 @@ export function createSecretHasher(masterKey: Uint8Array): SecretHasher {
   };
 }
 
-const hashers = new WeakMap<Config, SecretHasher>();
-
-/** The client-secret hasher of a running configuration, its pepper derived from the same master key as the sealer's. */
-export function secretHasher(config: Config): SecretHasher {
-  let hasher = hashers.get(config);
-  if (!hasher) {
-    hasher = createSecretHasher(resolveMasterKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
-    hashers.set(config, hasher);
-  }
-  return hasher;
-}
-
 /**
  * Client authentication's secret check: constant time, against a peppered or a legacy hash; a legacy hash that
  * matched is replaced by its peppered form (only if the row still holds it).
  */
 export async function clientSecretMatches(
   ctx: {
-    config: Config;
+    secretHasher: SecretHasher;
     repos: { clients: { replaceSecretHash(clientId: string, from: string, to: string): Promise<boolean> } };
   },
   client: { client_id: string; client_secret_hash: string | null },
   presented: string,
 ): Promise<boolean> {
-  const { match, rehash } = secretHasher(ctx.config).verify(presented, client.client_secret_hash);
+  const { match, rehash } = ctx.secretHasher.verify(presented, client.client_secret_hash);
   if (match && rehash) await ctx.repos.clients.replaceSecretHash(client.client_id, client.client_secret_hash!, rehash);
   return match;
 }

@@ -16,6 +16,8 @@ import {
 import type { Sealer } from '../crypto/master-key.js';
 import type { signingKeysRepository, SigningKeyRow } from '../storage/repositories/signing-keys.js';
 import { nowEpoch, nowIso } from '../storage/codec.js';
+import type { Repositories } from '../storage/index.js';
+import { DEFAULT_ID_TOKEN_LIFETIME } from '../tokens/lifetimes.js';
 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -157,4 +159,14 @@ export class KeySet {
       publish_until_epoch: null,
     };
   }
+}
+
+/**
+ * The tenant's key set over its storage: a retired key stays published for the longest lifetime of any token Baton
+ * issues (an API's access tokens, the ID token's default), and at least a day.
+ */
+export function tenantKeySet(repos: Pick<Repositories, 'signingKeys' | 'resourceServers'>, sealer: Sealer): KeySet {
+  return new KeySet(repos.signingKeys, sealer, async () =>
+    Math.max(DEFAULT_ID_TOKEN_LIFETIME, 86400, await repos.resourceServers.maxTokenLifetime()),
+  );
 }

@@ -11,12 +11,14 @@ import type { ResourceServer } from '../storage/repositories/resource-servers.js
 import type { User } from '../users/user.js';
 import type { Organization } from '../storage/repositories/organizations.js';
 import type { ActorClaim } from '../tokens/actor.js';
-import { boundPostLoginActions } from '../actions/deployed.js';
 import { OAuthError, accessDenied, actionUnavailable, invalidRequest, serverError } from '../oauth/errors.js';
 import { publicUser } from '../users/public-user.js';
 import { buildPostLoginEvent } from '../actions/triggers/post-login.js';
 import { postLoginOutcome } from '../actions/triggers/outcome.js';
 import type { MetadataChanges, PostLoginDecision } from '../actions/contract.js';
+
+/** What these steps use of the context. */
+type PostLoginDeps = Pick<AppContext, 'actions' | 'clock' | 'config' | 'deployedActions' | 'repos'>;
 
 export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
 
@@ -47,7 +49,7 @@ export interface PostLoginOutcome {
   metadata: MetadataChanges;
 }
 
-function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
+function buildEvent(ctx: PostLoginDeps, input: PostLoginInput, user: User) {
   return buildPostLoginEvent({
     transaction: {
       protocol: input.protocol,
@@ -69,7 +71,7 @@ function buildEvent(ctx: AppContext, input: PostLoginInput, user: User) {
     },
     tenant: { id: ctx.config.tenant },
     stats: { logins_count: user.logins_count },
-    authenticatedAt: new Date(),
+    authenticatedAt: new Date(ctx.clock.now()),
     ...(input.connection ? { connection: input.connection } : {}),
     ...(input.org
       ? {
@@ -108,14 +110,14 @@ function fold(out: PostLoginOutcome, decision: PostLoginDecision, input: PostLog
   }
 }
 
-export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Promise<PostLoginOutcome> {
+export async function runPostLogin(ctx: PostLoginDeps, input: PostLoginInput): Promise<PostLoginOutcome> {
   const out: PostLoginOutcome = {
     scopes: [...input.scopes],
     accessTokenClaims: {},
     idTokenClaims: {},
     metadata: { app_metadata: {}, user_metadata: {} },
   };
-  const actions = await boundPostLoginActions(ctx);
+  const actions = await ctx.deployedActions.postLoginFlow();
   for (const action of actions) {
     const outcome = postLoginOutcome(
       await ctx.actions.run({
@@ -151,7 +153,7 @@ export async function runPostLogin(ctx: AppContext, input: PostLoginInput): Prom
  * as stored.
  */
 export async function applyPostLoginOutcome(
-  ctx: AppContext,
+  ctx: PostLoginDeps,
   user: User,
   post: PostLoginOutcome,
   earlier?: MetadataChanges,

@@ -4,6 +4,7 @@
  * are in storage within `intervalMs` (and on close); a crash loses at most that window's counts, never a user.
  * Like Auth0's, these fields are not read back by the login that sets them: the event sees the stored values.
  */
+import { systemClock, type Clock } from '../clock.js';
 import type { UsersRepository } from '../storage/repositories/users.js';
 import { createWriteBehind, type WriteBehindOptions } from '../storage/write-behind.js';
 
@@ -21,8 +22,9 @@ interface Login {
 
 export function createLoginRecorder(
   users: Pick<UsersRepository, 'recordLogins'>,
-  opts: Partial<Pick<WriteBehindOptions, 'intervalMs' | 'onError'>> = {},
+  opts: Partial<Pick<WriteBehindOptions, 'intervalMs' | 'onError'>> & { clock?: Clock } = {},
 ): LoginRecorder {
+  const clock = opts.clock ?? systemClock;
   const batches = createWriteBehind<Login>(
     (chunk) => {
       const byUser = new Map<string, { userId: string; count: number; at: string; ip: string | null }>();
@@ -43,7 +45,7 @@ export function createLoginRecorder(
     },
   );
   return {
-    record: (userId, ip) => batches.add({ userId, at: new Date().toISOString(), ip }),
+    record: (userId, ip) => batches.add({ userId, at: new Date(clock.now()).toISOString(), ip }),
     flush: () => batches.flush(),
     close: () => batches.close(),
   };

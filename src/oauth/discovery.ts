@@ -4,7 +4,10 @@ import type { AppContext } from '../context.js';
 import { grantTypes } from './grants/index.js';
 import { CLIENT_AUTH_METHODS } from './client-auth/index.js';
 
-export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** What these steps use of the context. */
+type DiscoveryDeps = Pick<AppContext, 'config' | 'keys'>;
+
+export async function discoveryRoutes(app: FastifyInstance, ctx: DiscoveryDeps): Promise<void> {
   const issuer = ctx.config.issuer;
   const metadata = {
     issuer,

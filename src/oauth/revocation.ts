@@ -9,7 +9,10 @@ import { authenticateClient } from './client-auth/index.js';
 import { parseParams } from './token-endpoint.js';
 import { invalidRequest, OAuthError } from './errors.js';
 
-export async function revocationEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** What these steps use of the context. */
+type RevocationDeps = Pick<AppContext, 'clock' | 'config' | 'configReads' | 'repos' | 'secretHasher'>;
+
+export async function revocationEndpoint(app: FastifyInstance, ctx: RevocationDeps): Promise<void> {
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseParams(request.body, ctx.config.authApi);
     const client = await authenticateClient(ctx, request, params);

@@ -8,6 +8,9 @@ import type { AppContext } from '../context.js';
 import { OAuthError } from './errors.js';
 import { scopedUserClaims } from '../tokens/user-claims.js';
 
+/** What these steps use of the context. */
+type UserinfoDeps = Pick<AppContext, 'config' | 'repos' | 'tokens'>;
+
 const invalidToken = (description: string) =>
   new OAuthError(401, 'invalid_token', description, undefined, {
     'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"`,
@@ -22,7 +25,7 @@ function bearer(request: FastifyRequest): string {
   throw new OAuthError(401, 'invalid_request', 'Missing access token', undefined, { 'WWW-Authenticate': 'Bearer' });
 }
 
-export async function userinfoEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function userinfoEndpoint(app: FastifyInstance, ctx: UserinfoDeps): Promise<void> {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
     let payload;

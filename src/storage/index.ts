@@ -1,5 +1,7 @@
-/** All repositories over one database. */
-import type { Db, DialectName, ReadQuery } from './database.js';
+/** The database: opened and migrated (`openStorage`), and all repositories over it. */
+import path from 'node:path';
+import { openDatabase, type Db, type DialectName, type ReadQuery } from './database.js';
+import { migrateToLatest } from './migrations.js';
 import { clientsRepository } from './repositories/clients.js';
 import { clientGrantsRepository } from './repositories/client-grants.js';
 import { resourceServersRepository } from './repositories/resource-servers.js';
@@ -39,4 +41,35 @@ export interface Storage {
   db: Db;
   dialect: DialectName;
   repos: Repositories;
+}
+
+/** Storage opened for use: the database at the latest schema, its repositories, and how to close it. */
+export interface OpenStorage extends Storage {
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured database (PostgreSQL with `databaseUrl`, else SQLite in `dataDir`, or `sqliteFile`) and
+ * migrates it. This is all `baton migrate` and `baton keys rotate` need: no sandbox, no Redis, no keys.
+ */
+export async function openStorage(
+  config: { databaseUrl?: string | undefined; dataDir: string },
+  opts: { sqliteFile?: string } = {},
+): Promise<OpenStorage> {
+  const opened = openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
+  });
+  try {
+    await migrateToLatest(opened.db, opened.dialect);
+  } catch (err) {
+    await opened.db.destroy();
+    throw err;
+  }
+  return {
+    db: opened.db,
+    dialect: opened.dialect,
+    repos: createRepositories(opened.db, opened.read, opened.dialect),
+    close: () => opened.db.destroy(),
+  };
 }

@@ -326,7 +326,7 @@ const m0004: Migration = {
 };
 
 /**
- * Issue 10 (H1, L2). Client secrets are peppered from now on (keys/hashing.ts: bootstrap rehashes legacy rows, no
+ * Issue 10 (H1, L2). Client secrets are peppered from now on (crypto/hashing.ts: bootstrap rehashes legacy rows, no
  * schema change needed); private_key_jwt credentials gain Auth0's created-then-enabled state: a credential created
  * through POST /clients/{id}/credentials is used only once client_authentication_methods lists it. Rows that exist
  * already were all in use: they stay enabled.

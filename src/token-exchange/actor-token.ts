@@ -10,10 +10,14 @@
  *
  * Any failure stops the request before the Action with 400 `invalid_request` `Invalid actor token: ...`.
  */
+import { epochSeconds } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { invalidRequest } from '../oauth/errors.js';
 import { ID_TOKEN_TYPE, type ExchangeParams } from './parameters.js';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
+
+/** What these steps use of the context. */
+type ActorTokenDeps = Pick<AppContext, 'clock' | 'config' | 'repos' | 'tokens'>;
 
 /** Seconds a token's `iat` (and `exp`, `nbf`) may be off, for clocks of the nodes that issue and check it. */
 export const ACTOR_TOKEN_CLOCK_SKEW_S = 60;
@@ -42,15 +46,15 @@ function checkAuthorizedParty(payload: JWTPayload, accepted: readonly string[]):
 }
 
 /** `iat` present, not in the future beyond the skew, not older than the configured maximum (jose's wording). */
-function checkIssuedAt(payload: JWTPayload, maxAge: number): void {
+function checkIssuedAt(payload: JWTPayload, maxAge: number, nowS: number): void {
   if (payload.iat === undefined) throw fail("missing required 'iat' claim");
-  const age = Math.floor(Date.now() / 1000) - payload.iat;
+  const age = nowS - payload.iat;
   if (age < -ACTOR_TOKEN_CLOCK_SKEW_S) throw fail("'iat' claim timestamp check failed (it should be in the past)");
   if (age - ACTOR_TOKEN_CLOCK_SKEW_S > maxAge) throw fail("'iat' claim timestamp check failed (too far in the past)");
 }
 
 export async function validateActorIdToken(
-  ctx: AppContext,
+  ctx: ActorTokenDeps,
   p: ExchangeParams,
   audience: { clientId: string; profile?: ActorAudiences },
 ) {
@@ -72,7 +76,7 @@ export async function validateActorIdToken(
       clockTolerance: ACTOR_TOKEN_CLOCK_SKEW_S,
     });
     checkAuthorizedParty(payload, accepted);
-    checkIssuedAt(payload, ctx.config.actorTokenMaxAge ?? DEFAULT_ACTOR_TOKEN_MAX_AGE_S);
+    checkIssuedAt(payload, ctx.config.actorTokenMaxAge ?? DEFAULT_ACTOR_TOKEN_MAX_AGE_S, epochSeconds(ctx.clock));
     if (typeof payload.sub !== 'string') throw fail("'sub' claim missing");
     sub = payload.sub;
   } catch (err) {

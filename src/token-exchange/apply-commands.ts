@@ -15,6 +15,9 @@ import type { User } from '../users/user.js';
 import type { ProfileAttributes } from '../users/attributes.js';
 import { resolveOrganization } from './organization.js';
 
+/** What these steps use of the context. */
+type ApplyDeps = Pick<AppContext, 'configReads' | 'repos'>;
+
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;
 const PROFILE_ATTRIBUTES = [
   'email',
@@ -30,7 +33,7 @@ const PROFILE_ATTRIBUTES = [
 ] as const;
 
 export async function applyExchangeDecision(
-  ctx: AppContext,
+  ctx: ApplyDeps,
   tx: ExchangeTransaction,
   decision: UserDecision,
 ): Promise<void> {
@@ -42,7 +45,7 @@ export async function applyExchangeDecision(
 }
 
 /** The writes `tx.writes` held, once the exchange will answer 200; `tx.user` becomes the stored row. */
-export async function writeExchangeDecision(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
+export async function writeExchangeDecision(ctx: ApplyDeps, tx: ExchangeTransaction): Promise<void> {
   const { profile, membershipOf } = tx.writes;
   if (profile) tx.user = (await ctx.repos.users.updateProfile(tx.user!.user_id, profile, 'merge')) ?? tx.user;
   if (membershipOf) await ctx.repos.organizations.addMembers(membershipOf, [tx.user!.user_id]);
@@ -52,20 +55,18 @@ function ensureUsable(user: User): void {
   if (user.blocked) throw accessDenied('user is blocked', `user ${user.user_id} is blocked`);
 }
 
-async function selectUserById(ctx: AppContext, tx: ExchangeTransaction, userId: string): Promise<void> {
+async function selectUserById(ctx: ApplyDeps, tx: ExchangeTransaction, userId: string): Promise<void> {
   const user = await ctx.repos.users.get(userId);
   if (!user) throw invalidRequest('User not found', `setUserById: no user ${userId}`);
   ensureUsable(user);
-  const connection = await ctx.configCache.get(`connection-id:${user.connection_id}`, () =>
-    ctx.repos.connections.get(user.connection_id),
-  );
+  const connection = await ctx.configReads.connectionById(user.connection_id);
   tx.user = user;
   if (connection) tx.connection = { id: connection.id, name: connection.name, strategy: connection.strategy };
   tx.identityUserId = user.identities[0]?.user_id;
 }
 
 async function selectUserByConnection(
-  ctx: AppContext,
+  ctx: ApplyDeps,
   tx: ExchangeTransaction,
   selection: Extract<UserSelection, { by: 'connection' }>,
 ): Promise<void> {
@@ -77,9 +78,7 @@ async function selectUserByConnection(
   } = selection;
   // C1: the name is the Action's; a name no connection can have is refused before it keys a lookup.
   if (!isConnectionName(connectionName)) throw invalidRequest('setUserByConnection: the connection name is not valid');
-  const connection = await ctx.configCache.get(`connection:${connectionName}`, () =>
-    ctx.repos.connections.getByName(connectionName),
-  );
+  const connection = await ctx.configReads.connectionByName(connectionName);
   if (!connection) throw invalidRequest(`setUserByConnection: connection ${connectionName} does not exist`);
   if (!connection.enabled_clients.includes(tx.client.client_id)) {
     throw invalidRequest(`setUserByConnection: connection ${connectionName} is not enabled for this client`);

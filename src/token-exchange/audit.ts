@@ -10,6 +10,9 @@ import type { OAuthError } from '../oauth/errors.js';
 import type { ExchangeRateLimit } from '../attack-protection/rate-limit.js';
 import { isUnknownClientFailure } from '../logs/auth-failures.js';
 
+/** What these steps use of the context. */
+type AuditDeps = Pick<AppContext, 'logs'>;
+
 function common(tx: ExchangeTransaction) {
   return {
     client_id: tx.client.client_id,
@@ -20,7 +23,7 @@ function common(tx: ExchangeTransaction) {
   };
 }
 
-export function logSuccess(ctx: AppContext, tx: ExchangeTransaction, scopes: string[], accessTokenJti: string): void {
+export function logSuccess(ctx: AuditDeps, tx: ExchangeTransaction, scopes: string[], accessTokenJti: string): void {
   const user = tx.user!;
   ctx.logs.write({
     type: 'secte',
@@ -44,7 +47,7 @@ export function logSuccess(ctx: AppContext, tx: ExchangeTransaction, scopes: str
 }
 
 /** A failed authentication of a client that does not exist is counted per IP and minute (M4), not logged alone. */
-export function logFailure(ctx: AppContext, tx: ExchangeTransaction, error: OAuthError): void {
+export function logFailure(ctx: AuditDeps, tx: ExchangeTransaction, error: OAuthError): void {
   const write = isUnknownClientFailure(error) ? ctx.logs.writeUnknownClientFailure : ctx.logs.write;
   write({
     type: 'fecte',
@@ -61,7 +64,7 @@ export function logFailure(ctx: AppContext, tx: ExchangeTransaction, error: OAut
 }
 
 export function logRateLimited(
-  ctx: AppContext,
+  ctx: AuditDeps,
   tx: ExchangeTransaction,
   limit: ExchangeRateLimit,
   refused: number,

@@ -13,7 +13,6 @@ import { OAuthError, invalidRequest, serverError } from '../oauth/errors.js';
 import { resolveAudience, clientGrantFor } from '../oauth/grants/audience.js';
 import { issueTokens } from '../tokens/issue.js';
 import { OIDC_SCOPES } from '../tokens/user-claims.js';
-import { findProfileByType } from './profiles.js';
 import { parseExchangeParams, redactedBody, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
 import { checkClientMayExchange } from './client-policy.js';
 import { validateActorIdToken } from './actor-token.js';
@@ -41,7 +40,7 @@ async function checkThrottle(ctx: AppContext, tx: ExchangeTransaction): Promise<
 }
 
 async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
-  const profile = await findProfileByType(ctx, tx.params.subjectTokenType);
+  const profile = await ctx.profileLookup.find(tx.params.subjectTokenType);
   if (!profile)
     throw invalidRequest(NO_HANDLER, `no token exchange profile for subject_token_type ${tx.params.subjectTokenType}`);
   tx.profile = profile;

@@ -10,7 +10,10 @@ import type { ExchangeTransaction } from './transaction.js';
 import type { Organization } from '../storage/repositories/organizations.js';
 import { tenantSettings } from '../oauth/grants/audience.js';
 
-async function lookup(ctx: AppContext, idOrName: string): Promise<Organization | undefined> {
+/** What these steps use of the context. */
+type OrganizationDeps = Pick<AppContext, 'configReads' | 'repos'>;
+
+async function lookup(ctx: OrganizationDeps, idOrName: string): Promise<Organization | undefined> {
   if (idOrName.startsWith('org_')) return ctx.repos.organizations.get(idOrName);
   const tenant = await tenantSettings(ctx);
   if (!tenant?.allow_organization_name_in_authentication_api) return undefined;
@@ -18,7 +21,7 @@ async function lookup(ctx: AppContext, idOrName: string): Promise<Organization |
 }
 
 /** Before the Action: the `organization` parameter. */
-export async function resolveRequestOrganization(ctx: AppContext, tx: ExchangeTransaction): Promise<void> {
+export async function resolveRequestOrganization(ctx: OrganizationDeps, tx: ExchangeTransaction): Promise<void> {
   const requested = tx.params.organization;
   if (!requested) return;
   const usage = tx.client.organization_usage ?? 'deny';
@@ -30,7 +33,7 @@ export async function resolveRequestOrganization(ctx: AppContext, tx: ExchangeTr
 
 /** After the Action selected the user. */
 export async function resolveOrganization(
-  ctx: AppContext,
+  ctx: OrganizationDeps,
   tx: ExchangeTransaction,
   fromAction: string | undefined,
   viaConnection: boolean,

@@ -3,14 +3,15 @@
  * (spec section 3.1, section 4.3, DESIGN D3/D4) and profile resolution by exact match (spec section 3.4).
  *
  * Profiles are read on every exchange, so they are cached in process (DESIGN section 5): all of them (at most 100,
- * spec section 3.3) in one map, loaded on first use and dropped on every write through the Management API. The cache
- * also expires after PROFILE_CACHE_TTL_MS so that another node's write is honoured within that time even before
- * cluster-wide invalidation exists; `invalidateProfiles(ctx)` is the hook for it.
+ * spec section 3.3) in one map, loaded on first use and dropped on every write through the Management API, on every
+ * node through cluster invalidation (src/cluster/). The cache also expires after PROFILE_CACHE_TTL_MS, so a write
+ * that bypasses the API is still honoured within that time.
  */
 import type {
   TokenExchangeProfile,
   TokenExchangeProfilesRepository,
 } from '../storage/repositories/token-exchange-profiles.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** Reserved namespaces (spec section 4.3), compared case-insensitively (DESIGN D4). */
 export const RESERVED_TOKEN_TYPE_PREFIXES = [
@@ -69,45 +70,43 @@ export function validateSubjectTokenType(value: unknown): string | null {
 
 export const PROFILE_CACHE_TTL_MS = 10_000;
 
-interface ProfileCache {
-  byType: Map<string, TokenExchangeProfile>;
-  loadedAt: number;
-}
+/**
+ * Profile resolution for the token endpoint: every profile in one map, loaded on first use, dropped by
+ * `invalidate()` (every profile write, here or on another node) and reloaded at the latest PROFILE_CACHE_TTL_MS
+ * after it was read.
+ */
+export class ProfileLookup {
+  private pending: Promise<{ byType: Map<string, TokenExchangeProfile>; loadedAt: number }> | undefined;
 
-/** What the profile cache reads from: the application context, or anything holding the profiles repository. */
-export interface ProfileSource {
-  repos: { profiles: Pick<TokenExchangeProfilesRepository, 'all'> };
-}
+  constructor(
+    private readonly repo: Pick<TokenExchangeProfilesRepository, 'all'>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-const caches = new WeakMap<ProfileSource, Promise<ProfileCache>>();
-
-async function load(ctx: ProfileSource): Promise<ProfileCache> {
-  const all = await ctx.repos.profiles.all();
-  return { byType: new Map(all.map((p) => [p.subject_token_type, p])), loadedAt: Date.now() };
-}
-
-/** The profile whose `subject_token_type` equals the request's, byte for byte (spec section 3.4), or undefined. */
-export async function findProfileByType(
-  ctx: ProfileSource,
-  subjectTokenType: string,
-): Promise<TokenExchangeProfile | undefined> {
-  let pending = caches.get(ctx);
-  if (pending) {
-    const cache = await pending.catch(() => undefined);
-    if (!cache || Date.now() - cache.loadedAt > PROFILE_CACHE_TTL_MS) pending = undefined;
+  private async load() {
+    const all = await this.repo.all();
+    return { byType: new Map(all.map((p) => [p.subject_token_type, p])), loadedAt: this.clock.now() };
   }
-  if (!pending) {
-    pending = load(ctx);
-    caches.set(ctx, pending);
-    // A failed load must not stay cached: the next request tries again.
-    pending.catch(() => {
-      if (caches.get(ctx) === pending) caches.delete(ctx);
-    });
-  }
-  return (await pending).byType.get(subjectTokenType);
-}
 
-/** Drops the cached profiles; called after every profile write (and by cluster-wide invalidation). */
-export function invalidateProfiles(ctx: ProfileSource): void {
-  caches.delete(ctx);
+  /** The profile whose `subject_token_type` equals the request's, byte for byte (spec section 3.4), or undefined. */
+  async find(subjectTokenType: string): Promise<TokenExchangeProfile | undefined> {
+    let pending = this.pending;
+    if (pending) {
+      const cache = await pending.catch(() => undefined);
+      if (!cache || this.clock.now() - cache.loadedAt > PROFILE_CACHE_TTL_MS) pending = undefined;
+    }
+    if (!pending) {
+      const loading = this.load();
+      this.pending = pending = loading;
+      // A failed load must not stay cached: the next request tries again.
+      loading.catch(() => {
+        if (this.pending === loading) this.pending = undefined;
+      });
+    }
+    return (await pending).byType.get(subjectTokenType);
+  }
+
+  invalidate(): void {
+    this.pending = undefined;
+  }
 }

@@ -6,15 +6,17 @@
 import type { AppContext } from '../context.js';
 import type { ExchangeDecision, RunFailure } from '../actions/contract.js';
 import { OAuthError, actionUnavailable, serverError, invalidRequest } from '../oauth/errors.js';
-import { getDeployedVersion } from '../actions/deployed.js';
 import { RULES } from '../actions/triggers/commands.js';
 import { exchangeOutcome } from '../actions/triggers/outcome.js';
 import type { ExchangeTransaction } from './transaction.js';
 import { publicUser } from '../users/public-user.js';
 import { buildCustomTokenExchangeEvent, type EventUser } from '../actions/triggers/custom-token-exchange.js';
 
+/** What these steps use of the context. */
+type RunActionDeps = Pick<AppContext, 'actions' | 'config' | 'deployedActions' | 'throttle'>;
+
 /** The event of spec 5.2, through the trigger's typed builder; the runtime adds `secrets` itself. */
-export function buildExchangeEvent(ctx: AppContext, tx: ExchangeTransaction) {
+export function buildExchangeEvent(ctx: RunActionDeps, tx: ExchangeTransaction) {
   const p = tx.params;
   return buildCustomTokenExchangeEvent({
     client: { client_id: tx.client.client_id, name: tx.client.name, metadata: tx.client.client_metadata },
@@ -75,8 +77,8 @@ function failureDetail(result: RunFailure): string {
 export type UserDecision = Extract<ExchangeDecision, { kind: 'user' }>;
 
 /** Runs the Action; returns its decision on the user when it made one, else throws the mapped OAuthError. */
-export async function runExchangeAction(ctx: AppContext, tx: ExchangeTransaction): Promise<UserDecision> {
-  const version = await getDeployedVersion(ctx, tx.profile!.action_id);
+export async function runExchangeAction(ctx: RunActionDeps, tx: ExchangeTransaction): Promise<UserDecision> {
+  const version = await ctx.deployedActions.version(tx.profile!.action_id);
   if (!version) throw serverError(`the Action ${tx.profile!.action_id} of profile ${tx.profile!.id} is not deployed`);
   const outcome = exchangeOutcome(
     await ctx.actions.run({

@@ -3,9 +3,10 @@
  * Access token for the API; ID token when `openid` was granted; refresh token only with `offline_access`, an API
  * that allows offline access, a client allowed the refresh_token grant, and no actor (spec 9.4, DESIGN D1).
  */
+import { epochSeconds } from '../clock.js';
 import type { JWTPayload } from 'jose';
 import type { AppContext } from '../context.js';
-import { DEFAULT_ID_TOKEN_LIFETIME } from '../context.js';
+import { DEFAULT_ID_TOKEN_LIFETIME } from './lifetimes.js';
 import type { Client } from '../storage/repositories/clients.js';
 import type { ResourceServer } from '../storage/repositories/resource-servers.js';
 import { isSigningAlg } from '../keys/key-set.js';
@@ -16,6 +17,9 @@ import type { TokenResponse } from '../oauth/grants/types.js';
 import type { ActorClaim } from './actor.js';
 import type { User } from '../users/user.js';
 import { refreshPolicy, idleDeadline } from './refresh-policy.js';
+
+/** What these steps use of the context. */
+type IssueDeps = Pick<AppContext, 'clock' | 'config' | 'repos' | 'tokens'>;
 
 export interface IssueInput {
   client: Client;
@@ -44,7 +48,7 @@ export interface Issued {
   grantedScopes: string[];
 }
 
-export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<Issued> {
+export async function issueTokens(ctx: IssueDeps, input: IssueInput): Promise<Issued> {
   const { client, api, user, org, actor } = input;
   const wantsRefresh =
     input.refreshToken !== undefined ||
@@ -95,7 +99,7 @@ export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<I
     // A new family, with the client's policy (tokens/refresh-policy.ts).
     const token = newRefreshToken();
     const policy = refreshPolicy(client);
-    const nowS = Math.floor(Date.now() / 1000);
+    const nowS = epochSeconds(ctx.clock);
     const expiresAt = policy.absoluteS === null ? null : nowS + policy.absoluteS;
     await ctx.repos.refreshTokens.create(
       {
@@ -121,14 +125,14 @@ export async function issueTokens(ctx: AppContext, input: IssueInput): Promise<I
 export const newRefreshTokenId = () => `rt_${randomAlnum(20)}`;
 
 async function mintIdToken(
-  ctx: AppContext,
+  ctx: IssueDeps,
   client: Client,
   user: ClaimsUser,
   scopes: string[],
   extra: Record<string, unknown>,
   custom: Record<string, unknown> = {},
 ): Promise<string> {
-  const iat = Math.floor(Date.now() / 1000);
+  const iat = epochSeconds(ctx.clock);
   const lifetime = client.jwt_configuration.lifetime_in_seconds ?? DEFAULT_ID_TOKEN_LIFETIME;
   const alg = isSigningAlg(client.jwt_configuration.alg) ? client.jwt_configuration.alg : 'RS256';
   const payload: JWTPayload = {

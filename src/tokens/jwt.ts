@@ -3,6 +3,7 @@
  */
 import { SignJWT, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
 import type { KeySet, SigningAlg } from '../keys/key-set.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface TokenSigner {
   sign(claims: JWTPayload, alg: SigningAlg, typ?: string): Promise<string>;
@@ -13,7 +14,8 @@ export interface TokenSigner {
   ): Promise<JWTVerifyResult>;
 }
 
-export function createTokenSigner(keys: KeySet, issuer: string): TokenSigner {
+/** `clock`: the time `exp`, `nbf` and `iat` are checked against. */
+export function createTokenSigner(keys: KeySet, issuer: string, clock: Clock = systemClock): TokenSigner {
   return {
     async sign(claims, alg, typ) {
       const key = keys.signingKey(alg);
@@ -27,6 +29,7 @@ export function createTokenSigner(keys: KeySet, issuer: string): TokenSigner {
         audience: opts.audience,
         typ: opts.typ,
         clockTolerance: opts.clockTolerance,
+        currentDate: new Date(clock.now()),
         algorithms: ['RS256', 'PS256', 'ES256'],
       });
     },

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, ADMIN_ID, ADMIN_SECRET, type TestApp } from '../helpers/app.js';
-import { getDeployedVersion } from '../../src/actions/deployed.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CODE_1 = `exports.onExecuteCustomTokenExchange = async (event, api) => {\n  console.log('hello ' + event.request.body.subject_token);\n  api.authentication.setUserById('user-' + event.secrets.SUFFIX);\n};\n`;
@@ -70,7 +69,7 @@ test('deploy creates the Action by name, then a second deploy updates it and kee
   const out1 = JSON.parse(first.stdout);
   assert.equal(out1.name, 'cli-action');
   assert.equal(out1.version, 1);
-  const deployed1 = await getDeployedVersion(t.ctx, out1.id);
+  const deployed1 = await t.ctx.deployedActions.version(out1.id);
   assert.deepEqual(deployed1, {
     actionId: out1.id,
     name: 'cli-action',
@@ -86,7 +85,7 @@ test('deploy creates the Action by name, then a second deploy updates it and kee
   const out2 = JSON.parse(second.stdout);
   assert.equal(out2.id, out1.id);
   assert.equal(out2.version, 2);
-  const deployed2 = await getDeployedVersion(t.ctx, out1.id);
+  const deployed2 = await t.ctx.deployedActions.version(out1.id);
   assert.equal(deployed2!.code, CODE_2);
   assert.deepEqual(deployed2!.secrets, { OTHER: 'keep-me', SUFFIX: 'xyz' });
 });

@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { boundPostLoginActions } from '../../src/actions/deployed.js';
 
 const POST_LOGIN = [{ id: 'post-login', version: 'v3' }];
 const plCode = (tag: string) =>
@@ -57,7 +56,7 @@ test('the post-login flow starts empty', async () => {
   const res = await t.api('GET', '/actions/triggers/post-login/bindings');
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), { bindings: [], total: 0, page: 0, per_page: 20 });
-  assert.deepEqual(await boundPostLoginActions(t.ctx), []);
+  assert.deepEqual(await t.ctx.deployedActions.postLoginFlow(), []);
 });
 
 test('PATCH replaces the ordered flow, by id or by name, and the pipeline sees that order', async () => {
@@ -83,7 +82,7 @@ test('PATCH replaces the ordered flow, by id or by name, and the pipeline sees t
     bindings.map((b: { id: string }) => b.id),
   );
 
-  const flow = await boundPostLoginActions(t.ctx);
+  const flow = await t.ctx.deployedActions.postLoginFlow();
   assert.deepEqual(
     flow.map((f) => [f.name, f.code, f.secrets, f.trigger]),
     [
@@ -100,7 +99,7 @@ test('PATCH replaces the ordered flow, by id or by name, and the pipeline sees t
   ]);
   assert.equal(again.statusCode, 200);
   assert.deepEqual(
-    (await boundPostLoginActions(t.ctx)).map((f) => f.name),
+    (await t.ctx.deployedActions.postLoginFlow()).map((f) => f.name),
     ['second', 'third', 'first'],
   );
   const page = (await t.api('GET', '/actions/triggers/post-login/bindings?per_page=2&page=1')).json();
@@ -113,11 +112,11 @@ test('PATCH replaces the ordered flow, by id or by name, and the pipeline sees t
 
 test('a deploy of a bound Action is what the flow runs next', async () => {
   await patch([{ ref: { type: 'action_id', value: ids.second } }]);
-  assert.equal((await boundPostLoginActions(t.ctx))[0]!.code, plCode('second'));
+  assert.equal((await t.ctx.deployedActions.postLoginFlow())[0]!.code, plCode('second'));
   await t.api('PATCH', `/actions/actions/${ids.second}`, { code: plCode('second-v2') });
-  assert.equal((await boundPostLoginActions(t.ctx))[0]!.code, plCode('second'), 'the draft does not run');
+  assert.equal((await t.ctx.deployedActions.postLoginFlow())[0]!.code, plCode('second'), 'the draft does not run');
   await t.api('POST', `/actions/actions/${ids.second}/deploy`);
-  assert.equal((await boundPostLoginActions(t.ctx))[0]!.code, plCode('second-v2'));
+  assert.equal((await t.ctx.deployedActions.postLoginFlow())[0]!.code, plCode('second-v2'));
 });
 
 test('only deployed Actions of the trigger can be bound; each once; refs must exist', async () => {
@@ -194,7 +193,7 @@ test('deleting a bound Action is a 409 unless force=true, which unbinds it', asy
     ['third'],
   );
   assert.deepEqual(
-    (await boundPostLoginActions(t.ctx)).map((f) => f.name),
+    (await t.ctx.deployedActions.postLoginFlow()).map((f) => f.name),
     ['third'],
   );
 });
@@ -203,5 +202,5 @@ test('an empty list clears the flow', async () => {
   const res = await patch([]);
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), { bindings: [] });
-  assert.deepEqual(await boundPostLoginActions(t.ctx), []);
+  assert.deepEqual(await t.ctx.deployedActions.postLoginFlow(), []);
 });

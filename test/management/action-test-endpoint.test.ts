@@ -2,7 +2,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { getDeployedVersion } from '../../src/actions/deployed.js';
 
 const CTE = [{ id: 'custom-token-exchange', version: 'v1' }];
 const EVENT = {
@@ -62,7 +61,7 @@ test('api.access.deny is reported as a command; nothing is applied or deployed',
   assert.equal(payload.kind, 'ok');
   const good = (await run(id, { request: { body: { subject_token: 'good' } } })).json().payload;
   assert.deepEqual(good.commands, []);
-  assert.equal(await getDeployedVersion(t.ctx, id), undefined, 'testing does not deploy');
+  assert.equal(await t.ctx.deployedActions.version(id), undefined, 'testing does not deploy');
   assert.equal((await t.api('GET', `/actions/actions/${id}/versions`)).json().total, 0);
 });
 
@@ -76,7 +75,7 @@ test('the current draft runs, not the deployed version', async () => {
     code: `exports.onExecuteCustomTokenExchange = async (event, api) => { api.authentication.setUserById('v2'); };`,
   });
   assert.deepEqual((await run(id)).json().payload.commands, [{ name: 'authentication.setUserById', args: ['v2'] }]);
-  assert.equal((await getDeployedVersion(t.ctx, id))!.code.includes("'v1'"), true);
+  assert.equal((await t.ctx.deployedActions.version(id))!.code.includes("'v1'"), true);
 });
 
 test('a thrown error is reported with its name and message, with the logs before it', async () => {

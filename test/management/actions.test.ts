@@ -225,11 +225,10 @@ for (const dialect of DIALECTS) {
     });
 
     test('the pipeline reads the deployed version, decrypted, and sees a new deploy at once', async () => {
-      const { getDeployedVersion } = await import('../../src/actions/deployed.js');
       const a = (await create({ name: 'pipeline-read', secrets: [{ name: 'SUFFIX', value: 'abc' }] })).json();
-      assert.equal(await getDeployedVersion(t.ctx, a.id), undefined, 'not deployed yet');
+      assert.equal(await t.ctx.deployedActions.version(a.id), undefined, 'not deployed yet');
       const v1 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
-      assert.deepEqual(await getDeployedVersion(t.ctx, a.id), {
+      assert.deepEqual(await t.ctx.deployedActions.version(a.id), {
         actionId: a.id,
         name: 'pipeline-read',
         versionId: v1.id,
@@ -238,9 +237,9 @@ for (const dialect of DIALECTS) {
         trigger: 'custom-token-exchange',
       });
       await t.api('PATCH', `/actions/actions/${a.id}`, { code: CODE_V2, secrets: [{ name: 'SUFFIX', value: 'def' }] });
-      assert.equal((await getDeployedVersion(t.ctx, a.id))!.code, CODE, 'an undeployed draft does not run');
+      assert.equal((await t.ctx.deployedActions.version(a.id))!.code, CODE, 'an undeployed draft does not run');
       const v2 = (await t.api('POST', `/actions/actions/${a.id}/deploy`)).json();
-      assert.deepEqual(await getDeployedVersion(t.ctx, a.id), {
+      assert.deepEqual(await t.ctx.deployedActions.version(a.id), {
         actionId: a.id,
         name: 'pipeline-read',
         versionId: v2.id,
@@ -248,7 +247,7 @@ for (const dialect of DIALECTS) {
         secrets: { SUFFIX: 'def' },
         trigger: 'custom-token-exchange',
       });
-      assert.equal(await getDeployedVersion(t.ctx, 'no-such-action'), undefined);
+      assert.equal(await t.ctx.deployedActions.version('no-such-action'), undefined);
     });
 
     test('list filters by triggerId, actionName, deployed, installed and pages', async () => {

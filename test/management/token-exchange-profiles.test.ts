@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
-import { findProfileByType, isReservedTokenType, validateSubjectTokenType } from '../../src/token-exchange/profiles.js';
+import { isReservedTokenType, validateSubjectTokenType } from '../../src/token-exchange/profiles.js';
 
 /**
  * Actions rows are written straight into the `actions` table: the profile API reads only `id`, `trigger_id` and
@@ -140,8 +140,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await t.api('GET', '/token-exchange-profiles')).json(), { token_exchange_profiles: [p] });
 
       // The token endpoint's lookup sees the new profile at once, by exact match only (spec 3.4).
-      assert.equal((await findProfileByType(t.ctx, 'https://acme.com/legacy-token'))?.id, p.id);
-      assert.equal(await findProfileByType(t.ctx, 'https://ACME.com/legacy-token'), undefined);
+      assert.equal((await t.ctx.profileLookup.find('https://acme.com/legacy-token'))?.id, p.id);
+      assert.equal(await t.ctx.profileLookup.find('https://ACME.com/legacy-token'), undefined);
 
       await new Promise((r) => setTimeout(r, 5));
       const patched = await t.api('PATCH', `/token-exchange-profiles/${p.id}`, {
@@ -157,16 +157,16 @@ for (const dialect of DIALECTS) {
       assert.equal(after.created_at, p.created_at);
       assert.ok(after.updated_at > p.updated_at, 'updated_at moves');
       assert.equal(
-        await findProfileByType(t.ctx, 'https://acme.com/legacy-token'),
+        await t.ctx.profileLookup.find('https://acme.com/legacy-token'),
         undefined,
         'cache invalidated on PATCH',
       );
-      assert.equal((await findProfileByType(t.ctx, 'urn:acme:renamed'))?.name, 'Renamed');
+      assert.equal((await t.ctx.profileLookup.find('urn:acme:renamed'))?.name, 'Renamed');
 
       const del = await t.api('DELETE', `/token-exchange-profiles/${p.id}`);
       assert.equal(del.statusCode, 204);
       assert.equal(del.body, '');
-      assert.equal(await findProfileByType(t.ctx, 'urn:acme:renamed'), undefined, 'cache invalidated on DELETE');
+      assert.equal(await t.ctx.profileLookup.find('urn:acme:renamed'), undefined, 'cache invalidated on DELETE');
       const gone = await t.api('GET', `/token-exchange-profiles/${p.id}`);
       assert.equal(gone.statusCode, 404);
       assert.deepEqual(gone.json(), {

@@ -107,14 +107,14 @@ for (const dialect of DIALECTS) {
     test('a legacy unpeppered hash still authenticates and is rehashed on success; a wrong secret changes nothing', async () => {
       const c = await m2m('legacy');
       await setHash(c.client_id, sha256Hex(c.client_secret));
-      t.ctx.configCache.clear();
+      t.ctx.configReads.clear();
       const wrong = await token(c.client_id, c.client_secret + 'x');
       assert.equal(wrong.statusCode, 401);
       assert.deepEqual(wrong.json(), INVALID_CLIENT);
       assert.equal(await hashOf(c.client_id), sha256Hex(c.client_secret));
       assert.equal((await token(c.client_id, c.client_secret)).statusCode, 200);
       assert.equal(await hashOf(c.client_id), peppered(t.config.secretKey!, c.client_secret));
-      t.ctx.configCache.clear();
+      t.ctx.configReads.clear();
       assert.equal((await token(c.client_id, c.client_secret)).statusCode, 200);
       assert.deepEqual((await token(c.client_id, sha256Hex(c.client_secret))).json(), INVALID_CLIENT);
     });
@@ -129,7 +129,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await hashOf(a.client_id), peppered(t.config.secretKey!, a.client_secret));
       assert.equal(await hashOf(b.client_id), peppered(t.config.secretKey!, b.client_secret));
       assert.equal(await hashOf(ADMIN_ID), peppered(t.config.secretKey!, ADMIN_SECRET));
-      t.ctx.configCache.clear();
+      t.ctx.configReads.clear();
       assert.equal((await token(a.client_id, a.client_secret)).statusCode, 200);
       assert.equal((await token(ADMIN_ID, ADMIN_SECRET)).statusCode, 200);
     });

@@ -145,12 +145,12 @@ test('BATON_SUBJECT_TOKEN_MAX_LENGTH moves the subject_token cap', async () => {
 });
 
 test('a client_id from HTTP Basic longer than any client is invalid_client, and leaves the cache as it was', async () => {
-  const before = t.ctx.configCache.size;
+  const before = t.ctx.configReads.size;
   const basic = Buffer.from(`${'b'.repeat(4000)}:secret`).toString('base64');
   const res = await t.form('/oauth/token', { grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
   assert.equal(res.statusCode, 401);
   assert.deepEqual(res.json(), invalidClient);
-  assert.deepEqual(t.ctx.configCache.size, before);
+  assert.deepEqual(t.ctx.configReads.size, before);
 });
 
 test('a flood of unknown client_ids neither grows the cache past its bound nor evicts real clients', async () => {
@@ -177,7 +177,7 @@ test('a flood of unknown client_ids neither grows the cache past its bound nor e
       });
       assert.equal(res.statusCode, 401);
     }
-    const size = t.ctx.configCache.size;
+    const size = t.ctx.configReads.size;
     assert.ok(size.misses <= 1000, `misses bounded: ${size.misses}`);
     assert.equal((await ok()).statusCode, 200);
     assert.equal(reads, 0, 'the admin client stayed cached through the flood');

@@ -2,7 +2,7 @@
  * /api/v2/clients: applications (spec section 2.1), with Auth0's paths, defaults and PATCH semantics.
  * Secrets: generated here and returned only by create and rotate-secret (`update:client_keys`), never by PATCH:
  * a client PATCHed to a secret method without a secret has none until rotate-secret issues one (issue 10, H1).
- * Stored peppered (keys/hashing.ts). `token_endpoint_auth_method: none` is a public client with no secret;
+ * Stored peppered (crypto/hashing.ts). `token_endpoint_auth_method: none` is a public client with no secret;
  * `client_authentication_methods.private_key_jwt` makes it a private_key_jwt client: keys inline on create, on
  * PATCH the ids of credentials created through /clients/{id}/credentials (`update:client_credentials`).
  * The global client (the admin client bootstrap creates) keeps its authentication method, credentials, grant types
@@ -14,7 +14,6 @@ import type { AppContext } from '../../context.js';
 import { requireScope } from '../plugin.js';
 import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
-import { secretHasher } from '../../crypto/hashing.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
 import {
@@ -184,7 +183,7 @@ function selectFields(
 
 export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const audit = clientAudit(ctx);
-  const hasher = secretHasher(ctx.config);
+  const hasher = ctx.secretHasher;
   const view = async (c: Client, secret?: string): Promise<ClientView> => {
     const ids =
       c.token_endpoint_auth_method === 'private_key_jwt'

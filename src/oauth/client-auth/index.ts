@@ -13,6 +13,9 @@ import { verifyClientAssertion, JWT_BEARER_ASSERTION_TYPE } from './private-key-
 import { markUnknownClient } from '../../logs/auth-failures.js';
 import { CLIENT_ID_MAX_LENGTH } from '../limits.js';
 
+/** What these steps use of the context. */
+type ClientAuthDeps = Pick<AppContext, 'clock' | 'config' | 'configReads' | 'repos' | 'secretHasher'>;
+
 /** Printable characters, at most the longest identifier Baton stores. */
 const isClientId = (id: string) => id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && !hasControlCharacter(id);
 
@@ -88,7 +91,7 @@ function methodAllowed(registered: TokenEndpointAuthMethod, presented: Presented
 
 /** Authenticates the client of a token or revocation request; throws a 401 OAuthError on any failure. */
 export async function authenticateClient(
-  ctx: AppContext,
+  ctx: ClientAuthDeps,
   request: FastifyRequest,
   params: Record<string, string>,
 ): Promise<Client> {
@@ -103,7 +106,7 @@ export async function authenticateClient(
   }
   // C1: an identifier no client can have is refused before it keys a lookup (Basic and assertions included).
   if (!isClientId(clientId)) throw markUnknownClient(fail('client_id is not a valid client identifier'));
-  const client = await ctx.configCache.get(`client:${clientId}`, () => ctx.repos.clients.get(clientId));
+  const client = await ctx.configReads.client(clientId);
   // M4: failures for client_ids no client has are counted per IP in the tenant log, not logged one by one.
   if (!client) throw markUnknownClient(fail(`unknown client ${clientId}`));
   if (!methodAllowed(client.token_endpoint_auth_method, presented.method)) {

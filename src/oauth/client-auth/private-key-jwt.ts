@@ -5,6 +5,7 @@
  */
 import { decodeJwt, importSPKI, importX509, jwtVerify, type CryptoKey } from 'jose';
 import type { AppContext } from '../../context.js';
+import { epochSeconds } from '../../clock.js';
 import type { Client, ClientCredential } from '../../storage/repositories/clients.js';
 import { invalidClient, type OAuthError } from '../errors.js';
 
@@ -12,7 +13,8 @@ export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion
 /** Longest accepted assertion lifetime; longer-lived assertions are refused (replay window). */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
-const keyCache = new WeakMap<object, Map<string, CryptoKey>>();
+/** Imported keys, by the cached credential they came from: a changed credential is a new object, imported anew. */
+const keyCache = new WeakMap<ClientCredential, CryptoKey>();
 
 async function credentialKey(cred: ClientCredential): Promise<CryptoKey> {
   const pem = cred.pem.trim();
@@ -20,23 +22,19 @@ async function credentialKey(cred: ClientCredential): Promise<CryptoKey> {
 }
 
 export async function verifyClientAssertion(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'config' | 'clock' | 'configReads' | 'repos'>,
   client: Client,
   assertion: string,
   fail: (log: string) => OAuthError,
 ): Promise<void> {
-  const credentials = await ctx.configCache.get(`credentials:${client.client_id}`, () =>
-    ctx.repos.clients.credentials(client.client_id),
-  );
+  const credentials = await ctx.configReads.clientCredentials(client.client_id);
   if (!credentials.length) throw fail('client has no registered credentials');
   const audience = [ctx.config.issuer, `${ctx.config.issuer}oauth/token`];
   let lastError = 'no credential verified the assertion';
   for (const cred of credentials) {
     try {
-      let perClient = keyCache.get(ctx);
-      if (!perClient) keyCache.set(ctx, (perClient = new Map()));
-      let key = perClient.get(cred.id);
-      if (!key) perClient.set(cred.id, (key = await credentialKey(cred)));
+      let key = keyCache.get(cred);
+      if (!key) keyCache.set(cred, (key = await credentialKey(cred)));
       const { payload } = await jwtVerify(assertion, key, {
         issuer: client.client_id,
         subject: client.client_id,
@@ -44,8 +42,9 @@ export async function verifyClientAssertion(
         algorithms: [cred.alg],
         requiredClaims: ['exp', 'jti'],
         clockTolerance: 5,
+        currentDate: new Date(ctx.clock.now()),
       });
-      const now = Math.floor(Date.now() / 1000);
+      const now = epochSeconds(ctx.clock);
       if (
         payload.exp! - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME_S ||
         payload.exp! - now > MAX_ASSERTION_LIFETIME_S

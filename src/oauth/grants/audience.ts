@@ -1,9 +1,12 @@
 import type { AppContext } from '../../context.js';
+import type { TenantSettings } from '../../cluster/config-reads.js';
 import type { ResourceServer } from '../../storage/repositories/resource-servers.js';
 import { accessDenied, invalidRequest } from '../errors.js';
 
 /** The API a token is for: `audience`, else the tenant's `default_audience` (spec section 2.3). */
-export async function resolveAudience(ctx: AppContext, audience: string | undefined): Promise<ResourceServer> {
+type Reads = Pick<AppContext, 'configReads'>;
+
+export async function resolveAudience(ctx: Reads, audience: string | undefined): Promise<ResourceServer> {
   let identifier = audience;
   if (!identifier) {
     const settings = await tenantSettings(ctx);
@@ -17,19 +20,13 @@ export async function resolveAudience(ctx: AppContext, audience: string | undefi
   return api;
 }
 
-export interface TenantSettings {
-  default_audience?: string;
-  allow_organization_name_in_authentication_api?: boolean;
-}
+export const tenantSettings = (ctx: Reads): Promise<TenantSettings | undefined> => ctx.configReads.tenantSettings();
 
-export const tenantSettings = (ctx: AppContext): Promise<TenantSettings | undefined> =>
-  ctx.configCache.get('settings:tenant', () => ctx.repos.settings.get<TenantSettings>('tenant'));
+export const resourceServerByIdentifier = (ctx: Reads, identifier: string): Promise<ResourceServer | undefined> =>
+  ctx.configReads.resourceServer(identifier);
 
-export const resourceServerByIdentifier = (ctx: AppContext, identifier: string): Promise<ResourceServer | undefined> =>
-  ctx.configCache.get(`api:${identifier}`, () => ctx.repos.resourceServers.getByIdentifier(identifier));
-
-export const clientGrantFor = (ctx: AppContext, clientId: string, audience: string) =>
-  ctx.configCache.get(`grant:${clientId}:${audience}`, () => ctx.repos.clientGrants.find(clientId, audience));
+export const clientGrantFor = (ctx: Reads, clientId: string, audience: string) =>
+  ctx.configReads.clientGrant(clientId, audience);
 
 export const splitScope = (scope: string | undefined): string[] =>
   Array.from(new Set((scope ?? '').split(' ').filter(Boolean)));

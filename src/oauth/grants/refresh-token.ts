@@ -12,6 +12,7 @@
  * blocked), the client grant's scopes for the API as they are now (the exchange's ceiling), the organization and
  * the user's membership.
  */
+import { epochSeconds } from '../../clock.js';
 import type { Grant } from './types.js';
 import type { AppContext } from '../../context.js';
 import type { Client } from '../../storage/repositories/clients.js';
@@ -26,6 +27,9 @@ import { OIDC_SCOPES } from '../../tokens/user-claims.js';
 import { newRefreshToken } from '../../storage/ids.js';
 import { applyPostLoginOutcome, runPostLogin } from '../../login/post-login.js';
 
+/** What these steps use of the context. */
+type RefreshDeps = Pick<AppContext, 'clock' | 'configReads' | 'logs' | 'repos'>;
+
 const UNKNOWN = 'Unknown or invalid refresh token.';
 const unknownToken = (log: string) => invalidGrant(UNKNOWN, log);
 
@@ -38,7 +42,7 @@ interface Presenter {
 
 /** The live, unexpired record of the presented token; a retired one is a reuse unless inside the leeway. */
 async function liveRecord(
-  ctx: AppContext,
+  ctx: RefreshDeps,
   token: string,
   by: Presenter,
   policy: RefreshPolicy,
@@ -47,7 +51,7 @@ async function liveRecord(
   const record = await ctx.repos.refreshTokens.find(token);
   if (!record || record.client_id !== client.client_id) throw unknownToken("unknown refresh token or another client's");
   if (record.revoked_at) throw unknownToken('the refresh token was revoked');
-  const nowS = Math.floor(Date.now() / 1000);
+  const nowS = epochSeconds(ctx.clock);
   if (record.expires_at_epoch !== null && record.expires_at_epoch < nowS)
     throw unknownToken('the refresh token reached its absolute lifetime');
   if (record.idle_expires_at_epoch !== null && record.idle_expires_at_epoch < nowS)
@@ -57,14 +61,14 @@ async function liveRecord(
 }
 
 /** Auth0's leeway: only the previous token (its successors not redeemed yet), only within `leeway` seconds. */
-async function mayReuse(ctx: AppContext, record: RefreshTokenRecord, policy: RefreshPolicy): Promise<boolean> {
+async function mayReuse(ctx: RefreshDeps, record: RefreshTokenRecord, policy: RefreshPolicy): Promise<boolean> {
   if (policy.leewayS <= 0 || record.rotated_at_ms === null) return false;
-  if (Date.now() - record.rotated_at_ms > policy.leewayS * 1000) return false;
+  if (ctx.clock.now() - record.rotated_at_ms > policy.leewayS * 1000) return false;
   return !(await ctx.repos.refreshTokens.hasRotatedSuccessor(record.id));
 }
 
 /** A retired token came back: the family is revoked and the event logged (Auth0's `ferrt`), then invalid_grant. */
-async function reuseDetected(ctx: AppContext, record: RefreshTokenRecord, by: Presenter): Promise<never> {
+async function reuseDetected(ctx: RefreshDeps, record: RefreshTokenRecord, by: Presenter): Promise<never> {
   const revoked = await ctx.repos.refreshTokens.revokeFamily(record.family_id);
   const description = 'Reused rotating refresh token detected: the token family was revoked';
   ctx.logs.write({
@@ -83,7 +87,7 @@ async function reuseDetected(ctx: AppContext, record: RefreshTokenRecord, by: Pr
 }
 
 /** The user the token was issued for: the same row (a user deleted and created again is another), not blocked. */
-async function tokenUser(ctx: AppContext, record: RefreshTokenRecord): Promise<User> {
+async function tokenUser(ctx: RefreshDeps, record: RefreshTokenRecord): Promise<User> {
   const user = await ctx.repos.users.get(record.user_id);
   if (!user) throw unknownToken('the user of the refresh token no longer exists');
   if (record.user_created_at === null || user.created_at !== record.user_created_at) {
@@ -94,7 +98,7 @@ async function tokenUser(ctx: AppContext, record: RefreshTokenRecord): Promise<U
 }
 
 /** The exchange's scope ceiling, as it is now: OIDC scopes, the API's scopes, limited by the client grant if any. */
-async function scopeCeiling(ctx: AppContext, client: Client, api: ResourceServer): Promise<(s: string) => boolean> {
+async function scopeCeiling(ctx: RefreshDeps, client: Client, api: ResourceServer): Promise<(s: string) => boolean> {
   const defined = new Set(api.scopes.map((s) => s.value));
   const grant = await clientGrantFor(ctx, client.client_id, api.identifier);
   return (s) =>
@@ -102,7 +106,7 @@ async function scopeCeiling(ctx: AppContext, client: Client, api: ResourceServer
 }
 
 /** The token's organization, still there, still allowed for the client, the user still a member. */
-async function tokenOrganization(ctx: AppContext, record: RefreshTokenRecord, client: Client, user: User) {
+async function tokenOrganization(ctx: RefreshDeps, record: RefreshTokenRecord, client: Client, user: User) {
   if (!record.org_id) return undefined;
   const org = await ctx.repos.organizations.get(record.org_id);
   if (!org) throw unknownToken(`the organization ${record.org_id} of the refresh token no longer exists`);
@@ -125,7 +129,7 @@ async function tokenOrganization(ctx: AppContext, record: RefreshTokenRecord, cl
  * family and its own family is revoked (Auth0 again). Returns the new token, or undefined (the token stays).
  */
 async function successor(
-  ctx: AppContext,
+  ctx: RefreshDeps,
   record: RefreshTokenRecord,
   policy: RefreshPolicy,
   user: User,
@@ -134,7 +138,7 @@ async function successor(
   if (!policy.rotating && !record.rotating) {
     await ctx.repos.refreshTokens.touch(
       record.id,
-      idleDeadline(policy, Math.floor(Date.now() / 1000), record.expires_at_epoch),
+      idleDeadline(policy, epochSeconds(ctx.clock), record.expires_at_epoch),
     );
     return undefined;
   }
@@ -155,11 +159,11 @@ async function successor(
       data: record.data,
       expires_at_epoch: record.expires_at_epoch,
       rotating: policy.rotating,
-      idle_expires_at_epoch: idleDeadline(policy, Math.floor(Date.now() / 1000), record.expires_at_epoch),
+      idle_expires_at_epoch: idleDeadline(policy, epochSeconds(ctx.clock), record.expires_at_epoch),
       user_created_at: user.created_at,
       ...(leavingRotation ? {} : { family_id: record.family_id, parent_id: record.id }),
     },
-    retiredSinceMs: policy.leewayS > 0 ? Date.now() - policy.leewayS * 1000 : undefined,
+    retiredSinceMs: policy.leewayS > 0 ? ctx.clock.now() - policy.leewayS * 1000 : undefined,
     revokeFamily: leavingRotation,
     revokeReusable: policy.rotating && !record.rotating,
   });
