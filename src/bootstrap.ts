@@ -3,7 +3,7 @@
  * may call it with every scope. The admin client comes from BATON_ADMIN_CLIENT_ID/SECRET (created or updated at
  * every start), or is generated on first start and its secret printed once. It is the global client: the
  * Management API cannot change its authentication method, credentials or grant types, nor delete it.
- * Client secrets are stored peppered (keys/hashing.ts); legacy unpeppered hashes are rehashed here, at every start.
+ * Client secrets are stored peppered (crypto/hashing.ts); legacy unpeppered hashes are rehashed here, at every start.
  */
 import type { AppContext } from './context.js';
 import { MANAGEMENT_SCOPES } from './management/scopes.js';

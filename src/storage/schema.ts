@@ -14,7 +14,7 @@ export interface ClientsTable {
   app_type: string;
   is_first_party: number;
   oidc_conformant: number;
-  /** `hs1$` + HMAC-SHA256 under the master key's pepper of the secret's SHA-256 (keys/hashing.ts); null: no secret. */
+  /** `hs1$` + HMAC-SHA256 under the master key's pepper of the secret's SHA-256 (crypto/hashing.ts); null: no secret. */
   client_secret_hash: string | null;
   token_endpoint_auth_method: string;
   grant_types: string; // json string[]

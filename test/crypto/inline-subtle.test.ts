@@ -1,5 +1,5 @@
 /**
- * The inline SubtleCrypto (src/keys/inline-subtle.ts) must be indistinguishable from Node's WebCrypto: every
+ * The inline SubtleCrypto (src/crypto/inline-subtle.ts) must be indistinguishable from Node's WebCrypto: every
  * signature it makes verifies with WebCrypto and the other way round, tampered input fails the same way, and what
  * it does not serve inline (RSA signing, misused keys) reaches WebCrypto, which accepts or refuses it itself.
  */
