@@ -1,6 +1,6 @@
 /**
  * Diagnostic: the cost of one JWT signature and verification through jose, with Node's WebCrypto (a libuv pool
- * job per operation) and with Baton's inline wrapper (src/keys/inline-subtle.ts), one after the other in one
+ * job per operation) and with Baton's inline wrapper (src/crypto/inline-subtle.ts), one after the other in one
  * process, each operation awaited before the next. `npx tsx bench/subtle-micro.ts` (BENCH_OPS, default 3000).
  * Prints wall-clock and process CPU µs per operation; the CPU includes the pool thread's.
  */

@@ -1,6 +1,6 @@
 /**
  * The bounds of the tenant log (M4), in one dependency-free module so the configuration schema can name them as
- * defaults. Each is set by an environment variable (config/index.ts; README's configuration table).
+ * defaults. Each is set by an environment variable (config/env.ts; README's configuration table).
  */
 
 /** Every string in an entry (top-level fields, `details` values and keys at any depth) is cut to this many UTF-16

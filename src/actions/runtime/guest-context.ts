@@ -1,8 +1,8 @@
 /**
  * One Action context in a QuickJS module and a run on it (sandbox.ts keeps the module and the cache of contexts):
  * the context with its host calls and interrupt handler, guest slices timed against the run's CPU, wall-clock and
- * memory budgets, the job pump that waits for the handler to settle, guest errors described under the same
- * limits, and a stopped run mapped to its result.
+ * memory budgets, the job pump that waits for the handler to settle, and guest errors described under the same
+ * limits (a stopped run's result: run-failure.ts).
  */
 import type {
   QuickJSContext,
@@ -11,7 +11,7 @@ import type {
   QuickJSRuntime,
   QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
-import type { ActionCommand, ConsoleLine, RunLimits, RunResult, TriggerId } from '../contract.js';
+import type { ActionCommand, ConsoleLine, RunLimits, TriggerId } from '../contract.js';
 import type { CacheSession } from '../cache/session.js';
 import { CommandRecorder, DEFAULT_COMMAND_BUDGET } from '../triggers/commands.js';
 import { clip, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_NAME_CHARS } from '../triggers/limits.js';
@@ -19,6 +19,7 @@ import { installPrelude } from './prelude.js';
 import { hostAsync, hostSync, KeyTable, type RunHooks } from './host-ops.js';
 import type { FetchPolicy } from './fetch.js';
 import { RunEgress } from './egress-run.js';
+import { isOutOfMemory } from './run-failure.js';
 
 /** `(function (exports, require, module, __filename, __dirname) {` is prepended on the code's first line. */
 export const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
@@ -280,16 +281,6 @@ export function describe(entry: Entry, errHandle: QuickJSHandle): { name: string
   }
 }
 
-export function failure(
-  run: RunState,
-  error: { name: string; message: string },
-): DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'> {
-  if (run.memoryExceeded || isOutOfMemory(error)) return { kind: 'memory' };
-  if (run.interrupted) return { kind: 'timeout', limit: run.interrupted };
-  if (run.violation) return { kind: 'invalid_command', ...run.violation };
-  return { kind: 'thrown', name: error.name, message: error.message };
-}
-
 export function endRun(entry: Entry, run: RunState): void {
   run.finished = true;
   // Fetches still in flight are aborted (their sockets closed), timers cleared (issue 10 H4).
@@ -298,8 +289,3 @@ export function endRun(entry: Entry, run: RunState): void {
   run.pending.clear();
   entry.run = null;
 }
-export function isOutOfMemory(e: { name: string; message: string }): boolean {
-  return e.message === 'out of memory' || (e.name === 'InternalError' && /out of memory/.test(e.message));
-}
-
-export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

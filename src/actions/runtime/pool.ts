@@ -18,19 +18,14 @@
  * Failures. A worker whose running job is not answered by its wall-clock limit plus a grace period, or that dies
  * (of its heap limit, say), is terminated and replaced; the running job fails, the jobs waiting behind it go back
  * to the front of their queues.
+ *
+ * The waiting runs are fair-queue.ts, a job and its settlement pool-job.ts, a worker's start worker-spawn.ts.
  */
-import v8 from 'node:v8';
-import { Worker } from 'node:worker_threads';
-import type { FetchPolicy } from './fetch.js';
-import type { WorkerCancel, WorkerRequest } from './worker.js';
-
-type JobBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-
-export type PoolFailure = 'unresponsive' | 'crashed' | 'memory' | 'queue_timeout';
-export interface PoolResult {
-  output?: unknown;
-  failure?: PoolFailure;
-}
+import type { Worker } from 'node:worker_threads';
+import { FairQueue } from './fair-queue.js';
+import { spawnWorker, type WorkerInit } from './worker-spawn.js';
+import type { WorkerCancel } from './worker.js';
+import { settle, type Job, type JobBody, type PoolResult, type PoolFailure } from './pool-job.js';
 
 export interface SubmitOptions {
   /** The client the run is for: runs of one client share the `perClient` cap. Absent: no client cap. */
@@ -56,22 +51,6 @@ export function queueRetryAfterS(queueTimeoutMs: number): number {
   return Math.max(1, Math.ceil(queueTimeoutMs / 1000));
 }
 
-interface Job {
-  id: number;
-  body: JobBody;
-  wallMs: number;
-  /** Scheduling key: the trigger and version (the sandbox's cache key), or `compile`. */
-  action: string;
-  client: string | undefined;
-  resolve(v: PoolResult): void;
-  settled: boolean;
-  /** The queue deadline, armed until the job starts. */
-  expiry: NodeJS.Timeout | null;
-  /** Refused at its deadline after it was handed to a worker: the worker's answer is dropped. */
-  withdrawn: boolean;
-  queueTimeoutMs: number | undefined;
-}
-
 interface Slot {
   worker: Worker;
   /** Jobs handed to the worker, in order, all of one version; the first is running. */
@@ -86,54 +65,10 @@ const GRACE_MS = 2000;
 /** Jobs handed to one worker at once: the running one and the next. */
 const PIPELINE = 2;
 
-export interface WorkerInit {
-  policy: FetchPolicy;
-  /** Hard maximum of each worker's WASM memory (sandbox.ts explains why). */
-  moduleMemoryBytes: number;
-  /** Each worker's V8 old-generation limit (`resourceLimits.maxOldGenerationSizeMb`); index.ts sizes it. */
-  heapMb: number;
-}
-
-/**
- * A worker's own V8 heap holds little: the QuickJS heap lives in WASM memory (outside it) and each run's garbage is
- * short-lived. A small young generation keeps every worker's resident memory down (about 20 MB less each than
- * V8's default) at the price of more, cheaper scavenges. The old generation has an explicit limit (WorkerInit.heapMb):
- * a worker that reaches it dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of growing toward the process's limit.
- */
-const YOUNG_GENERATION_MB = 4;
-
-let heapFlagCleared = false;
-/**
- * `--max-old-space-size` (which `npm start` and the CLI's shebang pass) is a process-wide V8 flag, and V8 lets it
- * override every worker's own `maxOldGenerationSizeMb`: each worker would get the main thread's limit. The main
- * isolate's heap was sized when it was created, so clearing the flag now leaves the main thread's limit as it is
- * and lets the workers' own limits apply (tested in pool.test.ts, with and without the flag).
- */
-function clearProcessHeapFlag(): void {
-  if (heapFlagCleared) return;
-  heapFlagCleared = true;
-  v8.setFlagsFromString('--max-old-space-size=0');
-}
-
-function spawn(init: WorkerInit): Worker {
-  clearProcessHeapFlag();
-  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: init.heapMb };
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Tests and `tsx` runs: workers do not inherit tsx's loader hooks, so register them first.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', here).href;
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: init, resourceLimits });
-  }
-  return new Worker(new URL('./worker.js', here), { workerData: init, resourceLimits });
-}
-
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  /** Waiting jobs: version → client → FIFO. Map order is the round-robin order: a served key moves to the back. */
-  private readonly waiting = new Map<string, Map<string, Job[]>>();
-  private waitingCount = 0;
+  /** Waiting jobs, in their round-robin order. */
+  private readonly queue = new FairQueue<Job>();
   private readonly perAction: number;
   private readonly perClient: number;
   private seq = 0;
@@ -174,17 +109,14 @@ export class WorkerPool {
         queueTimeoutMs: opts.queueTimeoutMs,
       };
       this.armExpiry(job);
-      this.enqueue(job, false);
+      this.queue.enqueue(job, false);
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const byClient of this.waiting.values())
-      for (const jobs of byClient.values()) for (const job of jobs) settle(job, { failure: 'crashed' });
-    this.waiting.clear();
-    this.waitingCount = 0;
+    for (const job of this.queue.drain()) settle(job, { failure: 'crashed' });
     const exited = Promise.all(
       this.slots.map((s) => {
         for (const job of s.jobs.splice(0)) settle(job, { failure: 'crashed' });
@@ -200,7 +132,7 @@ export class WorkerPool {
   }
 
   private newSlot(): Slot {
-    const slot: Slot = { worker: spawn(this.init), jobs: [], timer: null, ready: false };
+    const slot: Slot = { worker: spawnWorker(this.init), jobs: [], timer: null, ready: false };
     slot.worker.unref();
     slot.worker.on(
       'message',
@@ -246,31 +178,6 @@ export class WorkerPool {
     if (slot.ready) slot.timer = setTimeout(() => this.replace(slot, 'unresponsive'), head.wallMs + GRACE_MS);
   }
 
-  private enqueue(job: Job, front: boolean): void {
-    let byClient = this.waiting.get(job.action);
-    if (!byClient) this.waiting.set(job.action, (byClient = new Map()));
-    const key = job.client ?? '';
-    let jobs = byClient.get(key);
-    if (!jobs) byClient.set(key, (jobs = []));
-    if (front) jobs.unshift(job);
-    else jobs.push(job);
-    this.waitingCount++;
-  }
-
-  /** Removes a waiting job; false when it is not waiting any more. */
-  private unqueue(job: Job): boolean {
-    const byClient = this.waiting.get(job.action);
-    const key = job.client ?? '';
-    const jobs = byClient?.get(key);
-    const i = jobs ? jobs.indexOf(job) : -1;
-    if (i < 0) return false;
-    jobs!.splice(i, 1);
-    if (jobs!.length === 0) byClient!.delete(key);
-    if (byClient!.size === 0) this.waiting.delete(job.action);
-    this.waitingCount--;
-    return true;
-  }
-
   private armExpiry(job: Job): void {
     if (job.queueTimeoutMs === undefined) return;
     job.expiry = setTimeout(() => this.expire(job), job.queueTimeoutMs);
@@ -292,7 +199,7 @@ export class WorkerPool {
       this.deferred.push(job);
       return;
     }
-    if (this.unqueue(job)) {
+    if (this.queue.unqueue(job)) {
       settle(job, { failure: 'queue_timeout' });
       return;
     }
@@ -325,31 +232,15 @@ export class WorkerPool {
    * A busy slot takes only its own version's jobs; a free one, those of versions below their cap.
    */
   private take(slot: Slot): Job | undefined {
-    const own = slot.jobs[0]?.action;
-    for (const [action, byClient] of this.waiting) {
-      if (own !== undefined ? action !== own : this.workersOfAction(action) >= this.perAction) continue;
-      for (const [client, jobs] of byClient) {
-        if (!this.clientFits(jobs[0]!.client, slot)) continue;
-        const job = jobs.shift()!;
-        this.waitingCount--;
-        byClient.delete(client);
-        if (jobs.length) byClient.set(client, jobs);
-        this.waiting.delete(action);
-        if (byClient.size) this.waiting.set(action, byClient);
-        return job;
-      }
-    }
-    return undefined;
+    return this.queue.take(slot.jobs[0]?.action, this.actionFull, (client) => this.clientFits(client, slot));
   }
 
   /** Whether a version other than `action` has a job waiting that a free worker could start now. */
   private othersWaiting(action: string): boolean {
-    for (const [other, byClient] of this.waiting) {
-      if (other === action || this.workersOfAction(other) >= this.perAction) continue;
-      for (const jobs of byClient.values()) if (this.clientFits(jobs[0]!.client, null)) return true;
-    }
-    return false;
+    return this.queue.othersWaiting(action, this.actionFull, (client) => this.clientFits(client, null));
   }
+
+  private readonly actionFull = (action: string): boolean => this.workersOfAction(action) >= this.perAction;
 
   private hand(slot: Slot, job: Job): void {
     slot.jobs.push(job);
@@ -361,13 +252,13 @@ export class WorkerPool {
     if (this.closed) return;
     // Free workers first, each taking the next job in turn; then a second job for busy ones, if no one else waits.
     for (const slot of this.slots) {
-      if (this.waitingCount === 0) return;
+      if (this.queue.size === 0) return;
       if (slot.jobs.length > 0) continue;
       const job = this.take(slot);
       if (job) this.hand(slot, job);
     }
     for (const slot of this.slots) {
-      if (this.waitingCount === 0) return;
+      if (this.queue.size === 0) return;
       if (slot.jobs.length === 0 || slot.jobs.length >= PIPELINE || this.othersWaiting(slot.jobs[0]!.action)) continue;
       const job = this.take(slot);
       if (job) this.hand(slot, job);
@@ -383,17 +274,9 @@ export class WorkerPool {
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();
-    for (const job of waiting.reverse()) if (!job.withdrawn) this.enqueue(job, true);
+    for (const job of waiting.reverse()) if (!job.withdrawn) this.queue.enqueue(job, true);
     if (!this.closed) this.slots[i] = this.newSlot();
     if (running) settle(running, { failure });
     this.dispatch();
   }
-}
-
-function settle(job: Job, result: PoolResult): void {
-  if (job.settled) return;
-  job.settled = true;
-  if (job.expiry) clearTimeout(job.expiry);
-  job.expiry = null;
-  job.resolve(result);
 }

@@ -21,16 +21,15 @@ import {
   WRAP_HEAD,
   callBaton,
   endRun,
-  failure,
   load,
   newEntry,
   newRun,
   settle,
   wrapModule,
-  type DistributiveOmit,
   type Entry,
   type RunState,
 } from './guest-context.js';
+import { failure, type DistributiveOmit } from './run-failure.js';
 
 const MAX_CACHED_VERSIONS = 16;
 // The package's types describe its CommonJS namespace; its ESM default export is the variant itself.
