@@ -117,7 +117,7 @@ async function build(
 
   // Registered after the database closer, so they run before it: buffered entries and counters reach the database.
   // M4: bounded entries; old and excess entries purged (BATON_LOG_RETENTION_DAYS, BATON_LOG_MAX_ROWS).
-  const logs = createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs });
+  const logs = createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs, now: () => clock.now() });
   closers.push(() => logs.close());
   const logins = createLoginRecorder(repos.users, { clock });
   closers.push(() => logins.close());

@@ -99,8 +99,8 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
   let droppedUnreported = 0;
   let lastDropReport = -Infinity;
   const reportDrops = (force: boolean) => {
-    if (droppedUnreported === 0 || (!force && Date.now() - lastDropReport < DROP_REPORT_MS)) return;
-    lastDropReport = Date.now();
+    if (droppedUnreported === 0 || (!force && now() - lastDropReport < DROP_REPORT_MS)) return;
+    lastDropReport = now();
     const n = droppedUnreported;
     droppedUnreported = 0;
     onError(new Error(`the tenant log buffer is full (${maxBuffered} bytes waiting for the database)`), n);

@@ -2,6 +2,7 @@
  * Test harness: a real Baton app over a fresh database (in-memory SQLite, a SQLite file, or a fresh PostgreSQL schema), with the
  * admin client bootstrapped, plus helpers to get Management API tokens through /oauth/token.
  */
+import type { Clock } from '../../src/clock.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,9 @@ async function freshPgSchema(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
-export async function startTestApp(opts: { dialect?: Dialect; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestApp> {
   const dialect = opts.dialect ?? 'sqlite';
   let dropSchema: (() => Promise<void>) | undefined;
   const env: Record<string, string> = {
@@ -85,7 +88,7 @@ export async function startTestApp(opts: { dialect?: Dialect; env?: Record<strin
     dropSchema = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   const config = loadConfig(env);
-  const ctx = await createContext(config, { sqliteFile });
+  const ctx = await createContext(config, { sqliteFile, ...(opts.clock ? { clock: opts.clock } : {}) });
   await bootstrap(ctx);
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

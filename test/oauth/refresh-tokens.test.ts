@@ -5,6 +5,8 @@
  * user created again with the same user_id cannot use it); the client grant and organization membership as they
  * are now re-applied at every refresh. Timestamps are moved in the database, never waited for.
  */
+import { ManualClock } from '../helpers/clock.js';
+import { epochSeconds } from '../../src/clock.js';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -23,7 +25,6 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
 const INVALID = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
 const userIdOf = (sub: string) => `oidc|legacy-idp|${sub}`;
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
-const now = () => Math.floor(Date.now() / 1000);
 
 interface TestClient {
   id: string;
@@ -34,9 +35,12 @@ for (const dialect of DIALECTS) {
   describe(`refresh tokens (${dialect})`, () => {
     let t: TestApp;
     let connectionId: string;
+    // The server reads this clock: lifetimes are checked against it, and a test moves it instead of editing rows.
+    const clock = new ManualClock(Date.now());
+    const now = () => epochSeconds(clock);
 
     before(async () => {
-      t = await startTestApp({ dialect });
+      t = await startTestApp({ dialect, clock });
       await createApi(t);
       const conn = await t.api('POST', '/connections', { name: 'legacy-idp', strategy: 'oidc', enabled_clients: [] });
       assert.equal(conn.statusCode, 201, conn.body);
@@ -229,7 +233,7 @@ for (const dialect of DIALECTS) {
       // Past the leeway, the previous token is a replay.
       const s1 = await exchange(c, 'rot-carol');
       const s2 = await refreshOk(c, s1, { rotates: true });
-      await setRow(s1, { rotated_at_ms: Date.now() - 61_000 });
+      clock.advance(61_000);
       await refreshFails(c, s1, 400, INVALID);
       await refreshFails(c, s2.refresh_token!, 400, INVALID);
     });

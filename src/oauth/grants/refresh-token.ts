@@ -164,6 +164,7 @@ async function successor(
       ...(leavingRotation ? {} : { family_id: record.family_id, parent_id: record.id }),
     },
     retiredSinceMs: policy.leewayS > 0 ? ctx.clock.now() - policy.leewayS * 1000 : undefined,
+    nowMs: ctx.clock.now(),
     revokeFamily: leavingRotation,
     revokeReusable: policy.rotating && !record.rotating,
   });

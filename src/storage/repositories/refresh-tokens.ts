@@ -151,6 +151,8 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
       successor: NewRefreshToken;
       token: string;
       retiredSinceMs?: number | undefined;
+      /** When the rotation happens (the grant's clock): the old token's `rotated_at_ms`. */
+      nowMs: number;
       revokeFamily?: boolean;
       revokeReusable?: boolean;
     }): Promise<RotateOutcome> {
@@ -163,7 +165,7 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
         if (pg) userQuery = userQuery.forShare();
         const user = await userQuery.executeTakeFirst();
         if (!user || user.created_at !== opts.binding.user_created_at || Number(user.blocked) === 1) return 'user';
-        const nowMs = Date.now();
+        const { nowMs } = opts;
         const at = nowIso();
         let retire = trx
           .updateTable('refresh_tokens')
