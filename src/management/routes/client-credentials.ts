@@ -14,7 +14,7 @@ import { badRequest, notFound } from '../errors.js';
 import { nowIso } from '../../storage/codec.js';
 import { randomAlnum } from '../../storage/ids.js';
 import { credentialInputSchema } from './client-schemas.js';
-import { globalImmutable, refuseForGlobal, type ClientAudit } from './clients.js';
+import { globalImmutable, refuseForGlobal, type ClientAudit } from './client-audit.js';
 import type { Client } from '../../storage/repositories/clients.js';
 
 export interface CredentialInput {
@@ -94,7 +94,7 @@ async function requireClient(ctx: AppContext, id: string): Promise<Client> {
   return client;
 }
 
-export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext, audit: ClientAudit): Promise<void> {
+export function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext, audit: ClientAudit): void {
   app.get<{ Params: { id: string } }>(
     '/clients/:id/credentials',
     {

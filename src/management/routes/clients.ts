@@ -9,10 +9,10 @@
  * and existence: Baton manages it at start. Every write is a `sapi` tenant log entry; a refused change to the global
  * client is a `fapi` one.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
-import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
+import { requireEveryScope, requireScope } from '../plugin.js';
+import { badRequest, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
 import { secretHasher } from '../../keys/hashing.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
@@ -33,6 +33,7 @@ import {
   type NewCredential,
 } from './client-credentials.js';
 import { idParams } from './params.js';
+import { clientAudit, globalImmutable, refuseForGlobal } from './client-audit.js';
 
 interface ClientBody {
   name?: string;
@@ -110,8 +111,8 @@ function credentialIds(b: ClientBody): string[] | undefined {
  * PATCH's scopes by what the body changes (Auth0): `update:clients` for the client's settings,
  * `update:client_credentials` for client_authentication_methods. A secret never changes through PATCH.
  */
-function patchScopes(request: FastifyRequest<{ Body: ClientBody }>): string[] {
-  const keys = Object.keys(request.body ?? {});
+function patchScopes(body: unknown): string[] {
+  const keys = Object.keys(body ?? {});
   const needs: string[] = [];
   if (keys.length === 0 || keys.some((k) => k !== 'client_authentication_methods')) needs.push('update:clients');
   if (keys.includes('client_authentication_methods')) needs.push('update:client_credentials');
@@ -119,51 +120,6 @@ function patchScopes(request: FastifyRequest<{ Body: ClientBody }>): string[] {
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
-
-/** A tenant log entry for a Management API operation on clients (Auth0 `sapi` / `fapi`). */
-export type ClientAudit = (
-  request: FastifyRequest,
-  entry: { type: 'sapi' | 'fapi'; description: string; statusCode: number; body?: unknown },
-) => void;
-
-export function clientAudit(ctx: AppContext): ClientAudit {
-  return (request, { type, description, statusCode, body }) => {
-    const callerId = request.management?.clientId ?? null;
-    ctx.logs.write({
-      type,
-      description,
-      client_id: callerId,
-      ip: request.ip,
-      user_agent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-      details: {
-        request: {
-          method: request.method,
-          path: request.url.split('?')[0],
-          channel: 'api',
-          auth: { strategy: 'jwt', credentials: { client_id: callerId } },
-          ...(body !== undefined ? { body } : {}),
-        },
-        response: { statusCode },
-      },
-    });
-  };
-}
-
-/** The refusal of a change to the global client, logged as a failed API operation. */
-export function refuseForGlobal(
-  audit: ClientAudit,
-  request: FastifyRequest,
-  message: string,
-  body?: unknown,
-): ApiError {
-  const error = forbidden(message, 'operation_not_supported');
-  audit(request, { type: 'fapi', description: message, statusCode: 403, body });
-  return error;
-}
-
-export function globalImmutable(what: string): string {
-  return `The global client's ${what} cannot be changed through the Management API (Baton manages it at start: BATON_ADMIN_CLIENT_ID, BATON_ADMIN_CLIENT_SECRET)`;
-}
 
 /** `fields`/`include_fields` (Auth0): keep only (or drop) the listed fields. */
 function selectFields(
@@ -182,7 +138,7 @@ function selectFields(
   return Object.fromEntries(Object.entries(view).filter(([k]) => names.has(k) === keep));
 }
 
-export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
   const audit = clientAudit(ctx);
   const hasher = secretHasher(ctx.config);
   const view = async (c: Client, secret?: string): Promise<ClientView> => {
@@ -305,12 +261,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.patch<{ Params: { id: string }; Body: ClientBody }>(
     '/clients/:id',
     {
-      preHandler: async (request) => {
-        const granted = request.management?.scopes;
-        for (const scope of patchScopes(request)) {
-          if (!granted?.has(scope)) throw forbidden(`Insufficient scope; expected any of: ${scope}.`);
-        }
-      },
+      preHandler: requireEveryScope((request) => patchScopes(request.body)),
       schema: { params: idParams, body: patchClientBody, response: { 200: clientResponseSchema } },
     },
     async (request) => {
@@ -407,5 +358,5 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  await clientCredentialRoutes(app, ctx, audit);
+  clientCredentialRoutes(app, ctx, audit);
 }
