@@ -10,6 +10,8 @@ import { actionRoutes } from './actions.js';
 import { connectionRoutes } from './connections.js';
 import { userRoutes } from './users.js';
 import { organizationRoutes } from './organizations.js';
+import { organizationMemberRoutes } from './organization-members.js';
+import { organizationConnectionRoutes } from './organization-connections.js';
 import { logRoutes } from './logs.js';
 
 export const managementRoutes: RouteRegistrar[] = [
@@ -20,4 +22,5 @@ export const managementRoutes: RouteRegistrar[] = [
   actionRoutes,
 ];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
-managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, logRoutes);
+managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, organizationMemberRoutes);
+managementRoutes.push(organizationConnectionRoutes, logRoutes);
