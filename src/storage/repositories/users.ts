@@ -3,11 +3,12 @@
  * the `user_identities` primary key (connection_id, provider_user_id) together with the `users` primary key makes
  * concurrent first logins of one external user end with exactly one Baton user, on SQLite and PostgreSQL alike.
  */
-import { sql, type Compilable, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Db, DialectName, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
+import { written, type Written } from './outcome.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
@@ -27,7 +28,10 @@ import {
 
 export * from './user-shape.js';
 
-/** A user with this id or e-mail already exists in the connection (Auth0: 409 `The user already exists.`). */
+/**
+ * A user with this id or e-mail already exists in the connection: thrown by `create` (the Management API uses
+ * `add`, which returns the refusal) and by `findOrCreateByIdentity` when the user id belongs to another identity.
+ */
 export class UserExistsError extends Error {
   override name = 'UserExistsError';
 }
@@ -87,25 +91,17 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         .whereRef('ui.user_id', '=', 'users.user_id'),
     ).as('identity_list');
   type UserRow = UsersTable & { identity_list: string | UserIdentitiesTable[] };
-  const userById = preparedRead<{ userId: string }, UserRow>(
-    read,
-    (arg) =>
-      db
-        .selectFrom('users')
-        .selectAll('users')
-        .select(identityList)
-        .where('users.user_id', '=', arg('userId')) as unknown as Compilable<UserRow>,
+  const userById = preparedRead<{ userId: string }, UserRow>(read, (arg) =>
+    db.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', '=', arg('userId')),
   );
-  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(
-    read,
-    (arg) =>
-      db
-        .selectFrom('users')
-        .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
-        .selectAll('users')
-        .select(identityList)
-        .where('user_identities.connection_id', '=', arg('connectionId'))
-        .where('user_identities.provider_user_id', '=', arg('providerUserId')) as unknown as Compilable<UserRow>,
+  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(read, (arg) =>
+    db
+      .selectFrom('users')
+      .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
+      .selectAll('users')
+      .select(identityList)
+      .where('user_identities.connection_id', '=', arg('connectionId'))
+      .where('user_identities.provider_user_id', '=', arg('providerUserId')),
   );
   function fromUserRow(row: UserRow | undefined): User | undefined {
     if (!row) return undefined;
@@ -202,15 +198,15 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
     },
 
     /**
-     * Creates a user in a connection. For a database connection the e-mail must be unique in the connection;
-     * creations on one connection are serialised (row lock on PostgreSQL, SQLite's single writer) so two concurrent
-     * requests cannot both pass that check. Throws UserExistsError.
+     * Creates a user in a connection; `duplicate` when the id or, for a database connection, the e-mail is taken
+     * in the connection. Creations on one connection are serialised (row lock on PostgreSQL, SQLite's single
+     * writer) so two concurrent requests cannot both pass the e-mail check.
      */
-    async create(connection: Connection, user: NewUser): Promise<User> {
+    async add(connection: Connection, user: NewUser): Promise<Written<User>> {
       const providerUserId = user.providerUserId ?? newUserId();
       const email = normalizeEmail(user.attributes.email);
-      try {
-        const userId = await db.transaction().execute(async (trx) => {
+      const inserted = await written(() =>
+        db.transaction().execute(async (trx) => {
           if (pg)
             await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
           if (connection.strategy === DATABASE_STRATEGY && email) {
@@ -220,15 +216,22 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
               .where('connection_id', '=', connection.id)
               .where('email', '=', email)
               .executeTakeFirst();
-            if (dup) throw new UserExistsError('The user already exists.');
+            if (dup) return undefined;
           }
           return insert(trx, connection, user, providerUserId);
-        });
-        return (await repo.get(userId))!;
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new UserExistsError('The user already exists.');
-        throw err;
-      }
+        }),
+      );
+      if (!inserted.ok) return inserted;
+      if (inserted.value === undefined) return { ok: false, reason: 'duplicate' };
+      return { ok: true, value: (await repo.get(inserted.value))! };
+    },
+
+    /** `add` for callers that treat a taken id or e-mail as an error: throws UserExistsError. */
+    async create(connection: Connection, user: NewUser): Promise<User> {
+      const result = await repo.add(connection, user);
+      if (result.ok) return result.value;
+      if (result.reason === 'duplicate') throw new UserExistsError('The user already exists.');
+      throw new Error(`user not created: ${result.reason}`);
     },
 
     /**
