@@ -26,37 +26,19 @@ import {
   presentClient,
   type ClientView,
 } from './client-schemas.js';
+import { clientCredentialRoutes } from './client-credentials.js';
 import {
-  clientCredentialRoutes,
-  prepareCredential,
-  type CredentialInput,
-  type NewCredential,
-} from './client-credentials.js';
+  PLAIN_FIELDS,
+  credentialIds,
+  isSecretMethod,
+  patchScopes,
+  prepareCredentials,
+  sameSet,
+  type ClientBody,
+} from './client-bodies.js';
+import { projectFields } from './fields.js';
 import { idParams } from './params.js';
 import { clientAudit, globalImmutable, refuseForGlobal } from './client-audit.js';
-
-interface ClientBody {
-  name?: string;
-  description?: string;
-  app_type?: string;
-  is_first_party?: boolean;
-  oidc_conformant?: boolean;
-  grant_types?: string[];
-  token_endpoint_auth_method?: 'none' | 'client_secret_post' | 'client_secret_basic';
-  /** Inline keys on create; `{id}` items on PATCH. */
-  client_authentication_methods?: {
-    private_key_jwt: { credentials: Array<CredentialInput | { id?: unknown }> };
-  } | null;
-  callbacks?: string[];
-  allowed_origins?: string[];
-  client_metadata?: Record<string, string>;
-  token_exchange?: { allow_any_profile_of_type: string[] } | null;
-  organization_usage?: 'deny' | 'allow' | 'require';
-  organization_require_behavior?: string;
-  jwt_configuration?: { alg?: string; lifetime_in_seconds?: number };
-  refresh_token?: Record<string, unknown> | null;
-  is_token_endpoint_ip_header_trusted?: boolean;
-}
 
 interface ListQuery extends PagingQuery {
   app_type?: string;
@@ -64,78 +46,6 @@ interface ListQuery extends PagingQuery {
   is_first_party?: boolean;
   fields?: string;
   include_fields?: boolean;
-}
-
-const isSecretMethod = (m: string) => m === 'client_secret_post' || m === 'client_secret_basic';
-/** Fields copied as they are from a body to the stored client. */
-const PLAIN_FIELDS = [
-  'name',
-  'description',
-  'app_type',
-  'is_first_party',
-  'oidc_conformant',
-  'grant_types',
-  'callbacks',
-  'allowed_origins',
-  'client_metadata',
-  'token_exchange',
-  'organization_usage',
-  'organization_require_behavior',
-  'refresh_token',
-  'is_token_endpoint_ip_header_trusted',
-] as const;
-
-const BOTH_METHODS = 'token_endpoint_auth_method and client_authentication_methods cannot be set together';
-const INLINE_ON_PATCH =
-  'client_authentication_methods.private_key_jwt.credentials takes the ids of credentials created with POST /api/v2/clients/{id}/credentials; keys inline are accepted on create only';
-
-async function prepareCredentials(b: ClientBody): Promise<NewCredential[] | undefined> {
-  const methods = b.client_authentication_methods;
-  if (!methods) return undefined;
-  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
-  return Promise.all((methods.private_key_jwt.credentials as CredentialInput[]).map(prepareCredential));
-}
-
-/** PATCH: the credential ids to enable; each item must be exactly `{id}` (Auth0's update shape). */
-function credentialIds(b: ClientBody): string[] | undefined {
-  const methods = b.client_authentication_methods;
-  if (!methods) return undefined;
-  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
-  const items = methods.private_key_jwt.credentials;
-  if (items.some((i) => Object.keys(i).length !== 1 || typeof (i as { id?: unknown }).id !== 'string'))
-    throw badRequest(INLINE_ON_PATCH, 'invalid_body');
-  return [...new Set(items.map((i) => (i as { id: string }).id))];
-}
-
-/**
- * PATCH's scopes by what the body changes (Auth0): `update:clients` for the client's settings,
- * `update:client_credentials` for client_authentication_methods. A secret never changes through PATCH.
- */
-function patchScopes(body: unknown): string[] {
-  const keys = Object.keys(body ?? {});
-  const needs: string[] = [];
-  if (keys.length === 0 || keys.some((k) => k !== 'client_authentication_methods')) needs.push('update:clients');
-  if (keys.includes('client_authentication_methods')) needs.push('update:client_credentials');
-  return needs;
-}
-
-const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
-
-/** `fields`/`include_fields` (Auth0): keep only (or drop) the listed fields. */
-function selectFields(
-  view: ClientView,
-  fields: string | undefined,
-  include: boolean | undefined,
-): Record<string, unknown> {
-  if (!fields) return view;
-  const names = new Set(
-    fields
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean),
-  );
-  const keep = include !== false;
-  return Object.fromEntries(Object.entries(view).filter(([k]) => names.has(k) === keep));
 }
 
 export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -233,9 +143,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
         ...(q.is_global !== undefined ? { isGlobal: q.is_global } : {}),
         ...(q.is_first_party !== undefined ? { isFirstParty: q.is_first_party } : {}),
       });
-      const views = await Promise.all(
-        clients.map(async (c) => selectFields(await view(c), q.fields, q.include_fields)),
-      );
+      const views = await Promise.all(clients.map(async (c) => projectFields(await view(c), q)));
       return pagedResult('clients', views, total, q);
     },
   );
@@ -254,8 +162,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
         response: { 200: clientResponseSchema },
       },
     },
-    async (request) =>
-      selectFields(await view(await load(request.params.id)), request.query.fields, request.query.include_fields),
+    async (request) => projectFields(await view(await load(request.params.id)), request.query),
   );
 
   app.patch<{ Params: { id: string }; Body: ClientBody }>(
