@@ -23,10 +23,11 @@ const notEnabled = () => notFound('The connection is not enabled for this organi
 export function organizationConnectionRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   const orgs = ctx.repos.organizations;
-  const enabled = async (orgId: string, connectionId: string): Promise<EnabledConnection> => {
-    const c = await orgs.enabledConnection(orgId, connectionId);
+  // As a plain object literal, which the (open) response schema's type accepts.
+  const enabled = async (orgId: string, connectionId: string) => {
+    const c: EnabledConnection | undefined = await orgs.enabledConnection(orgId, connectionId);
     if (!c) throw notEnabled();
-    return c;
+    return { ...c, connection: { ...c.connection } };
   };
 
   app.get(

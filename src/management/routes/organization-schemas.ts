@@ -89,18 +89,12 @@ export const membersBody = {
   },
 } as const;
 
-/** Closed (fast-json-stringify writes only the listed properties either way), so a repository row fits its type. */
 export const enabledConnectionSchema = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     connection_id: { type: 'string' },
     assign_membership_on_login: { type: 'boolean' },
-    connection: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { name: { type: 'string' }, strategy: { type: 'string' } },
-    },
+    connection: { type: 'object', properties: { name: { type: 'string' }, strategy: { type: 'string' } } },
   },
 } as const;
 
