@@ -7,6 +7,8 @@ import { clientRoutes } from './clients.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { actionRoutes } from './actions.js';
+import { actionVersionRoutes } from './action-versions.js';
+import { actionTriggerRoutes } from './action-triggers.js';
 import { connectionRoutes } from './connections.js';
 import { userRoutes } from './users.js';
 import { organizationRoutes } from './organizations.js';
@@ -20,6 +22,8 @@ export const managementRoutes: RouteRegistrar[] = [
   clientGrantRoutes,
   resourceServerRoutes,
   actionRoutes,
+  actionVersionRoutes,
+  actionTriggerRoutes,
 ];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
 managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, organizationMemberRoutes);
