@@ -16,7 +16,7 @@ import { badRequest, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
 import { secretHasher } from '../../keys/hashing.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult, type PagingQuery } from './paging.js';
 import {
   clientResponseSchema,
   clientWithSecretResponseSchema,
@@ -112,18 +112,13 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: requireScope('read:clients'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            app_type: { type: 'string', maxLength: 500 },
-            is_global: { type: 'boolean' },
-            is_first_party: { type: 'boolean' },
-            fields: { type: 'string', maxLength: 1000 },
-            include_fields: { type: 'boolean' },
-          },
-        },
+        querystring: listQuery({
+          app_type: { type: 'string', maxLength: 500 },
+          is_global: { type: 'boolean' },
+          is_first_party: { type: 'boolean' },
+          fields: { type: 'string', maxLength: 1000 },
+          include_fields: { type: 'boolean' },
+        }),
         response: { 200: listResponseSchema('clients', clientResponseSchema) },
       },
     },

@@ -8,7 +8,7 @@ import type { AppContext } from '../../context.js';
 import { requireScope, typed } from '../plugin.js';
 import { badQuery, notFound } from '../errors.js';
 import type { LogFilter } from '../../storage/repositories/logs.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
 import { checkpointQueryProperties } from './checkpoint.js';
 import { fieldsQueryProperties, projectFields } from './fields.js';
 import { parseSearchQuery } from './search-query.js';
@@ -71,21 +71,16 @@ export function logRoutes(untyped: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: requireScope('read:logs'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            q: { type: 'string', maxLength: 2000 },
-            // The auth0 v7 SDK names the query `search`.
-            search: { type: 'string', maxLength: 2000 },
-            sort: { type: 'string', enum: ['date:1', 'date:-1'] },
-            ...fieldsQueryProperties,
-            ...checkpointQueryProperties,
-            // Log ids are longer than other checkpoints' (storage/repositories/logs.ts).
-            from: { type: 'string', minLength: 1, maxLength: 128 },
-          },
-        },
+        querystring: listQuery({
+          q: { type: 'string', maxLength: 2000 },
+          // The auth0 v7 SDK names the query `search`.
+          search: { type: 'string', maxLength: 2000 },
+          sort: { type: 'string', enum: ['date:1', 'date:-1'] },
+          ...fieldsQueryProperties,
+          ...checkpointQueryProperties,
+          // Log ids are longer than other checkpoints' (storage/repositories/logs.ts).
+          from: { type: 'string', minLength: 1, maxLength: 128 },
+        }),
         response: { 200: listResponseSchema('logs', logSchema) },
       },
     },

@@ -12,7 +12,7 @@ import { DATABASE_STRATEGY } from '../../storage/repositories/connections.js';
 import type { Metadata, ProfileAttributes, UserUpdate } from '../../storage/repositories/users.js';
 import { hashPassword } from '../../storage/repositories/user-password.js';
 import { accepted } from '../refusals.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
 import { fieldsQueryProperties, projectFields } from './fields.js';
 import { parseSearchQuery } from './search-query.js';
 import { userSchema, createBody, patchBody, userIdParams, type UserBody } from './user-schemas.js';
@@ -100,19 +100,14 @@ export function userRoutes(untyped: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: requireScope('read:users'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            ...fieldsQueryProperties,
-            q: { type: 'string', maxLength: 2000 },
-            search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
-            connection: { type: 'string' },
-            // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
-            primary_order: { type: 'boolean' },
-          },
-        },
+        querystring: listQuery({
+          ...fieldsQueryProperties,
+          q: { type: 'string', maxLength: 2000 },
+          search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
+          connection: { type: 'string' },
+          // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
+          primary_order: { type: 'boolean' },
+        }),
         response: { 200: listResponseSchema('users', userSchema) },
       },
     },
