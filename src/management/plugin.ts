@@ -2,7 +2,7 @@
  * The Management API surface under /api/v2: its own JSON parsing, bearer authentication, scope checks and the
  * Auth0 error shape. Tokens are Baton's own, issued by client_credentials for the audience `{issuer}api/v2/`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError, HookHandlerDoneFunction } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { AppContext } from '../context.js';
@@ -28,13 +28,27 @@ export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => Promise<
  */
 export const typed = (app: FastifyInstance) => app.withTypeProvider<JsonSchemaToTsProvider>();
 
+// The scope checks are synchronous hooks: Fastify's hook runner turns a throw into the error reply.
+
 /** preHandler: the caller's token must carry at least one of the scopes (Auth0: "expected any of"). */
 export function requireScope(...scopes: string[]) {
-  return async (request: FastifyRequest) => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const granted = request.management?.scopes;
     if (!granted || !scopes.some((s) => granted.has(s))) {
       throw forbidden(`Insufficient scope; expected any of: ${scopes.join(', ')}.`);
     }
+    done();
+  };
+}
+
+/** preHandler: the caller's token must carry every scope `needs` names for this request (Auth0's PATCH /clients). */
+export function requireEveryScope(needs: (request: FastifyRequest) => string[]) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const granted = request.management?.scopes;
+    for (const scope of needs(request)) {
+      if (!granted?.has(scope)) throw forbidden(`Insufficient scope; expected any of: ${scope}.`);
+    }
+    done();
   };
 }
 
@@ -49,7 +63,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<v
       throw unauthorized('Client is not global.');
     }
     const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
-    request.management = { clientId: String(payload.azp ?? ''), scopes };
+    request.management = { clientId: typeof payload.azp === 'string' ? payload.azp : '', scopes };
   } catch (err) {
     if (err instanceof ApiError) throw err;
     const code = (err as { code?: string }).code;
@@ -65,7 +79,7 @@ function validationMessage(err: FastifyError): ApiError {
   const first = err.validation?.[0];
   const where = err.validationContext ?? 'body';
   let detail = first?.message ?? err.message;
-  const params = (first?.params ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = first?.params ?? {};
   if (first?.keyword === 'additionalProperties')
     detail = `Additional properties not allowed: ${String(params.additionalProperty)}`;
   if (first?.keyword === 'required') detail = `Missing required property: ${String(params.missingProperty)}`;
@@ -114,6 +128,8 @@ export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
     });
     for (const register of routes) await register(app, ctx);
     // Public, as Auth0's: it describes shapes, never data, and Baton's source is open anyway.
-    app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, (_request, reply) =>
+      reply.send(app.swagger()),
+    );
   };
 }

@@ -3,7 +3,6 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, startTestApp, type TestApp } from '../helpers/app.js';
 import { isUniqueViolation } from '../../src/storage/database.js';
-import { OrganizationExistsError } from '../../src/storage/repositories/organizations.js';
 
 const conn = (id: string, name: string, strategy = 'auth0') => ({
   id,
@@ -82,7 +81,7 @@ for (const dialect of DIALECTS) {
         metadata: {},
         branding: null,
       });
-      assert.equal(await t.ctx.repos.organizations.enableConnection('org_c', 'con_a', true), true);
+      assert.equal((await t.ctx.repos.organizations.enableConnection('org_c', 'con_a', true)).ok, true);
       assert.equal(await c.delete('con_a'), true);
       assert.equal(await c.get('con_a'), undefined);
       assert.equal(await t.ctx.repos.users.get(u.user_id), undefined);
@@ -100,28 +99,30 @@ for (const dialect of DIALECTS) {
 
     test('CRUD, lookup by name, unique name', async () => {
       const o = t.ctx.repos.organizations;
-      const created = await o.create({
+      const result = await o.create({
         id: 'org_1',
         name: 'acme',
         display_name: 'Acme',
         metadata: { tier: 'gold' },
         branding: null,
       });
+      assert.ok(result.ok);
+      const created = result.value;
       assert.deepEqual(await o.get('org_1'), created);
       assert.deepEqual(await o.getByName('acme'), created);
       assert.deepEqual(await o.getByIdOrName('acme'), created);
       assert.deepEqual(await o.getByIdOrName('org_1'), created);
       assert.equal(await o.getByIdOrName('nope'), undefined);
-      await assert.rejects(
-        o.create({ id: 'org_2', name: 'acme', display_name: null, metadata: {}, branding: null }),
-        OrganizationExistsError,
+      assert.deepEqual(
+        await o.create({ id: 'org_2', name: 'acme', display_name: null, metadata: {}, branding: null }),
+        { ok: false, reason: 'duplicate' },
       );
       await o.create({ id: 'org_2', name: 'beta', display_name: null, metadata: {}, branding: null });
-      await assert.rejects(o.update('org_2', { name: 'acme' }), OrganizationExistsError);
+      assert.deepEqual(await o.update('org_2', { name: 'acme' }), { ok: false, reason: 'duplicate' });
       const u = await o.update('org_2', { display_name: 'Beta', metadata: { a: 'b' } });
-      assert.equal(u?.display_name, 'Beta');
-      assert.deepEqual(u?.metadata, { a: 'b' });
-      assert.equal(await o.update('org_x', { display_name: 'x' }), undefined);
+      assert.equal(u.ok && u.value?.display_name, 'Beta');
+      assert.deepEqual(u.ok && u.value?.metadata, { a: 'b' });
+      assert.deepEqual(await o.update('org_x', { display_name: 'x' }), { ok: true, value: undefined });
       const page = await o.list({ page: 0, perPage: 1 });
       assert.deepEqual([page.organizations.map((x) => x.name), page.total], [['acme'], 2]);
       assert.equal(await o.delete('org_2'), true);
@@ -150,9 +151,12 @@ for (const dialect of DIALECTS) {
 
     test('enabled connections: enable (upsert), update, list, disable', async () => {
       const o = t.ctx.repos.organizations;
-      assert.equal(await o.enableConnection('org_1', 'con_m', false), true);
-      assert.equal(await o.enableConnection('org_1', 'con_m', true), true);
-      assert.equal(await o.enableConnection('org_1', 'con_missing', true), false);
+      assert.equal((await o.enableConnection('org_1', 'con_m', false)).ok, true);
+      assert.equal((await o.enableConnection('org_1', 'con_m', true)).ok, true);
+      assert.deepEqual(await o.enableConnection('org_1', 'con_missing', true), {
+        ok: false,
+        reason: 'missing_reference',
+      });
       assert.deepEqual(await o.enabledConnections('org_1'), [
         {
           connection_id: 'con_m',

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { normalizeIp } from '../../attack-protection/ip.js';
 import {
@@ -14,7 +14,7 @@ import {
   mergeSettings,
   settingsProblem,
   type StageName,
-  type SuspiciousIpThrottlingPatch,
+  type SuspiciousIpThrottlingSettings,
 } from '../../attack-protection/settings.js';
 
 const stageResponse = {
@@ -51,8 +51,11 @@ function stageBody(name: StageName) {
       max_attempts: { type: 'integer', minimum: b.attempts[0], maximum: b.attempts[1] },
       rate: { type: 'integer', minimum: b.rate[0], maximum: b.rate[1] },
     },
-  };
+  } as const;
 }
+
+/** The settings as the response schema's open object (it lets extra properties through, as Auth0's). */
+const view = (settings: SuspiciousIpThrottlingSettings): Record<string, unknown> => ({ ...settings });
 
 const patchBody = {
   type: 'object',
@@ -91,17 +94,18 @@ function pathIp(value: string): string {
   return ip;
 }
 
-export async function attackProtectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function attackProtectionRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
   app.get(
     '/attack-protection/suspicious-ip-throttling',
     {
       preHandler: requireScope('read:attack_protection'),
       schema: { response: { 200: settingsResponse } },
     },
-    async () => ctx.throttle.settings(),
+    async () => view(await ctx.throttle.settings()),
   );
 
-  app.patch<{ Body: SuspiciousIpThrottlingPatch }>(
+  app.patch(
     '/attack-protection/suspicious-ip-throttling',
     {
       preHandler: requireScope('update:attack_protection'),
@@ -114,11 +118,11 @@ export async function attackProtectionRoutes(app: FastifyInstance, ctx: AppConte
       if (problem) throw badRequest(`Payload validation error: '${problem.message}' on property ${problem.property}.`);
       await ctx.throttle.save(next);
       await ctx.invalidation.publish('throttle');
-      return next;
+      return view(next);
     },
   );
 
-  app.get<{ Params: { ip: string } }>(
+  app.get(
     '/anomaly/blocks/ips/:ip',
     {
       preHandler: requireScope('read:anomaly_blocks'),
@@ -131,7 +135,7 @@ export async function attackProtectionRoutes(app: FastifyInstance, ctx: AppConte
     },
   );
 
-  app.delete<{ Params: { ip: string } }>(
+  app.delete(
     '/anomaly/blocks/ips/:ip',
     {
       preHandler: requireScope('delete:anomaly_blocks'),

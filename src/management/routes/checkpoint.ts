@@ -22,3 +22,9 @@ export function checkpointResponseSchema(key: string, item: object) {
     properties: { [key]: { type: 'array', items: item }, next: { type: 'string' } },
   };
 }
+
+/** The repository's checkpoint options for a query: `take` defaults to 50, `from` only when given. */
+export const checkpointOf = (q: CheckpointQuery): { take: number; from?: string } => ({
+  take: q.take ?? 50,
+  ...(q.from !== undefined ? { from: q.from } : {}),
+});

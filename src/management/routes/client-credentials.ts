@@ -9,13 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, exportJWK, importSPKI, importX509 } from 'jose';
 import type { AppContext } from '../../context.js';
 import type { ClientCredentialsTable } from '../../storage/schema.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badRequest, notFound } from '../errors.js';
 import { nowIso } from '../../storage/codec.js';
 import { randomAlnum } from '../../storage/ids.js';
 import { credentialInputSchema } from './client-schemas.js';
-import { globalImmutable, refuseForGlobal, type ClientAudit } from './clients.js';
+import { globalImmutable, refuseForGlobal, type ClientAudit } from './client-audit.js';
 import type { Client } from '../../storage/repositories/clients.js';
+import { idParams } from './params.js';
 
 export interface CredentialInput {
   credential_type: 'public_key';
@@ -79,13 +80,10 @@ const present = (c: NewCredential) => ({
   updated_at: c.created_at,
 });
 
-const params = {
+const credentialParams = {
   type: 'object',
-  required: ['id'],
-  properties: {
-    id: { type: 'string', minLength: 1, maxLength: 64 },
-    credential_id: { type: 'string', minLength: 1, maxLength: 64 },
-  },
+  required: ['id', 'credential_id'],
+  properties: { ...idParams.properties, credential_id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
 async function requireClient(ctx: AppContext, id: string): Promise<Client> {
@@ -94,12 +92,13 @@ async function requireClient(ctx: AppContext, id: string): Promise<Client> {
   return client;
 }
 
-export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppContext, audit: ClientAudit): Promise<void> {
-  app.get<{ Params: { id: string } }>(
+export function clientCredentialRoutes(untyped: FastifyInstance, ctx: AppContext, audit: ClientAudit): void {
+  const app = typed(untyped);
+  app.get(
     '/clients/:id/credentials',
     {
       preHandler: requireScope('read:client_credentials'),
-      schema: { params, response: { 200: { type: 'array', items: credentialSchema } } },
+      schema: { params: idParams, response: { 200: { type: 'array', items: credentialSchema } } },
     },
     async (request) => {
       await requireClient(ctx, request.params.id);
@@ -107,11 +106,11 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     },
   );
 
-  app.get<{ Params: { id: string; credential_id: string } }>(
+  app.get(
     '/clients/:id/credentials/:credential_id',
     {
       preHandler: requireScope('read:client_credentials'),
-      schema: { params, response: { 200: credentialSchema } },
+      schema: { params: credentialParams, response: { 200: credentialSchema } },
     },
     async (request) => {
       await requireClient(ctx, request.params.id);
@@ -123,11 +122,11 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     },
   );
 
-  app.post<{ Params: { id: string }; Body: CredentialInput }>(
+  app.post(
     '/clients/:id/credentials',
     {
       preHandler: requireScope('create:client_credentials'),
-      schema: { params, body: credentialInputSchema, response: { 201: credentialSchema } },
+      schema: { params: idParams, body: credentialInputSchema, response: { 201: credentialSchema } },
     },
     async (request, reply) => {
       const client = await requireClient(ctx, request.params.id);
@@ -139,11 +138,11 @@ export async function clientCredentialRoutes(app: FastifyInstance, ctx: AppConte
     },
   );
 
-  app.delete<{ Params: { id: string; credential_id: string } }>(
+  app.delete(
     '/clients/:id/credentials/:credential_id',
     {
       preHandler: requireScope('delete:client_credentials'),
-      schema: { params },
+      schema: { params: credentialParams },
     },
     async (request, reply) => {
       const client = await requireClient(ctx, request.params.id);

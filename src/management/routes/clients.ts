@@ -9,13 +9,13 @@
  * and existence: Baton manages it at start. Every write is a `sapi` tenant log entry; a refused change to the global
  * client is a `fapi` one.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
-import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
+import { requireEveryScope, requireScope } from '../plugin.js';
+import { badRequest, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult, type PagingQuery } from './paging.js';
 import {
   clientResponseSchema,
   clientWithSecretResponseSchema,
@@ -25,36 +25,19 @@ import {
   presentClient,
   type ClientView,
 } from './client-schemas.js';
+import { clientCredentialRoutes } from './client-credentials.js';
 import {
-  clientCredentialRoutes,
-  prepareCredential,
-  type CredentialInput,
-  type NewCredential,
-} from './client-credentials.js';
+  PLAIN_FIELDS,
+  credentialIds,
+  isSecretMethod,
+  patchScopes,
+  prepareCredentials,
+  sameSet,
+  type ClientBody,
+} from './client-bodies.js';
+import { projectFields } from './fields.js';
 import { idParams } from './params.js';
-
-interface ClientBody {
-  name?: string;
-  description?: string;
-  app_type?: string;
-  is_first_party?: boolean;
-  oidc_conformant?: boolean;
-  grant_types?: string[];
-  token_endpoint_auth_method?: 'none' | 'client_secret_post' | 'client_secret_basic';
-  /** Inline keys on create; `{id}` items on PATCH. */
-  client_authentication_methods?: {
-    private_key_jwt: { credentials: Array<CredentialInput | { id?: unknown }> };
-  } | null;
-  callbacks?: string[];
-  allowed_origins?: string[];
-  client_metadata?: Record<string, string>;
-  token_exchange?: { allow_any_profile_of_type: string[] } | null;
-  organization_usage?: 'deny' | 'allow' | 'require';
-  organization_require_behavior?: string;
-  jwt_configuration?: { alg?: string; lifetime_in_seconds?: number };
-  refresh_token?: Record<string, unknown> | null;
-  is_token_endpoint_ip_header_trusted?: boolean;
-}
+import { clientAudit, globalImmutable, refuseForGlobal } from './client-audit.js';
 
 interface ListQuery extends PagingQuery {
   app_type?: string;
@@ -64,124 +47,7 @@ interface ListQuery extends PagingQuery {
   include_fields?: boolean;
 }
 
-const isSecretMethod = (m: string) => m === 'client_secret_post' || m === 'client_secret_basic';
-/** Fields copied as they are from a body to the stored client. */
-const PLAIN_FIELDS = [
-  'name',
-  'description',
-  'app_type',
-  'is_first_party',
-  'oidc_conformant',
-  'grant_types',
-  'callbacks',
-  'allowed_origins',
-  'client_metadata',
-  'token_exchange',
-  'organization_usage',
-  'organization_require_behavior',
-  'refresh_token',
-  'is_token_endpoint_ip_header_trusted',
-] as const;
-
-const BOTH_METHODS = 'token_endpoint_auth_method and client_authentication_methods cannot be set together';
-const INLINE_ON_PATCH =
-  'client_authentication_methods.private_key_jwt.credentials takes the ids of credentials created with POST /api/v2/clients/{id}/credentials; keys inline are accepted on create only';
-
-async function prepareCredentials(b: ClientBody): Promise<NewCredential[] | undefined> {
-  const methods = b.client_authentication_methods;
-  if (!methods) return undefined;
-  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
-  return Promise.all((methods.private_key_jwt.credentials as CredentialInput[]).map(prepareCredential));
-}
-
-/** PATCH: the credential ids to enable; each item must be exactly `{id}` (Auth0's update shape). */
-function credentialIds(b: ClientBody): string[] | undefined {
-  const methods = b.client_authentication_methods;
-  if (!methods) return undefined;
-  if (b.token_endpoint_auth_method !== undefined) throw badRequest(BOTH_METHODS, 'invalid_body');
-  const items = methods.private_key_jwt.credentials;
-  if (items.some((i) => Object.keys(i).length !== 1 || typeof (i as { id?: unknown }).id !== 'string'))
-    throw badRequest(INLINE_ON_PATCH, 'invalid_body');
-  return [...new Set(items.map((i) => (i as { id: string }).id))];
-}
-
-/**
- * PATCH's scopes by what the body changes (Auth0): `update:clients` for the client's settings,
- * `update:client_credentials` for client_authentication_methods. A secret never changes through PATCH.
- */
-function patchScopes(request: FastifyRequest<{ Body: ClientBody }>): string[] {
-  const keys = Object.keys(request.body ?? {});
-  const needs: string[] = [];
-  if (keys.length === 0 || keys.some((k) => k !== 'client_authentication_methods')) needs.push('update:clients');
-  if (keys.includes('client_authentication_methods')) needs.push('update:client_credentials');
-  return needs;
-}
-
-const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
-
-/** A tenant log entry for a Management API operation on clients (Auth0 `sapi` / `fapi`). */
-export type ClientAudit = (
-  request: FastifyRequest,
-  entry: { type: 'sapi' | 'fapi'; description: string; statusCode: number; body?: unknown },
-) => void;
-
-export function clientAudit(ctx: AppContext): ClientAudit {
-  return (request, { type, description, statusCode, body }) => {
-    const callerId = request.management?.clientId ?? null;
-    ctx.logs.write({
-      type,
-      description,
-      client_id: callerId,
-      ip: request.ip,
-      user_agent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-      details: {
-        request: {
-          method: request.method,
-          path: request.url.split('?')[0],
-          channel: 'api',
-          auth: { strategy: 'jwt', credentials: { client_id: callerId } },
-          ...(body !== undefined ? { body } : {}),
-        },
-        response: { statusCode },
-      },
-    });
-  };
-}
-
-/** The refusal of a change to the global client, logged as a failed API operation. */
-export function refuseForGlobal(
-  audit: ClientAudit,
-  request: FastifyRequest,
-  message: string,
-  body?: unknown,
-): ApiError {
-  const error = forbidden(message, 'operation_not_supported');
-  audit(request, { type: 'fapi', description: message, statusCode: 403, body });
-  return error;
-}
-
-export function globalImmutable(what: string): string {
-  return `The global client's ${what} cannot be changed through the Management API (Baton manages it at start: BATON_ADMIN_CLIENT_ID, BATON_ADMIN_CLIENT_SECRET)`;
-}
-
-/** `fields`/`include_fields` (Auth0): keep only (or drop) the listed fields. */
-function selectFields(
-  view: ClientView,
-  fields: string | undefined,
-  include: boolean | undefined,
-): Record<string, unknown> {
-  if (!fields) return view;
-  const names = new Set(
-    fields
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean),
-  );
-  const keep = include !== false;
-  return Object.fromEntries(Object.entries(view).filter(([k]) => names.has(k) === keep));
-}
-
-export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
   const audit = clientAudit(ctx);
   const hasher = ctx.secretHasher;
   const view = async (c: Client, secret?: string): Promise<ClientView> => {
@@ -245,18 +111,13 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
     {
       preHandler: requireScope('read:clients'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            app_type: { type: 'string', maxLength: 500 },
-            is_global: { type: 'boolean' },
-            is_first_party: { type: 'boolean' },
-            fields: { type: 'string', maxLength: 1000 },
-            include_fields: { type: 'boolean' },
-          },
-        },
+        querystring: listQuery({
+          app_type: { type: 'string', maxLength: 500 },
+          is_global: { type: 'boolean' },
+          is_first_party: { type: 'boolean' },
+          fields: { type: 'string', maxLength: 1000 },
+          include_fields: { type: 'boolean' },
+        }),
         response: { 200: listResponseSchema('clients', clientResponseSchema) },
       },
     },
@@ -276,9 +137,7 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
         ...(q.is_global !== undefined ? { isGlobal: q.is_global } : {}),
         ...(q.is_first_party !== undefined ? { isFirstParty: q.is_first_party } : {}),
       });
-      const views = await Promise.all(
-        clients.map(async (c) => selectFields(await view(c), q.fields, q.include_fields)),
-      );
+      const views = await Promise.all(clients.map(async (c) => projectFields(await view(c), q)));
       return pagedResult('clients', views, total, q);
     },
   );
@@ -297,19 +156,13 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
         response: { 200: clientResponseSchema },
       },
     },
-    async (request) =>
-      selectFields(await view(await load(request.params.id)), request.query.fields, request.query.include_fields),
+    async (request) => projectFields(await view(await load(request.params.id)), request.query),
   );
 
   app.patch<{ Params: { id: string }; Body: ClientBody }>(
     '/clients/:id',
     {
-      preHandler: async (request) => {
-        const granted = request.management?.scopes;
-        for (const scope of patchScopes(request)) {
-          if (!granted?.has(scope)) throw forbidden(`Insufficient scope; expected any of: ${scope}.`);
-        }
-      },
+      preHandler: requireEveryScope((request) => patchScopes(request.body)),
       schema: { params: idParams, body: patchClientBody, response: { 200: clientResponseSchema } },
     },
     async (request) => {
@@ -406,5 +259,5 @@ export async function clientRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  await clientCredentialRoutes(app, ctx, audit);
+  clientCredentialRoutes(app, ctx, audit);
 }

@@ -12,11 +12,12 @@ import { newConnectionId } from '../../storage/ids.js';
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
 import type { Connection } from '../../storage/repositories/connections.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
 import { openOptions, sealOptions } from './connection-secrets.js';
 import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../storage/repositories/connections.js';
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
 import { idParams } from './params.js';
+import { fieldsQueryProperties, projectFields } from './fields.js';
 
 const metadataSchema = {
   type: 'object',
@@ -61,16 +62,6 @@ const connectionSchema = {
   },
 } as const;
 
-/** Auth0's `fields` / `include_fields` projection. */
-function project(
-  c: Record<string, unknown>,
-  q: { fields?: string; include_fields?: boolean },
-): Record<string, unknown> {
-  if (!q.fields) return c;
-  const fields = new Set(q.fields.split(',').map((f) => f.trim()));
-  return Object.fromEntries(Object.entries(c).filter(([k]) => fields.has(k) === (q.include_fields !== false)));
-}
-
 async function present(ctx: AppContext, c: Connection): Promise<Record<string, unknown>> {
   return {
     id: c.id,
@@ -101,7 +92,7 @@ async function checkClients(ctx: AppContext, clientIds: string[] | undefined): P
 
 const nameConflict = () => conflict('A connection with the same name already exists', 'connection_conflict');
 
-export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.post(
     '/connections',
@@ -139,18 +130,12 @@ export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext
     {
       preHandler: requireScope('read:connections'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            ...checkpointQueryProperties,
-            strategy: { type: 'array', items: { type: 'string' } },
-            name: { type: 'string' },
-            fields: { type: 'string' },
-            include_fields: { type: 'boolean', default: true },
-          },
-        },
+        querystring: listQuery({
+          ...checkpointQueryProperties,
+          strategy: { type: 'array', items: { type: 'string' } },
+          name: { type: 'string' },
+          ...fieldsQueryProperties,
+        }),
         response: {
           200: {
             anyOf: [
@@ -173,7 +158,7 @@ export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext
           take: q.take ?? 50,
           ...(q.from !== undefined ? { from: q.from } : {}),
         });
-        const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
+        const presented = await Promise.all(connections.map(async (c) => projectFields(await present(ctx, c), q)));
         return { connections: presented, ...(next ? { next } : {}) };
       }
       const { connections, total } = await ctx.repos.connections.list({
@@ -182,7 +167,7 @@ export async function connectionRoutes(untyped: FastifyInstance, ctx: AppContext
         ...(q.strategy ? { strategy: q.strategy } : {}),
         ...(q.name !== undefined ? { name: q.name } : {}),
       });
-      const presented = await Promise.all(connections.map(async (c) => project(await present(ctx, c), q)));
+      const presented = await Promise.all(connections.map(async (c) => projectFields(await present(ctx, c), q)));
       return pagedResult('connections', presented, total, q);
     },
   );

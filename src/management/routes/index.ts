@@ -7,9 +7,13 @@ import { clientRoutes } from './clients.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { actionRoutes } from './actions.js';
+import { actionVersionRoutes } from './action-versions.js';
+import { actionTriggerRoutes } from './action-triggers.js';
 import { connectionRoutes } from './connections.js';
 import { userRoutes } from './users.js';
 import { organizationRoutes } from './organizations.js';
+import { organizationMemberRoutes } from './organization-members.js';
+import { organizationConnectionRoutes } from './organization-connections.js';
 import { logRoutes } from './logs.js';
 
 export const managementRoutes: RouteRegistrar[] = [
@@ -18,6 +22,9 @@ export const managementRoutes: RouteRegistrar[] = [
   clientGrantRoutes,
   resourceServerRoutes,
   actionRoutes,
+  actionVersionRoutes,
+  actionTriggerRoutes,
 ];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
-managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, logRoutes);
+managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, organizationMemberRoutes);
+managementRoutes.push(organizationConnectionRoutes, logRoutes);

@@ -5,10 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { badQuery, notFound } from '../errors.js';
-import type { LogEntry, LogFilter } from '../../storage/repositories/logs.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import type { LogFilter } from '../../storage/repositories/logs.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
+import { checkpointQueryProperties } from './checkpoint.js';
+import { fieldsQueryProperties, projectFields } from './fields.js';
 import { parseSearchQuery } from './search-query.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -56,78 +58,57 @@ function filterFrom(q: string | undefined): LogFilter {
   return filter;
 }
 
-export async function logRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{
-    Querystring: PagingQuery & {
-      q?: string;
-      search?: string;
-      from?: string;
-      take?: number;
-      sort?: string;
-      fields?: string;
-      include_fields?: boolean;
-    };
-  }>(
+const logIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+export function logRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
+  app.get(
     '/logs',
     {
       preHandler: requireScope('read:logs'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            q: { type: 'string', maxLength: 2000 },
-            // The auth0 v7 SDK names the query `search`.
-            search: { type: 'string', maxLength: 2000 },
-            sort: { type: 'string', enum: ['date:1', 'date:-1'] },
-            fields: { type: 'string' },
-            include_fields: { type: 'boolean', default: true },
-            from: { type: 'string', minLength: 1, maxLength: 128 },
-            take: { type: 'integer', minimum: 1, maximum: 100 },
-          },
-        },
+        querystring: listQuery({
+          q: { type: 'string', maxLength: 2000 },
+          // The auth0 v7 SDK names the query `search`.
+          search: { type: 'string', maxLength: 2000 },
+          sort: { type: 'string', enum: ['date:1', 'date:-1'] },
+          ...fieldsQueryProperties,
+          ...checkpointQueryProperties,
+          // Log ids are longer than other checkpoints' (storage/repositories/logs.ts).
+          from: { type: 'string', minLength: 1, maxLength: 128 },
+        }),
         response: { 200: listResponseSchema('logs', logSchema) },
       },
     },
     async (request) => {
       const q = request.query;
       const filter = filterFrom(q.q ?? q.search);
-      const fields = q.fields ? new Set(q.fields.split(',').map((f) => f.trim())) : undefined;
-      const project = (entries: LogEntry[]) =>
-        fields
-          ? entries.map((e) =>
-              Object.fromEntries(Object.entries(e).filter(([k]) => fields.has(k) === (q.include_fields !== false))),
-            )
-          : entries;
       if (q.from !== undefined) {
         const { logs } = await ctx.repos.logs.list({ from: q.from, take: q.take ?? 50, filter });
-        return project(logs);
+        return logs.map((e) => projectFields(e, q));
       }
       const perPage = q.take ?? q.per_page;
       const order = q.sort === 'date:1' ? 'asc' : 'desc';
       const { logs, total } = await ctx.repos.logs.list({ page: q.page, perPage, filter, order });
-      return pagedResult('logs', project(logs), total ?? logs.length, { ...q, per_page: perPage });
+      const projected = logs.map((e) => projectFields(e, q));
+      return pagedResult('logs', projected, total ?? logs.length, { ...q, per_page: perPage });
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/logs/:id',
     {
       preHandler: requireScope('read:logs'),
-      schema: {
-        params: {
-          type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-        },
-        response: { 200: logSchema },
-      },
+      schema: { params: logIdParams, response: { 200: logSchema } },
     },
     async (request) => {
       const entry = await ctx.repos.logs.get(request.params.id);
       if (!entry) throw notFound('log not found', 'inexistent_log');
-      return entry;
+      return projectFields(entry, {});
     },
   );
 }

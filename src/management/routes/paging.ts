@@ -8,6 +8,11 @@ export const pagingQueryProperties = {
   include_totals: { type: 'boolean', default: false },
 } as const;
 
+/** A list route's querystring: Auth0's paging and the route's own properties, nothing else. */
+export function listQuery<const P extends Record<string, object>>(extra: P) {
+  return { type: 'object', additionalProperties: false, properties: { ...pagingQueryProperties, ...extra } } as const;
+}
+
 export interface PagingQuery {
   page: number;
   per_page: number;

@@ -1,5 +1,12 @@
 /** JSON schemas of /api/v2/users: request bodies as Auth0 accepts them, and the response allow-list. */
 
+/** User ids are `provider|id` (URL-encoded in paths), longer than Baton's own ids (params.ts). */
+export const userIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
+} as const;
+
 const metadata = { type: 'object', additionalProperties: true, maxProperties: 100 } as const;
 
 const profile = {

@@ -6,43 +6,21 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireScope } from '../plugin.js';
+import { requireScope, typed } from '../plugin.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { DATABASE_STRATEGY } from '../../storage/repositories/connections.js';
-import {
-  UserExistsError,
-  type Metadata,
-  type ProfileAttributes,
-  type User,
-  type UserUpdate,
-} from '../../storage/repositories/users.js';
+import type { Metadata, ProfileAttributes, UserUpdate } from '../../storage/repositories/users.js';
 import { hashPassword } from '../../storage/repositories/user-password.js';
-import { listResponseSchema, pagedResult, pagingQueryProperties, type PagingQuery } from './paging.js';
+import { accepted } from '../refusals.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
+import { fieldsQueryProperties, projectFields } from './fields.js';
 import { parseSearchQuery } from './search-query.js';
-import { userSchema, createBody, patchBody, type UserBody } from './user-schemas.js';
+import { userSchema, createBody, patchBody, userIdParams, type UserBody } from './user-schemas.js';
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
-} as const;
-const fieldsQuery = { fields: { type: 'string' }, include_fields: { type: 'boolean', default: true } } as const;
+const fieldsQuery = { type: 'object', additionalProperties: false, properties: fieldsQueryProperties } as const;
 
 const userNotFound = () => notFound('The user does not exist.', 'inexistent_user');
 const userExists = () => conflict('The user already exists.', 'auth0_idp_error');
-
-/** Auth0's `fields` / `include_fields` projection. */
-function project(u: User, q: { fields?: string; include_fields?: boolean }): Record<string, unknown> {
-  if (!q.fields) return u as unknown as Record<string, unknown>;
-  const fields = new Set(
-    q.fields
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean),
-  );
-  const include = q.include_fields !== false;
-  return Object.fromEntries(Object.entries(u).filter(([k]) => fields.has(k) === include));
-}
 
 /** Auth0's default password policy floor for database connections. */
 function checkPassword(password: string | undefined): void {
@@ -75,8 +53,9 @@ function metadataPatch(current: Metadata, patch: Metadata | undefined): Metadata
   return patch;
 }
 
-export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: UserBody & { connection: string } }>(
+export function userRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
+  app.post(
     '/users',
     {
       preHandler: requireScope('create:users'),
@@ -101,49 +80,34 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
       // Auth0's defaults for database users: name is the e-mail, nickname its local part.
       attributes.name ??= b.email;
       attributes.nickname ??= b.email.split('@')[0]!;
-      try {
-        const user = await ctx.repos.users.create(connection, {
+      const user = accepted(
+        await ctx.repos.users.add(connection, {
           attributes,
           ...(b.user_id !== undefined ? { providerUserId: b.user_id } : {}),
           passwordHash: b.password !== undefined ? await hashPassword(b.password) : null,
           app_metadata: b.app_metadata ?? {},
           user_metadata: b.user_metadata ?? {},
           blocked: b.blocked ?? false,
-        });
-        return reply.status(201).send(user);
-      } catch (err) {
-        if (err instanceof UserExistsError) throw userExists();
-        throw err;
-      }
+        }),
+        { duplicate: userExists },
+      );
+      return reply.status(201).send(projectFields(user, {}));
     },
   );
 
-  app.get<{
-    Querystring: PagingQuery & {
-      q?: string;
-      search_engine?: string;
-      connection?: string;
-      fields?: string;
-      include_fields?: boolean;
-    };
-  }>(
+  app.get(
     '/users',
     {
       preHandler: requireScope('read:users'),
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQueryProperties,
-            ...fieldsQuery,
-            q: { type: 'string', maxLength: 2000 },
-            search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
-            connection: { type: 'string' },
-            // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
-            primary_order: { type: 'boolean' },
-          },
-        },
+        querystring: listQuery({
+          ...fieldsQueryProperties,
+          q: { type: 'string', maxLength: 2000 },
+          search_engine: { type: 'string', enum: ['v1', 'v2', 'v3'] },
+          connection: { type: 'string' },
+          // Sent by the auth0 v7 SDK; Baton lists every user by its primary identity anyway.
+          primary_order: { type: 'boolean' },
+        }),
         response: { 200: listResponseSchema('users', userSchema) },
       },
     },
@@ -170,14 +134,14 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const { users, total } = await ctx.repos.users.list(opts);
       return pagedResult(
         'users',
-        users.map((u) => project(u, q)),
+        users.map((u) => projectFields(u, q)),
         total,
         q,
       );
     },
   );
 
-  app.get<{ Querystring: { email: string; fields?: string; include_fields?: boolean } }>(
+  app.get(
     '/users-by-email',
     {
       preHandler: requireScope('read:users'),
@@ -186,36 +150,37 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
           type: 'object',
           required: ['email'],
           additionalProperties: false,
-          properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, ...fieldsQuery },
+          properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, ...fieldsQueryProperties },
         },
         response: { 200: { type: 'array', items: userSchema } },
       },
     },
-    async (request) => (await ctx.repos.users.getByEmail(request.query.email)).map((u) => project(u, request.query)),
+    async (request) =>
+      (await ctx.repos.users.getByEmail(request.query.email)).map((u) => projectFields(u, request.query)),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { fields?: string; include_fields?: boolean } }>(
+  app.get(
     '/users/:id',
     {
       preHandler: requireScope('read:users'),
       schema: {
-        params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: fieldsQuery },
+        params: userIdParams,
+        querystring: fieldsQuery,
         response: { 200: userSchema },
       },
     },
     async (request) => {
       const user = await ctx.repos.users.get(request.params.id);
       if (!user) throw userNotFound();
-      return project(user, request.query);
+      return projectFields(user, request.query);
     },
   );
 
-  app.patch<{ Params: { id: string }; Body: UserBody }>(
+  app.patch(
     '/users/:id',
     {
       preHandler: requireScope('update:users'),
-      schema: { params: idParams, body: patchBody, response: { 200: userSchema } },
+      schema: { params: userIdParams, body: patchBody, response: { 200: userSchema } },
     },
     async (request) => {
       const current = await ctx.repos.users.get(request.params.id);
@@ -245,16 +210,16 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
       if (b.password !== undefined) update.passwordHash = await hashPassword(b.password);
       const updated = await ctx.repos.users.update(current.user_id, update);
       if (!updated) throw userNotFound();
-      return updated;
+      return projectFields(updated, {});
     },
   );
 
   // Auth0 answers 204 whether or not the user existed.
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/users/:id',
     {
       preHandler: requireScope('delete:users'),
-      schema: { params: idParams },
+      schema: { params: userIdParams },
     },
     async (request, reply) => {
       await ctx.repos.users.delete(request.params.id);

@@ -4,119 +4,37 @@
  * update times (`secret_names`) for responses; this repository never sees a secret in clear.
  */
 import type { Db } from '../database.js';
-import type { ActionsTable, ActionVersionsTable, TriggerBindingsTable } from '../schema.js';
-import { fromBool, fromJson, toBool, toJson, nowIso } from '../codec.js';
-import type { TriggerId } from '../../actions/contract.js';
+import type { ActionsTable, ActionVersionsTable } from '../schema.js';
+import { fromBool, toJson, nowIso } from '../codec.js';
+import {
+  fromRow,
+  versionFromRow,
+  type ActionPatch,
+  type ActionRecord,
+  type ActionVersionRecord,
+  type DeleteOutcome,
+  type NewAction,
+  type VersionSnapshot,
+} from './action-records.js';
+import { actionBindings } from './action-bindings.js';
 
-export interface ActionDependency {
-  name: string;
-  version: string;
-  registry_url?: string;
-}
-
-export interface SecretName {
-  name: string;
-  updated_at: string;
-}
-
-export interface ActionRecord {
-  id: string;
-  name: string;
-  trigger_id: TriggerId;
-  trigger_version: string;
-  code: string;
-  runtime: string;
-  dependencies: ActionDependency[];
-  secrets_enc: string;
-  secret_names: SecretName[];
-  status: string;
-  deployed_version_id: string | null;
-  all_changes_deployed: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ActionVersionRecord {
-  id: string;
-  action_id: string;
-  number: number;
-  code: string;
-  runtime: string;
-  dependencies: ActionDependency[];
-  secrets_enc: string;
-  secret_names: SecretName[];
-  deployed: boolean;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface BindingRecord {
-  id: string;
-  trigger_id: string;
-  position: number;
-  action_id: string;
-  display_name: string;
-  created_at: string;
-}
-
-/** What a version is made of: the draft's code, dependencies, runtime and secrets at deploy time. */
-export type VersionSnapshot = Pick<
-  ActionVersionRecord,
-  'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'
->;
-
-export type NewAction = Omit<
+export type {
+  ActionDependency,
+  ActionPatch,
   ActionRecord,
-  'created_at' | 'updated_at' | 'deployed_version_id' | 'all_changes_deployed'
->;
-export type ActionPatch = Partial<
-  Pick<ActionRecord, 'name' | 'code' | 'runtime' | 'dependencies' | 'secrets_enc' | 'secret_names'>
->;
+  ActionVersionRecord,
+  BindingRecord,
+  DeleteOutcome,
+  NewAction,
+  SecretName,
+  VersionSnapshot,
+} from './action-records.js';
 
-export type DeleteOutcome = 'deleted' | 'not_found' | 'referenced_by_profile' | 'bound';
-
-function fromRow(r: ActionsTable): ActionRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    trigger_id: r.trigger_id as TriggerId,
-    trigger_version: r.trigger_version,
-    code: r.code,
-    runtime: r.runtime,
-    dependencies: fromJson(r.dependencies, []),
-    secrets_enc: r.secrets_enc,
-    secret_names: fromJson(r.secret_names, []),
-    status: r.status,
-    deployed_version_id: r.deployed_version_id,
-    all_changes_deployed: toBool(r.all_changes_deployed),
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
-
-function versionFromRow(r: ActionVersionsTable): ActionVersionRecord {
-  return {
-    id: r.id,
-    action_id: r.action_id,
-    number: Number(r.number),
-    code: r.code,
-    runtime: r.runtime,
-    dependencies: fromJson(r.dependencies, []),
-    secrets_enc: r.secrets_enc,
-    secret_names: fromJson(r.secret_names, []),
-    deployed: toBool(r.deployed),
-    status: r.status,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
-
-/** Spec 5.1: at most 50 versions per Action; the oldest versions that are not deployed make room. */
 export const MAX_VERSIONS_PER_ACTION = 50;
 
 export function actionsRepository(db: Db) {
   return {
+    ...actionBindings(db),
     async create(a: NewAction): Promise<ActionRecord> {
       const now = nowIso();
       const row: ActionsTable = {
@@ -315,54 +233,6 @@ export function actionsRepository(db: Db) {
         .select(['deployed_version_id', 'trigger_id', 'name'])
         .where('id', '=', actionId)
         .executeTakeFirst();
-    },
-
-    async bindings(triggerId: string): Promise<BindingRecord[]> {
-      const rows = await db
-        .selectFrom('trigger_bindings')
-        .selectAll()
-        .where('trigger_id', '=', triggerId)
-        .orderBy('position')
-        .execute();
-      return rows.map((r) => ({ ...r, position: Number(r.position) }));
-    },
-
-    /** The flow's Actions in order with their deployed version ids: one query per request. */
-    async boundDeployed(
-      triggerId: string,
-    ): Promise<Array<{ action_id: string; name: string; deployed_version_id: string | null }>> {
-      return db
-        .selectFrom('trigger_bindings')
-        .innerJoin('actions', 'actions.id', 'trigger_bindings.action_id')
-        .select([
-          'trigger_bindings.action_id as action_id',
-          'actions.name as name',
-          'actions.deployed_version_id as deployed_version_id',
-        ])
-        .where('trigger_bindings.trigger_id', '=', triggerId)
-        .orderBy('trigger_bindings.position')
-        .execute();
-    },
-
-    /** Replaces a trigger's whole flow with the given ordered bindings. */
-    async replaceBindings(
-      triggerId: string,
-      bindings: Array<Pick<BindingRecord, 'id' | 'action_id' | 'display_name'>>,
-    ): Promise<BindingRecord[]> {
-      const now = nowIso();
-      const rows: TriggerBindingsTable[] = bindings.map((b, i) => ({
-        id: b.id,
-        trigger_id: triggerId,
-        position: i,
-        action_id: b.action_id,
-        display_name: b.display_name,
-        created_at: now,
-      }));
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('trigger_bindings').where('trigger_id', '=', triggerId).execute();
-        if (rows.length) await trx.insertInto('trigger_bindings').values(rows).execute();
-      });
-      return rows;
     },
 
     /**

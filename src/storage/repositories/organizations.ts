@@ -3,7 +3,7 @@
  * id or name; membership and the connection's `assign_membership_on_login` decide whether a user may use it).
  */
 import type { Db } from '../database.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../database.js';
+import { written, type Written } from './outcome.js';
 import type { OrganizationsTable } from '../schema.js';
 import { fromBool, fromJson, toBool, toJson, nowIso } from '../codec.js';
 
@@ -33,11 +33,6 @@ export interface EnabledConnection {
   connection: { name: string; strategy: string };
 }
 
-/** The organization's name is taken (unique). */
-export class OrganizationExistsError extends Error {
-  override name = 'OrganizationExistsError';
-}
-
 function fromRow(r: OrganizationsTable): Organization {
   return {
     id: r.id,
@@ -52,9 +47,10 @@ function fromRow(r: OrganizationsTable): Organization {
 
 export function organizationsRepository(db: Db) {
   const repo = {
-    async create(o: NewOrganization): Promise<Organization> {
+    /** `duplicate` when the name is taken. */
+    async create(o: NewOrganization): Promise<Written<Organization>> {
       const now = nowIso();
-      try {
+      return written(async () => {
         await db
           .insertInto('organizations')
           .values({
@@ -67,11 +63,8 @@ export function organizationsRepository(db: Db) {
             updated_at: now,
           })
           .execute();
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new OrganizationExistsError(o.name);
-        throw err;
-      }
-      return { ...o, created_at: now, updated_at: now };
+        return { ...o, created_at: now, updated_at: now };
+      });
     },
     async get(id: string): Promise<Organization | undefined> {
       const r = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -112,20 +105,17 @@ export function organizationsRepository(db: Db) {
       const page = rows.slice(0, opts.take).map(fromRow);
       return { organizations: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
     },
-    async update(id: string, patch: OrganizationPatch): Promise<Organization | undefined> {
+    /** `duplicate` when the new name is taken; undefined inside when the organization does not exist. */
+    async update(id: string, patch: OrganizationPatch): Promise<Written<Organization | undefined>> {
       const set: Partial<OrganizationsTable> = { updated_at: nowIso() };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.display_name !== undefined) set.display_name = patch.display_name;
       if (patch.metadata !== undefined) set.metadata = toJson(patch.metadata);
       if (patch.branding !== undefined) set.branding = patch.branding === null ? null : toJson(patch.branding);
-      try {
+      return written(async () => {
         const r = await db.updateTable('organizations').set(set).where('id', '=', id).executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0) return undefined;
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new OrganizationExistsError(patch.name ?? id);
-        throw err;
-      }
-      return repo.get(id);
+        return Number(r.numUpdatedRows) === 0 ? undefined : repo.get(id);
+      });
     },
     async delete(id: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
@@ -203,9 +193,13 @@ export function organizationsRepository(db: Db) {
       return { members, total: Number(total.n), ...(next !== undefined ? { next } : {}) };
     },
 
-    /** Enables a connection (or updates its flag when already enabled). False when the connection does not exist. */
-    async enableConnection(orgId: string, connectionId: string, assignMembershipOnLogin: boolean): Promise<boolean> {
-      try {
+    /** Enables a connection (or updates its flag when already enabled); `missing_reference` when it does not exist. */
+    async enableConnection(
+      orgId: string,
+      connectionId: string,
+      assignMembershipOnLogin: boolean,
+    ): Promise<Written<void>> {
+      return written(async () => {
         await db
           .insertInto('organization_connections')
           .values({
@@ -219,11 +213,7 @@ export function organizationsRepository(db: Db) {
               .doUpdateSet({ assign_membership_on_login: fromBool(assignMembershipOnLogin) }),
           )
           .execute();
-        return true;
-      } catch (err) {
-        if (isForeignKeyViolation(err)) return false;
-        throw err;
-      }
+      });
     },
     async updateEnabledConnection(
       orgId: string,

@@ -3,19 +3,20 @@
  * the `user_identities` primary key (connection_id, provider_user_id) together with the `users` primary key makes
  * concurrent first logins of one external user end with exactly one Baton user, on SQLite and PostgreSQL alike.
  */
-import { sql, type Compilable, type ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Db, DialectName, ReadQuery } from '../database.js';
 import { isUniqueViolation } from '../database.js';
-import { preparedRead, preparedWrite } from '../prepared.js';
+import { written, type Written } from './outcome.js';
+import { preparedRead } from '../prepared.js';
+import { loginRecorder } from './user-logins.js';
+import { insertUser, profileColumns, type NewUser } from './user-rows.js';
 import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
 import { newUserId } from '../ids.js';
 import { DATABASE_STRATEGY, type Connection } from './connections.js';
 import {
-  PROFILE_FIELDS,
-  isSocialStrategy,
   mergeTopLevel,
   normalizeEmail,
   toUser,
@@ -26,20 +27,14 @@ import {
 } from './user-shape.js';
 
 export * from './user-shape.js';
+export type { NewUser } from './user-rows.js';
 
-/** A user with this id or e-mail already exists in the connection (Auth0: 409 `The user already exists.`). */
+/**
+ * A user with this id or e-mail already exists in the connection: thrown by `create` (the Management API uses
+ * `add`, which returns the refusal) and by `findOrCreateByIdentity` when the user id belongs to another identity.
+ */
 export class UserExistsError extends Error {
   override name = 'UserExistsError';
-}
-
-export interface NewUser {
-  attributes: ProfileAttributes;
-  /** Id inside the connection; generated (24 hex characters) when omitted. */
-  providerUserId?: string;
-  passwordHash?: string | null;
-  app_metadata?: Metadata;
-  user_metadata?: Metadata;
-  blocked?: boolean;
 }
 
 export interface UserUpdate {
@@ -62,18 +57,6 @@ export interface UserListOptions {
   connection?: string;
 }
 
-function profileColumns(a: ProfileAttributes, replace: boolean): Partial<UsersTable> {
-  const row: Partial<UsersTable> = {};
-  for (const f of PROFILE_FIELDS) {
-    const v = f === 'email' ? normalizeEmail(a.email) : a[f];
-    if (v !== undefined) row[f] = v;
-    else if (replace) row[f] = null;
-  }
-  if (a.email_verified !== undefined || replace) row.email_verified = fromBool(a.email_verified);
-  if (a.phone_verified !== undefined || replace) row.phone_verified = fromBool(a.phone_verified);
-  return row;
-}
-
 /** `read` runs the exchange's hot reads (a user by id or by identity) outside Kysely (storage/prepared.ts). */
 export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
   const pg = dialect === 'postgres';
@@ -87,25 +70,17 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         .whereRef('ui.user_id', '=', 'users.user_id'),
     ).as('identity_list');
   type UserRow = UsersTable & { identity_list: string | UserIdentitiesTable[] };
-  const userById = preparedRead<{ userId: string }, UserRow>(
-    read,
-    (arg) =>
-      db
-        .selectFrom('users')
-        .selectAll('users')
-        .select(identityList)
-        .where('users.user_id', '=', arg('userId')) as unknown as Compilable<UserRow>,
+  const userById = preparedRead<{ userId: string }, UserRow>(read, (arg) =>
+    db.selectFrom('users').selectAll('users').select(identityList).where('users.user_id', '=', arg('userId')),
   );
-  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(
-    read,
-    (arg) =>
-      db
-        .selectFrom('users')
-        .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
-        .selectAll('users')
-        .select(identityList)
-        .where('user_identities.connection_id', '=', arg('connectionId'))
-        .where('user_identities.provider_user_id', '=', arg('providerUserId')) as unknown as Compilable<UserRow>,
+  const userByIdentity = preparedRead<{ connectionId: string; providerUserId: string }, UserRow>(read, (arg) =>
+    db
+      .selectFrom('users')
+      .innerJoin('user_identities', 'user_identities.user_id', 'users.user_id')
+      .selectAll('users')
+      .select(identityList)
+      .where('user_identities.connection_id', '=', arg('connectionId'))
+      .where('user_identities.provider_user_id', '=', arg('providerUserId')),
   );
   function fromUserRow(row: UserRow | undefined): User | undefined {
     if (!row) return undefined;
@@ -117,18 +92,6 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
     list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
     return toUser(row, list);
   }
-  const countLogin = preparedWrite<{ count: number; at: string; ip: string | null; userId: string }>((arg) =>
-    db
-      .updateTable('users')
-      .set((eb) => ({
-        logins_count: eb('logins_count', '+', arg('count')),
-        last_login: arg('at'),
-        last_ip: arg('ip'),
-        updated_at: arg('at'),
-      }))
-      .where('user_id', '=', arg('userId')),
-  );
-
   async function load(q: Db, userIds: string[]): Promise<User[]> {
     if (userIds.length === 0) return [];
     const rows = (await q
@@ -139,42 +102,6 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
       .execute()) as UserRow[];
     const users = new Map(rows.map((r) => [r.user_id, fromUserRow(r)!]));
     return userIds.map((id) => users.get(id)).filter((u): u is User => u !== undefined);
-  }
-
-  async function insert(q: Db, connection: Connection, user: NewUser, providerUserId: string): Promise<string> {
-    const now = nowIso();
-    const userId = userIdFor(connection, providerUserId);
-    await q
-      .insertInto('users')
-      .values({
-        ...(profileColumns(user.attributes, true) as UsersTable),
-        user_id: userId,
-        connection_id: connection.id,
-        blocked: fromBool(user.blocked),
-        app_metadata: toJson(user.app_metadata ?? {}),
-        user_metadata: toJson(user.user_metadata ?? {}),
-        logins_count: 0,
-        last_login: null,
-        last_ip: null,
-        password_hash: user.passwordHash ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await q
-      .insertInto('user_identities')
-      .values({
-        connection_id: connection.id,
-        provider_user_id: providerUserId,
-        user_id: userId,
-        provider: connection.strategy,
-        connection: connection.name,
-        is_social: fromBool(isSocialStrategy(connection.strategy)),
-        profile_data: null,
-        created_at: now,
-      })
-      .execute();
-    return userId;
   }
 
   const repo = {
@@ -202,15 +129,15 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
     },
 
     /**
-     * Creates a user in a connection. For a database connection the e-mail must be unique in the connection;
-     * creations on one connection are serialised (row lock on PostgreSQL, SQLite's single writer) so two concurrent
-     * requests cannot both pass that check. Throws UserExistsError.
+     * Creates a user in a connection; `duplicate` when the id or, for a database connection, the e-mail is taken
+     * in the connection. Creations on one connection are serialised (row lock on PostgreSQL, SQLite's single
+     * writer) so two concurrent requests cannot both pass the e-mail check.
      */
-    async create(connection: Connection, user: NewUser): Promise<User> {
+    async add(connection: Connection, user: NewUser): Promise<Written<User>> {
       const providerUserId = user.providerUserId ?? newUserId();
       const email = normalizeEmail(user.attributes.email);
-      try {
-        const userId = await db.transaction().execute(async (trx) => {
+      const inserted = await written(() =>
+        db.transaction().execute(async (trx) => {
           if (pg)
             await trx.selectFrom('connections').select('id').where('id', '=', connection.id).forUpdate().execute();
           if (connection.strategy === DATABASE_STRATEGY && email) {
@@ -220,15 +147,22 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
               .where('connection_id', '=', connection.id)
               .where('email', '=', email)
               .executeTakeFirst();
-            if (dup) throw new UserExistsError('The user already exists.');
+            if (dup) return undefined;
           }
-          return insert(trx, connection, user, providerUserId);
-        });
-        return (await repo.get(userId))!;
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new UserExistsError('The user already exists.');
-        throw err;
-      }
+          return insertUser(trx, connection, user, providerUserId);
+        }),
+      );
+      if (!inserted.ok) return inserted;
+      if (inserted.value === undefined) return { ok: false, reason: 'duplicate' };
+      return { ok: true, value: (await repo.get(inserted.value))! };
+    },
+
+    /** `add` for callers that treat a taken id or e-mail as an error: throws UserExistsError. */
+    async create(connection: Connection, user: NewUser): Promise<User> {
+      const result = await repo.add(connection, user);
+      if (result.ok) return result.value;
+      if (result.reason === 'duplicate') throw new UserExistsError('The user already exists.');
+      throw new Error(`user not created: ${result.reason}`);
     },
 
     /**
@@ -247,7 +181,7 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
         try {
           const userId = await db
             .transaction()
-            .execute((trx) => insert(trx, connection, { attributes }, providerUserId));
+            .execute((trx) => insertUser(trx, connection, { attributes }, providerUserId));
           return { user: (await repo.get(userId))!, created: true };
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
@@ -310,36 +244,7 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
       return repo.update(userId, { blocked });
     },
 
-    /**
-     * Counts logins (spec section 6.3: `logins_count` is incremented), several users in one transaction: atomic
-     * increments, so no update is lost between nodes; rows are updated in user id order, so two nodes writing the
-     * same users cannot deadlock. Users deleted meanwhile are skipped.
-     */
-    async recordLogins(logins: Array<{ userId: string; count: number; at: string; ip: string | null }>): Promise<void> {
-      const sorted = [...logins].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-      if (sorted.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        if (!pg) {
-          // SQLite is in process: one small UPDATE per user costs microseconds.
-          for (const l of sorted) await countLogin(trx, l);
-          return;
-        }
-        // PostgreSQL: a round trip per user was most of an exchange's database cost; one UPDATE joins them all,
-        // the arrays bound as four parameters. The rows are locked in user id order first.
-        const ids = sorted.map((l) => l.userId);
-        await trx
-          .selectFrom('users')
-          .select('user_id')
-          .where('user_id', 'in', ids)
-          .orderBy('user_id')
-          .forUpdate()
-          .execute();
-        await sql`update users set logins_count = users.logins_count + v.n, last_login = v.at, last_ip = v.ip, updated_at = v.at
-          from unnest(${ids}::text[], ${sorted.map((l) => l.count)}::int[], ${sorted.map((l) => l.at)}::text[], ${sorted.map((l) => l.ip)}::text[])
-            as v(user_id, n, at, ip)
-          where users.user_id = v.user_id`.execute(trx);
-      });
-    },
+    recordLogins: loginRecorder(db, pg),
 
     /** The stored password hash (never part of the user object). */
     async passwordHash(userId: string): Promise<string | null | undefined> {
