@@ -7,7 +7,7 @@ import { CLIENT_AUTH_METHODS } from './client-auth/index.js';
 /** What these steps use of the context. */
 type DiscoveryDeps = Pick<AppContext, 'config' | 'keys'>;
 
-export async function discoveryRoutes(app: FastifyInstance, ctx: DiscoveryDeps): Promise<void> {
+export function discoveryRoutes(app: FastifyInstance, ctx: DiscoveryDeps): void {
   const issuer = ctx.config.issuer;
   const metadata = {
     issuer,

@@ -37,9 +37,9 @@ export function oauthPlugin(ctx: AppContext) {
       for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
       return reply.status(e.status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(e.toJSON());
     });
-    await discoveryRoutes(app, ctx);
-    await tokenEndpoint(app, ctx);
-    await revocationEndpoint(app, ctx);
-    await userinfoEndpoint(app, ctx);
+    discoveryRoutes(app, ctx);
+    tokenEndpoint(app, ctx);
+    revocationEndpoint(app, ctx);
+    userinfoEndpoint(app, ctx);
   };
 }

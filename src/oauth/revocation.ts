@@ -12,7 +12,7 @@ import { invalidRequest, OAuthError } from './errors.js';
 /** What these steps use of the context. */
 type RevocationDeps = Pick<AppContext, 'clock' | 'config' | 'configReads' | 'repos' | 'secretHasher'>;
 
-export async function revocationEndpoint(app: FastifyInstance, ctx: RevocationDeps): Promise<void> {
+export function revocationEndpoint(app: FastifyInstance, ctx: RevocationDeps): void {
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseParams(request.body, ctx.config.authApi);
     const client = await authenticateClient(ctx, request, params);

@@ -47,7 +47,7 @@ function checkClientMayUseGrant(client: Client, grant: Grant): void {
   }
 }
 
-export async function tokenEndpoint(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function tokenEndpoint(app: FastifyInstance, ctx: AppContext): void {
   app.post('/oauth/token', async (request: FastifyRequest, reply) => {
     const params = parseParams(request.body, ctx.config.authApi);
     const grant = resolveGrant(params);

@@ -25,7 +25,7 @@ function bearer(request: FastifyRequest): string {
   throw new OAuthError(401, 'invalid_request', 'Missing access token', undefined, { 'WWW-Authenticate': 'Bearer' });
 }
 
-export async function userinfoEndpoint(app: FastifyInstance, ctx: UserinfoDeps): Promise<void> {
+export function userinfoEndpoint(app: FastifyInstance, ctx: UserinfoDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearer(request);
     let payload;

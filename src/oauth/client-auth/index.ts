@@ -102,7 +102,7 @@ export async function authenticateClient(
   let clientId = presented.clientId;
   if (presented.method === 'private_key_jwt') {
     // The assertion names the client in iss/sub; client_id is optional (RFC 7523 section 3).
-    clientId = await verifyClientAssertion.peekClientId(presented.assertion!, params.client_id);
+    clientId = verifyClientAssertion.peekClientId(presented.assertion!, params.client_id);
   }
   // C1: an identifier no client can have is refused before it keys a lookup (Basic and assertions included).
   if (!isClientId(clientId)) throw markUnknownClient(fail('client_id is not a valid client identifier'));

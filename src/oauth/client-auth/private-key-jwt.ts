@@ -63,7 +63,7 @@ export async function verifyClientAssertion(
 }
 
 /** The client the assertion claims to be, before its signature is checked (to find the keys). */
-verifyClientAssertion.peekClientId = async (assertion: string, bodyClientId: string | undefined): Promise<string> => {
+verifyClientAssertion.peekClientId = (assertion: string, bodyClientId: string | undefined): string => {
   let claims: ReturnType<typeof decodeJwt>;
   try {
     claims = decodeJwt(assertion);
