@@ -72,7 +72,7 @@ export interface RunLimits {
   commandBytes?: number;
 }
 
-/** The outcome of one run (STYLE practice 8): a discriminated union, never a thrown host error. */
+/** The outcome of one run: a discriminated union, never a thrown host error. */
 export type RunResult =
   | { kind: 'ok'; commands: ActionCommand[]; logs: ConsoleLine[]; durationMs: number }
   | {

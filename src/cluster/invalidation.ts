@@ -1,13 +1,13 @@
 /**
  * Cache invalidation across nodes (DESIGN sections 5 and 7). Configuration every request reads (keys, profiles,
- * throttling settings) is cached in process; a write publishes a topic, and every node, this one included, drops
+ * throttling settings, and the configuration reads of cluster/config-reads.ts) is cached in process; a write publishes a topic, and every node, this one included, drops
  * or reloads what it caches for it. With BATON_REDIS_URL the topic also goes over Redis pub/sub to the other nodes;
  * without it there is one node and the local handlers are all there is.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export type Topic = 'keys' | 'profiles' | 'throttle' | 'actions' | 'config';
+export type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
 type Handler = () => void | Promise<void>;
 
 export interface InvalidationBus {

@@ -1,5 +1,5 @@
 /**
- * What a tenant log entry may hold (spec D8; issue 10, M4): credentials scrubbed from `details` at any depth
+ * What a tenant log entry may hold (DESIGN D8, docs/security.md; issue 10, M4): credentials scrubbed from `details` at any depth
  * (`scrubSecrets`), every string cut to a maximum length (`clipString`), and the whole entry shrunk to a maximum
  * stored size, `details` first (`boundEntry`). NUL characters, which PostgreSQL text refuses, become U+FFFD.
  */

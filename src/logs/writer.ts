@@ -3,7 +3,7 @@
  * inserted later, in batches, off the request path (storage/write-behind.ts): every `intervalMs` or as soon as
  * `batchSize` entries wait, a few rows per insert with the event loop free in between.
  * `flush()` writes what is buffered; `close()` flushes and stops (registered on shutdown by context.ts).
- * Entries are scrubbed before buffering: secrets never reach the database (spec D8: no client secret or assertion);
+ * Entries are scrubbed before buffering: secrets never reach the database (DESIGN D8, docs/security.md: no client secret or assertion);
  * the scrubbing and the bounds below are entry-bounds.ts.
  *
  * Bounded (issue 10, M4): every string of an entry, `details` at any depth included (keys too), is cut to

@@ -1,6 +1,7 @@
 /**
- * POST /oauth/token, as a list of named steps (STYLE practice 2):
- * parseParams → rejectDuplicateParams → authenticateClient → resolveGrant → checkClientMayUseGrant → grant.handle → respond.
+ * POST /oauth/token, as a list of named steps:
+ * parseParams (duplicates, limits) → resolveGrant → authenticateClient (a failure is logged by the grant) →
+ * checkClientMayUseGrant → grant.handle.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';

@@ -1,8 +1,8 @@
 /**
  * The database schema as Kysely sees it. The same tables exist on SQLite and PostgreSQL (storage/migrations.ts).
  * Portable column conventions, so one repository serves both dialects:
- * - JSON values are `text` columns (encode/decode with storage/json.ts);
- * - booleans are `integer` 0/1 (toBool/fromBool in storage/json.ts);
+ * - JSON values are `text` columns (encode/decode with storage/codec.ts);
+ * - booleans are `integer` 0/1 (toBool/fromBool in storage/codec.ts);
  * - timestamps are ISO 8601 strings with milliseconds and `Z`, except `*_epoch` columns (seconds, integer).
  */
 import type { ColumnType, Generated } from 'kysely';

@@ -1,6 +1,6 @@
 /**
  * The Custom Token Exchange pipeline (RFC 8693 on Auth0's CTE, spec section 1.2), as named steps:
- * parse parameters → client policy → audience and consent → IP throttling → profile → request organization →
+ * tenant rate limit → parse parameters → client policy → audience and consent → IP throttling → profile → request organization →
  * actor ID token → Action → apply its decision → scopes → post-login → write user changes → mint → log.
  * Decide first, mint last: a denial (the Action's or post-login's), a thrown Action or a timeout leaves no token,
  * no refresh token, no metadata, no replaced profile and no membership written (a user created by

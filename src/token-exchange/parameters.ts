@@ -9,7 +9,7 @@ import { splitScope } from '../oauth/grants/audience.js';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
-/** D16: the one answer for "no exchange handler for this request" (observed Auth0 text, spec E3). */
+/** DESIGN D16: the one answer for "no exchange handler for this request" (observed Auth0 text, spec E3). */
 export const NO_HANDLER = 'Invalid subject_token_type and requested_token_type combination.';
 
 export interface ExchangeParams {

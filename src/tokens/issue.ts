@@ -1,5 +1,5 @@
 /**
- * issueTokens: the one place user tokens are minted (STYLE practice 3: decide, run hooks, then mint).
+ * issueTokens: the one place user tokens are minted (decide, run hooks, then mint).
  * Access token for the API; ID token when `openid` was granted; refresh token only with `offline_access`, an API
  * that allows offline access, a client allowed the refresh_token grant, and no actor (spec 9.4, DESIGN D1).
  */

@@ -4,7 +4,7 @@
  *
  * THREAT MODEL
  * - Assets: the server process (its memory, `process`, environment, file system, network position, signing keys,
- *   database handles), other tenants' requests running at the same time, and other Actions' secrets.
+ *   database handles), other requests running at the same time, and other Actions' secrets.
  * - Adversary: whoever can deploy Action code (a Management API client with `create:actions`), or a bug in such
  *   code. Action code is assumed hostile: it may loop forever, allocate without bound, recurse, never settle a
  *   promise, call host functions with crafted arguments, and walk any prototype or constructor chain it can reach.
@@ -33,7 +33,7 @@
  *   `BATON_ACTION_EGRESS_ALLOW_SELF` (runtime/egress.ts; issue 10 H3 overrides DESIGN section 4, which had every
  *   host reachable as on Auth0). `BATON_ACTION_EGRESS_ALLOW` narrows egress further by name. A run's fetches and
  *   timers are capped and end with it (runtime/egress-run.ts).
- * - Out of scope: side channels (timing, Spectre) between tenants sharing a machine; the guest can observe time.
+ * - Out of scope: side channels (timing, Spectre) between Actions on one machine; the guest can observe time.
  */
 import os from 'node:os';
 import type { Config } from '../../config/index.js';

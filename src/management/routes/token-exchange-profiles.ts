@@ -112,7 +112,7 @@ function present(p: TokenExchangeProfile) {
   };
 }
 
-/** Shape (DESIGN D3) and reserved namespaces (section 4.3, D4) of a subject_token_type, as a 400. */
+/** Shape (DESIGN D3) and reserved namespaces (spec 4.3, DESIGN D4) of a subject_token_type, as a 400. */
 function assertSubjectTokenType(value: string): void {
   const problem = validateSubjectTokenType(value);
   if (problem)

@@ -1,5 +1,5 @@
 /**
- * One contract for every grant (STYLE practice 1): a registry maps `grant_type` to a handler; the token endpoint
+ * One contract for every grant: a registry maps `grant_type` to a handler; the token endpoint
  * holds no grant logic.
  */
 import type { FastifyRequest } from 'fastify';
