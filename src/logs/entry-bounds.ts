@@ -3,7 +3,7 @@
  * (`scrubSecrets`), every string cut to a maximum length (`clipString`), and the whole entry shrunk to a maximum
  * stored size, `details` first (`boundEntry`). NUL characters, which PostgreSQL text refuses, become U+FFFD.
  */
-import type { LogEntry } from '../storage/repositories/logs.js';
+import { LOG_TEXT_COLUMNS, type LogEntry } from '../storage/repositories/logs.js';
 import { LOG_MAX_DETAIL_ITEMS, TRUNCATED_SUFFIX } from './limits.js';
 
 /** Keys whose values are credentials or tokens; removed from `details` at any depth. */
@@ -38,27 +38,8 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
 const MAX_DETAIL_DEPTH = 8;
 /** The string limit `details` may shrink to before they are replaced whole; then the top-level fields shrink. */
 const MIN_SHRUNK_LENGTH = 32;
-const TOP_LEVEL_STRINGS = [
-  'type',
-  'description',
-  'client_id',
-  'client_name',
-  'ip',
-  'user_agent',
-  'user_id',
-  'user_name',
-  'connection',
-  'connection_id',
-  'audience',
-  'scope',
-  'hostname',
-  'strategy',
-  'strategy_type',
-  'tenant_name',
-  'organization_id',
-  'organization_name',
-  'identity_user_id',
-] as const;
+/** The entry's top-level strings: every optional text column, its type and its scope. */
+const TOP_LEVEL_STRINGS = ['type', ...LOG_TEXT_COLUMNS, 'scope'] as const;
 
 /** Cut to `max` UTF-16 code units, never between the halves of a surrogate pair; NUL becomes U+FFFD. */
 export function clipString(s: string, max: number): string {

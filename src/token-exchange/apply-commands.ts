@@ -12,25 +12,13 @@ import type { ExchangeTransaction } from './transaction.js';
 import type { UserDecision } from './run-action.js';
 import { DATABASE_STRATEGY, isConnectionName } from '../storage/repositories/connections.js';
 import type { User } from '../users/user.js';
-import type { ProfileAttributes } from '../users/attributes.js';
+import { PROFILE_ATTRIBUTES, type ProfileAttributes } from '../users/attributes.js';
 import { resolveOrganization } from './organization.js';
 
 /** What these steps use of the context. */
 type ApplyDeps = Pick<AppContext, 'configReads' | 'repos'>;
 
 const IMMUTABLE = ['email', 'email_verified', 'username', 'phone_number', 'phone_verified'] as const;
-const PROFILE_ATTRIBUTES = [
-  'email',
-  'email_verified',
-  'username',
-  'phone_number',
-  'phone_verified',
-  'name',
-  'given_name',
-  'family_name',
-  'nickname',
-  'picture',
-] as const;
 
 export async function applyExchangeDecision(
   ctx: ApplyDeps,

@@ -34,6 +34,14 @@ export type ProfileAttributes = {
   [K in ProfileName]?: (typeof USER_ATTRIBUTES)[K] extends 'string' ? string | null : boolean;
 };
 
+/** Every profile attribute, flags included, in the table's order. */
+export const PROFILE_ATTRIBUTES = (Object.keys(USER_ATTRIBUTES) as AttributeName[]).filter(
+  (k): k is ProfileName => k !== 'user_id' && k !== 'verify_email',
+);
+
+/** The profile as a user carries it (no null: a cleared attribute is absent). */
+export type Profile = { [K in ProfileName]?: ValueOf<K> };
+
 type ProfileField = { [K in ProfileName]: (typeof USER_ATTRIBUTES)[K] extends 'string' ? K : never }[ProfileName];
 
 /** The string-valued profile attributes (the flags `email_verified` and `phone_verified` excluded). */

@@ -6,6 +6,7 @@
  * `setUserByConnection` receives (spec section 6.3).
  */
 import { DATABASE_STRATEGY, type Connection } from '../storage/repositories/connections.js';
+import type { Profile } from './attributes.js';
 
 /** Social strategies whose user ids are `<strategy>|<id>`. */
 const SOCIAL = new Set([
@@ -34,18 +35,10 @@ export interface UserIdentity {
   isSocial: boolean;
 }
 
-export interface User {
+/** A user: the profile of users/attributes.ts (with `email_verified` always set), identities, metadata, state. */
+export interface User extends Omit<Profile, 'email_verified'> {
   user_id: string;
-  email?: string;
   email_verified: boolean;
-  username?: string;
-  phone_number?: string;
-  phone_verified?: boolean;
-  name?: string;
-  given_name?: string;
-  family_name?: string;
-  nickname?: string;
-  picture?: string;
   identities: UserIdentity[];
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;

@@ -1,4 +1,5 @@
 /** JSON schemas of /api/v2/users: request bodies as Auth0 accepts them, and the response allow-list. */
+import type { Profile } from '../../users/attributes.js';
 
 /** User ids are `provider|id` (URL-encoded in paths), longer than Baton's own ids (params.ts). */
 export const userIdParams = {
@@ -45,17 +46,7 @@ export const patchBody = {
   properties: { ...profile, client_id: { type: 'string' } },
 } as const;
 
-export interface UserBody {
-  email?: string;
-  email_verified?: boolean;
-  username?: string;
-  phone_number?: string;
-  phone_verified?: boolean;
-  name?: string;
-  given_name?: string;
-  family_name?: string;
-  nickname?: string;
-  picture?: string;
+export interface UserBody extends Profile {
   blocked?: boolean;
   app_metadata?: Record<string, unknown>;
   user_metadata?: Record<string, unknown>;

@@ -16,6 +16,7 @@ import { listQuery, listResponseSchema, pagedResult } from './paging.js';
 import { fieldsQueryProperties, projectFields } from './fields.js';
 import { parseSearchQuery } from './search-query.js';
 import { userSchema, createBody, patchBody, userIdParams, type UserBody } from './user-schemas.js';
+import { PROFILE_ATTRIBUTES } from '../../users/attributes.js';
 
 const fieldsQuery = { type: 'object', additionalProperties: false, properties: fieldsQueryProperties } as const;
 
@@ -29,18 +30,7 @@ function checkPassword(password: string | undefined): void {
 
 function profileFrom(b: UserBody): ProfileAttributes {
   const a: ProfileAttributes = {};
-  for (const k of [
-    'email',
-    'email_verified',
-    'username',
-    'phone_number',
-    'phone_verified',
-    'name',
-    'given_name',
-    'family_name',
-    'nickname',
-    'picture',
-  ] as const) {
+  for (const k of PROFILE_ATTRIBUTES) {
     if (b[k] !== undefined) (a as Record<string, unknown>)[k] = b[k];
   }
   return a;

@@ -50,7 +50,8 @@ export type LogListOptions =
   /** Checkpoint: the `take` entries after `from`, oldest first (Auth0's checkpoint pagination). */
   | { from: string; take: number; filter?: LogFilter };
 
-const OPTIONAL_COLUMNS = [
+/** The optional text columns of a log entry (the writer bounds the same fields). */
+export const LOG_TEXT_COLUMNS = [
   'description',
   'client_id',
   'client_name',
@@ -71,12 +72,12 @@ const OPTIONAL_COLUMNS = [
 ] as const;
 
 /** Every column an insert sets, in one order. */
-const COLUMNS = ['log_id', 'date', 'type', ...OPTIONAL_COLUMNS, 'scope', 'details'] as const;
+const COLUMNS = ['log_id', 'date', 'type', ...LOG_TEXT_COLUMNS, 'scope', 'details'] as const;
 type Row = Record<(typeof COLUMNS)[number], unknown>;
 
 function toRow(e: LogEntry): Insertable<LogsTable> {
   const row = { log_id: e.log_id, date: e.date, type: e.type } as Required<Omit<Insertable<LogsTable>, 'seq'>>;
-  for (const c of OPTIONAL_COLUMNS) row[c] = e[c] ?? null;
+  for (const c of LOG_TEXT_COLUMNS) row[c] = e[c] ?? null;
   row.scope = Array.isArray(e.scope) ? e.scope.join(' ') : (e.scope ?? null);
   row.details = e.details ? toJson(e.details) : null;
   return row;
@@ -85,7 +86,7 @@ function toRow(e: LogEntry): Insertable<LogsTable> {
 /** Auth0 leaves out the fields an event does not have. */
 function fromRow(r: Selectable<LogsTable>): LogEntry {
   const e: LogEntry = { log_id: r.log_id, date: r.date, type: r.type };
-  for (const c of OPTIONAL_COLUMNS) if (r[c] !== null) e[c] = r[c];
+  for (const c of LOG_TEXT_COLUMNS) if (r[c] !== null) e[c] = r[c];
   if (r.scope !== null) e.scope = r.scope;
   if (r.details !== null) e.details = fromJson(r.details, {});
   return e;
