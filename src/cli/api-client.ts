@@ -13,11 +13,7 @@ export class ManagementApiError extends Error {
     public readonly status: number,
     public readonly body: unknown,
   ) {
-    super(
-      typeof body === 'object' && body && 'message' in body
-        ? String((body as { message: unknown }).message)
-        : `HTTP ${status}`,
-    );
+    super(typeof body === 'object' && body && 'message' in body ? String(body.message) : `HTTP ${status}`);
   }
 }
 

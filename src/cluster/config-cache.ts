@@ -63,7 +63,7 @@ export class ConfigCache {
     entry.value.then(
       (value) => {
         if (!settle()) return;
-        if (isMiss(value)) this.misses.set(key, { value: value as null | undefined });
+        if (isMiss(value)) this.misses.set(key, { value });
         else this.entries.set(key, entry);
       },
       // A failed read is not cached: the next request tries again.

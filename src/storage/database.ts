@@ -55,14 +55,14 @@ export function openDatabase(opts: {
     const read: ReadQuery = async (sqlText, parameters) => {
       const values = parameters as unknown[];
       try {
-        return (await pool.query({ name: nameOf(sqlText), text: sqlText, values })).rows;
+        return (await pool.query<Record<string, unknown>>({ name: nameOf(sqlText), text: sqlText, values })).rows;
       } catch (err) {
         // A migration (by another node) changed a table under the connections' prepared plans: "cached plan must
         // not change result type". New names make every connection prepare the statements again.
         if ((err as { code?: string }).code !== '0A000') throw err;
         generation++;
         names.clear();
-        return (await pool.query({ name: nameOf(sqlText), text: sqlText, values })).rows;
+        return (await pool.query<Record<string, unknown>>({ name: nameOf(sqlText), text: sqlText, values })).rows;
       }
     };
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
@@ -91,22 +91,20 @@ export function openDatabase(opts: {
     dialect: new SqliteDialect({
       database: {
         prepare: withStatementCache(sqlite).prepare,
-        close: async () => {
-          await checkpointer?.close();
-          reader?.close();
-          sqlite.close();
+        // Kysely calls close() without awaiting it: the checkpointer stops, then both connections close.
+        close: () => {
+          void (async () => {
+            await checkpointer?.close();
+            reader?.close();
+            sqlite.close();
+          })();
         },
       },
     }),
   });
   const read: ReadQuery = readStatements
-    ? (sqlText, parameters) => {
-        try {
-          return Promise.resolve(readStatements.prepare(sqlText).all(...parameters));
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      }
+    ? // The executor runs at once: a statement that throws rejects the promise.
+      (sqlText, parameters) => new Promise((resolve) => resolve(readStatements.prepare(sqlText).all(...parameters)))
     : async (sqlText, parameters) => (await db.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))).rows;
   return { db, dialect: 'sqlite', read };
 }
@@ -119,7 +117,7 @@ export function openDatabase(opts: {
 function withStatementCache(sqlite: SQLite.Database) {
   const statements = new Map<string, SQLite.Statement>();
   return {
-    prepare(sqlText: string) {
+    prepare: (sqlText: string) => {
       let statement = statements.get(sqlText);
       if (!statement) {
         statement = sqlite.prepare(sqlText);

@@ -2,10 +2,14 @@
  * Schema migrations, written once with Kysely's schema builder and run on SQLite and PostgreSQL.
  * Run at every start (idempotent) and by `baton migrate`. Never edit a shipped migration: add a new one.
  */
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type ColumnDefinitionBuilder, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './database.js';
 
-type Db = Kysely<any>;
+/**
+ * The database as Kysely's Migrator hands it to a migration (its own type, over any table): a migration sees the
+ * schema as it was when it was written, not today's `Database`.
+ */
+type Db = Parameters<Migration['up']>[0];
 
 /** The one migration that writes dialect-specific DDL takes the dialect from its caller (openDatabase knows it). */
 const m0001 = (dialect: DialectName): Migration => ({
@@ -291,7 +295,7 @@ const m0001 = (dialect: DialectName): Migration => ({
  */
 const m0002: Migration = {
   async up(db: Db) {
-    const add = (column: string, type: 'text' | 'bigint' | 'integer', build = (c: any) => c) =>
+    const add = (column: string, type: 'text' | 'bigint' | 'integer', build = (c: ColumnDefinitionBuilder) => c) =>
       db.schema.alterTable('refresh_tokens').addColumn(column, type, build).execute();
     await add('family_id', 'text');
     await add('parent_id', 'text');
@@ -352,8 +356,8 @@ const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
  * Brings the schema up to date; returns the names of the migrations it applied. `dialect` is the one that
  * openDatabase returned with `db` (SQLite when omitted, as for the in-memory databases of tests).
  */
-export async function migrateToLatest(db: Kysely<any>, dialect: DialectName = 'sqlite'): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+export async function migrateToLatest(db: Db, dialect: DialectName = 'sqlite'): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
   // Kysely looks for its migration tables in every schema unless told which one: pin it to the current schema, or
   // a second database sharing the PostgreSQL server (another schema) would be taken as already migrated.
   const schema =
@@ -368,6 +372,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName = 's
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error)
+    throw error instanceof Error
+      ? error
+      : new Error(typeof error === 'string' ? error : 'migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

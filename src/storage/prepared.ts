@@ -8,6 +8,7 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { ReadQuery } from './database.js';
 
+// eslint-disable-next-line no-control-regex -- NUL marks a placeholder because no real argument contains one
 const SLOT = /^\u0000arg:(.+)\u0000$/;
 
 type Slot = { arg: string } | { value: unknown };
@@ -33,7 +34,7 @@ export function compileOnce<A extends Record<string, unknown>, R>(
     return CompiledQuery.raw(
       compiled.sql,
       compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.value)),
-    ) as CompiledQuery<R>;
+    );
   };
 }
 
@@ -52,7 +53,7 @@ export function preparedRead<A extends Record<string, unknown>, R>(
 /** A compiled write, run on `db` or on the transaction passed as `on`. */
 export function preparedWrite<A extends Record<string, unknown>>(
   build: QueryBuilder<A, unknown>,
-): (on: Kysely<any>, args: A) => Promise<void> {
+): (on: Pick<Kysely<unknown>, 'executeQuery'>, args: A) => Promise<void> {
   const bind = compileOnce(build);
   return async (on, args) => {
     await on.executeQuery(bind(args));

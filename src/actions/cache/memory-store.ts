@@ -7,7 +7,11 @@ export class MemoryCacheStore implements ActionCacheStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async load(namespace: string): Promise<CacheEntry[]> {
+  load(namespace: string): Promise<CacheEntry[]> {
+    return Promise.resolve(this.live(namespace));
+  }
+
+  private live(namespace: string): CacheEntry[] {
     const ns = this.namespaces.get(namespace);
     if (!ns) return [];
     const now = this.now();
@@ -22,7 +26,7 @@ export class MemoryCacheStore implements ActionCacheStore {
   async apply(namespace: string, ops: CacheOp[]): Promise<void> {
     if (ops.length === 0) return;
     let ns = this.namespaces.get(namespace);
-    if (!ns) this.namespaces.set(namespace, (ns = new Map()));
+    if (!ns) this.namespaces.set(namespace, (ns = new Map<string, CacheEntry>()));
     for (const op of ops) {
       if (op.op === 'set') ns.set(op.key, { key: op.key, value: op.value, expires_at: op.expires_at });
       else ns.delete(op.key);
@@ -30,7 +34,8 @@ export class MemoryCacheStore implements ActionCacheStore {
     for (const key of enforceLimits(await this.load(namespace)).drop) ns.delete(key);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.namespaces.clear();
+    return Promise.resolve();
   }
 }

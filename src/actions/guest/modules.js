@@ -16,7 +16,9 @@
       ? new FinalizationRegistry((id) => {
           try {
             hostCall('jose.release', JSON.stringify(id));
-          } catch {}
+          } catch {
+            // Best effort: a handle not released goes with the context's key table.
+          }
         })
       : null;
   class KeyObject {}
@@ -47,6 +49,7 @@
     return out;
   }
   function wrapJwks(id) {
+    // eslint-disable-next-line no-unused-vars -- `token` keeps jwks.length at 2, the arity of jose's own resolver
     const fn = async function jwks(protectedHeader, token) {
       return wrapKey(await callAsync('jose.jwksResolve', { id, protectedHeader }));
     };

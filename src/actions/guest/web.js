@@ -95,10 +95,8 @@
       return [...this._m.keys()].sort()[Symbol.iterator]();
     }
     values() {
-      return [...this._m]
-        .sort()
-        .map((p) => p[1])
-        [Symbol.iterator]();
+      const values = [...this._m].sort().map((p) => p[1]);
+      return values[Symbol.iterator]();
     }
     [Symbol.iterator]() {
       return this.entries();

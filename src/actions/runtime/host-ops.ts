@@ -8,7 +8,7 @@ import nodeCrypto from 'node:crypto';
 import type { ActionCommand, ConsoleLine, TriggerId } from '../contract.js';
 import type { CommandRecorder } from '../triggers/commands.js';
 import type { CacheSession } from '../cache/session.js';
-import { FetchError, joseFetch, checkUrl, type FetchPolicy } from './fetch.js';
+import { FetchError, joseFetch, checkUrl, type FetchPolicy, type FetchRequest } from './fetch.js';
 import type { RunEgress } from './egress-run.js';
 
 export interface GuestErrorDescription {
@@ -100,22 +100,40 @@ function resolveKey(table: KeyTable, ref: Record<string, unknown>): unknown {
   throw new TypeError('invalid key');
 }
 
-const bytes = (b64: unknown): Buffer => Buffer.from(String(b64 ?? ''), 'base64');
+/** String() of a value from the guest, typed unknown: what the guest sends where text is expected is text. */
+const toText = (v: unknown): string => String(v);
+const bytes = (b64: unknown): Buffer => Buffer.from(b64 === undefined || b64 === null ? '' : toText(b64), 'base64');
+
+/**
+ * The fields of a payload the guest shims sent (prelude.ts), not yet checked: each op narrows what it reads. Reading
+ * a field of null throws a TypeError, as a property read would; a primitive has none of the fields.
+ */
+function fields(p: unknown): Readonly<Record<string, unknown>> {
+  if (p === null || p === undefined) throw new TypeError(`Cannot read properties of ${String(p)}`);
+  return typeof p === 'object' ? (p as Record<string, unknown>) : {};
+}
 
 export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTable, policy: FetchPolicy): string {
   try {
     // Checked against the run's command budget before the payload is even parsed (issue 10 H2).
     if (op === 'command') return recordCommand(payload, run);
-    const p = JSON.parse(payload) as any;
+    // node:crypto, URL and jose check their arguments at run time: the casts below only name what the guest sends.
+    const p: unknown = JSON.parse(payload);
     switch (op) {
       case 'console': {
+        const line = fields(p);
         if (run.logs.length < MAX_LOG_LINES)
-          run.logs.push({ level: p.level, message: String(p.message).slice(0, MAX_LOG_CHARS) });
+          run.logs.push({
+            level: line.level as ConsoleLine['level'],
+            message: String(line.message).slice(0, MAX_LOG_CHARS),
+          });
         return ok(null);
       }
-      case 'violation':
-        run.onViolation({ command: String(p.command), rule: String(p.rule), message: String(p.message) });
+      case 'violation': {
+        const v = fields(p);
+        run.onViolation({ command: String(v.command), rule: String(v.rule), message: String(v.message) });
         return ok(null);
+      }
       case 'timer.arm':
         run.egress.armTimer(Number(p));
         return ok(null);
@@ -123,27 +141,33 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
         run.egress.clearTimer(Number(p));
         return ok(null);
       case 'cache.get':
-        return ok(run.cache.get(p.key) ?? null);
-      case 'cache.set':
-        return ok(run.cache.set(p.key, p.value, p.options ?? undefined));
+        return ok(run.cache.get(fields(p).key) ?? null);
+      case 'cache.set': {
+        const c = fields(p);
+        return ok(run.cache.set(c.key, c.value, c.options ?? undefined));
+      }
       case 'cache.delete':
-        return ok(run.cache.delete(p.key));
-      case 'url.parse':
-        return ok(urlParts(p.base === undefined || p.base === null ? new URL(p.input) : new URL(p.input, p.base)));
+        return ok(run.cache.delete(fields(p).key));
+      case 'url.parse': {
+        const { input, base } = fields(p) as { input: string; base?: string | null };
+        return ok(urlParts(base === undefined || base === null ? new URL(input) : new URL(input, base)));
+      }
       case 'url.set': {
-        const u = new URL(p.href);
-        (u as unknown as Record<string, string>)[p.prop] = p.value;
+        const { href, prop, value } = fields(p) as { href: string; prop: string; value: unknown };
+        const u = new URL(href);
+        (u as unknown as Record<string, unknown>)[prop] = value;
         return ok(urlParts(u));
       }
       case 'jose.decodeJwt':
-        return ok(jose.decodeJwt(p));
+        return ok(jose.decodeJwt(p as string));
       case 'jose.decodeProtectedHeader':
-        return ok(jose.decodeProtectedHeader(p));
+        return ok(jose.decodeProtectedHeader(p as string | object));
       case 'jose.createLocalJWKSet':
-        return ok(keys.add(jose.createLocalJWKSet(p)));
+        return ok(keys.add(jose.createLocalJWKSet(p as jose.JSONWebKeySet)));
       case 'jose.createRemoteJWKSet': {
-        const url = checkUrl(String(p.url), policy);
-        const o = (p.options ?? {}) as Record<string, unknown>;
+        const r = fields(p);
+        const url = checkUrl(String(r.url), policy);
+        const o = fields(r.options ?? {});
         const timeoutDuration = Math.min(
           typeof o.timeoutDuration === 'number' ? o.timeoutDuration : 5000,
           policy.timeoutMs,
@@ -164,20 +188,35 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
       case 'crypto.checkHash':
         if (!HASHES.has(String(p).toLowerCase())) throw new Error(`Digest method not supported: ${String(p)}`);
         return ok(null);
-      case 'crypto.hash':
-        return ok(nodeCrypto.createHash(p.alg).update(bytes(p.data)).digest('base64'));
-      case 'crypto.hmac':
-        return ok(nodeCrypto.createHmac(p.alg, bytes(p.key)).update(bytes(p.data)).digest('base64'));
+      case 'crypto.hash': {
+        const h = fields(p);
+        return ok(
+          nodeCrypto
+            .createHash(h.alg as string)
+            .update(bytes(h.data))
+            .digest('base64'),
+        );
+      }
+      case 'crypto.hmac': {
+        const h = fields(p);
+        return ok(
+          nodeCrypto
+            .createHmac(h.alg as string, bytes(h.key))
+            .update(bytes(h.data))
+            .digest('base64'),
+        );
+      }
       case 'crypto.timingSafeEqual': {
-        const a = bytes(p.a);
-        const b = bytes(p.b);
+        const t = fields(p);
+        const a = bytes(t.a);
+        const b = bytes(t.b);
         if (a.length !== b.length) throw new RangeError('Input buffers must have the same byte length');
         return ok(nodeCrypto.timingSafeEqual(a, b));
       }
       case 'crypto.randomUUID':
         return ok(nodeCrypto.randomUUID());
       case 'crypto.randomBytes': {
-        if (!Number.isInteger(p) || p < 0 || p > 65536)
+        if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65536)
           throw new RangeError('The value of "size" is out of range (0 to 65536)');
         return ok(nodeCrypto.randomBytes(p).toString('base64'));
       }
@@ -208,13 +247,16 @@ export async function hostAsync(
 ): Promise<string> {
   try {
     keys.egress = egress;
-    const p = JSON.parse(payload) as any;
+    // guardedFetch and jose check what they are given: the casts below only name what the guest sends.
+    const p: unknown = JSON.parse(payload);
     switch (op) {
-      case 'sleep':
-        await egress.sleep(Number(p?.id), Number(p?.ms) || 0);
+      case 'sleep': {
+        const t = fields(p ?? {});
+        await egress.sleep(Number(t.id), Number(t.ms) || 0);
         return ok(null);
+      }
       case 'fetch': {
-        const r = await egress.fetch(p);
+        const r = await egress.fetch(p as FetchRequest);
         const type = r.headers.find(([k]) => k === 'content-type')?.[1] ?? '';
         const textual = type === '' || /json|text|xml|javascript|x-www-form-urlencoded/i.test(type);
         const base = {
@@ -231,30 +273,33 @@ export async function hostAsync(
         );
       }
       case 'jose.jwtVerify': {
-        const key = resolveKey(keys, p.key ?? {});
-        const options = { ...(p.options ?? {}) } as jose.JWTVerifyOptions & { currentDate?: unknown };
+        const v = fields(p);
+        const key = resolveKey(keys, fields(v.key ?? {}));
+        const options = { ...fields(v.options ?? {}) } as jose.JWTVerifyOptions & { currentDate?: unknown };
         if (typeof options.currentDate === 'number') options.currentDate = new Date(options.currentDate);
-        const r = await jose.jwtVerify(
-          String(p.jwt),
-          key as Parameters<typeof jose.jwtVerify>[1],
-          options as jose.JWTVerifyOptions,
-        );
+        const r = await jose.jwtVerify(String(v.jwt), key as Parameters<typeof jose.jwtVerify>[1], options);
         return ok({ payload: r.payload, protectedHeader: r.protectedHeader });
       }
       case 'jose.jwksResolve': {
-        const jwks = keys.get(p.id) as (h: unknown) => Promise<unknown>;
-        return ok(describeKey(keys, await jwks(p.protectedHeader ?? {})));
+        const j = fields(p);
+        const jwks = keys.get(j.id) as (h: unknown) => Promise<unknown>;
+        return ok(describeKey(keys, await jwks(j.protectedHeader ?? {})));
       }
       case 'jose.import': {
-        const opts = p.options ?? undefined;
+        const { kind, data, alg, options } = fields(p);
+        const opts = options === null || options === undefined ? undefined : (options as jose.KeyImportOptions);
         const key =
-          p.kind === 'spki'
-            ? await jose.importSPKI(String(p.data), String(p.alg), opts)
-            : p.kind === 'pkcs8'
-              ? await jose.importPKCS8(String(p.data), String(p.alg), opts)
-              : p.kind === 'x509'
-                ? await jose.importX509(String(p.data), String(p.alg), opts)
-                : await jose.importJWK(p.data, p.alg === undefined || p.alg === null ? undefined : String(p.alg), opts);
+          kind === 'spki'
+            ? await jose.importSPKI(String(data), String(alg), opts)
+            : kind === 'pkcs8'
+              ? await jose.importPKCS8(String(data), String(alg), opts)
+              : kind === 'x509'
+                ? await jose.importX509(String(data), String(alg), opts)
+                : await jose.importJWK(
+                    data as jose.JWK,
+                    alg === undefined || alg === null ? undefined : toText(alg),
+                    opts,
+                  );
         return ok(describeKey(keys, key));
       }
       default:

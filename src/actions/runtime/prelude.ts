@@ -28,6 +28,7 @@ function read(name: string): GuestFile {
   } catch (err) {
     throw new Error(
       `the sandbox's guest file ${file} cannot be read (does the build copy src/actions/guest/?): ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }

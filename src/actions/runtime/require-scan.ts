@@ -15,7 +15,10 @@ export function stripComments(code: string): string {
     const c = code[i]!;
     const n = code[i + 1];
     if (c === '/' && n === '/') {
-      while (i < code.length && code[i] !== '\n') ((out += ' '), i++);
+      while (i < code.length && code[i] !== '\n') {
+        out += ' ';
+        i++;
+      }
     } else if (c === '/' && n === '*') {
       const end = code.indexOf('*/', i + 2);
       const stop = end < 0 ? code.length : end + 2;

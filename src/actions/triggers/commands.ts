@@ -236,7 +236,7 @@ export class CommandRecorder {
       case 'user.setUserMetadata': {
         const kind = c.name === 'user.setAppMetadata' ? 'app_metadata' : 'user_metadata';
         let keys = this.metadata.get(kind);
-        if (!keys) this.metadata.set(kind, (keys = new Map()));
+        if (!keys) this.metadata.set(kind, (keys = new Map<string, number>()));
         const bytes = b === null ? 0 : jsonBytes(b);
         let total = bytes;
         for (const [k, n] of keys) if (k !== a) total += n;
