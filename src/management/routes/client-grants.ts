@@ -62,7 +62,7 @@ async function checkScopesDefined(ctx: AppContext, audience: string, scope: stri
   }
 }
 
-export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.post(
     '/client-grants',

@@ -127,7 +127,7 @@ export async function findResourceServer(ctx: AppContext, idOrIdentifier: string
 const identifierConflict = () =>
   conflict('A resource server with the same identifier already exists', 'resource_server_conflict');
 
-export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.post(
     '/resource-servers',
@@ -213,7 +213,7 @@ export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppCon
       checkSigningAlg(b.signing_alg);
       checkScopes(b.scopes);
       const patch: ResourceServerPatch = {};
-      for (const k of Object.keys(mutableProperties) as (keyof ResourceServerPatch & keyof typeof b)[]) {
+      for (const k of Object.keys(mutableProperties) as (keyof typeof b)[]) {
         if (b[k] !== undefined) (patch as Record<string, unknown>)[k] = b[k];
       }
       const updated = await ctx.repos.resourceServers.update(rs.id, patch);

@@ -157,9 +157,10 @@ function parseForm(_request: unknown, body: string, done: (err: Error | null, va
 }
 
 export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: AppContext): Promise<void> {
-  await parent.register(async (app) => {
+  await parent.register((app, _opts, done) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
     profileRoutes(app, ctx);
+    done();
   });
 }
 
