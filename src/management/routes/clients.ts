@@ -36,6 +36,7 @@ import {
 } from './client-bodies.js';
 import { projectFields } from './fields.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { clientAudit, globalImmutable, refuseForGlobal } from './client-audit.js';
 
 const readQuery = {
@@ -236,22 +237,18 @@ export function clientRoutes(untyped: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/clients/:id',
-    {
-      preHandler: requireScope('delete:clients'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      const current = await load(request.params.id);
+  deleteByIdRoute(untyped, {
+    path: '/clients/:id',
+    scope: 'delete:clients',
+    remove: async (id, request) => {
+      const current = await load(id);
       if (current.global)
         throw refuseForGlobal(audit, request, 'The global client cannot be deleted through the Management API');
       if (!(await ctx.repos.clients.delete(current.client_id)))
         throw notFound('The client does not exist', 'inexistent_client');
       audit(request, { type: 'sapi', description: 'Delete a client', statusCode: 204 });
-      return reply.status(204).send();
     },
-  );
+  });
 
   clientCredentialRoutes(app, ctx, audit);
 }

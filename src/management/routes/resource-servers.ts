@@ -18,6 +18,7 @@ import type {
 import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
+import { deleteByIdRoute } from './delete-route.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
@@ -222,18 +223,15 @@ export function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext):
     },
   );
 
-  app.delete(
-    '/resource-servers/:id',
-    {
-      preHandler: requireScope('delete:resource_servers'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      const rs = await findResourceServer(ctx, request.params.id);
+  deleteByIdRoute(untyped, {
+    path: '/resource-servers/:id',
+    scope: 'delete:resource_servers',
+    params: idParams,
+    remove: async (id) => {
+      const rs = await findResourceServer(ctx, id);
       if (rs.is_system)
         throw new ApiError(403, 'The system resource server cannot be deleted.', 'operation_not_supported');
       await ctx.repos.resourceServers.delete(rs.id);
-      return reply.status(204).send();
     },
-  );
+  });
 }
