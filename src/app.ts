@@ -38,7 +38,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  await opsRoutes(app, ctx, metrics);
+  opsRoutes(app, ctx, metrics);
   await app.register(oauthPlugin(ctx));
   await app.register(managementPlugin(ctx, managementRoutes), { prefix: '/api/v2' });
   return app;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { TriggerId } from './contract.js';
 import { badRequest, notFound } from '../management/errors.js';
-import { isForeignKeyViolation } from '../storage/database.js';
+import { accepted } from '../management/refusals.js';
 import type { ActionRecord, BindingRecord } from '../storage/repositories/actions.js';
 import { BINDING_POLICY, LIMITS, isTriggerId } from './catalog.js';
 
@@ -41,14 +41,11 @@ export async function replaceBindings(
       throw badRequest(`Action '${action.name}' is bound more than once.`);
     resolved.push({ id: randomUUID(), action_id: action.id, display_name: b.display_name ?? action.name, action });
   }
-  try {
-    const rows = await ctx.repos.actions.replaceBindings(trigger, resolved);
-    return rows.map((r, i) => ({ ...r, action: resolved[i]!.action }));
-  } catch (err) {
-    // An Action deleted while the flow was being saved.
-    if (isForeignKeyViolation(err)) throw badRequest('An action of the flow no longer exists.');
-    throw err;
-  }
+  // missing_reference: an Action deleted while the flow was being saved.
+  const rows = accepted(await ctx.repos.actions.replaceBindings(trigger, resolved), {
+    missing_reference: () => badRequest('An action of the flow no longer exists.'),
+  });
+  return rows.map((r, i) => ({ ...r, action: resolved[i]!.action }));
 }
 
 export async function listBindings(

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { PROVIDED_MODULES, TRIGGERS, type TriggerId } from './contract.js';
 import { badRequest, conflict, forbidden, notFound } from '../management/errors.js';
-import { isUniqueViolation, isForeignKeyViolation } from '../storage/database.js';
+import { accepted } from '../management/refusals.js';
 import { nowIso } from '../storage/codec.js';
 import type { ActionDependency, ActionRecord, ActionVersionRecord } from '../storage/repositories/actions.js';
 import { DEFAULT_RUNTIME, LIMITS, RUNTIMES, TRIGGER_VERSIONS, isTriggerId } from './catalog.js';
@@ -31,6 +31,8 @@ export interface UpdateActionInput {
   dependencies?: ActionDependency[];
   secrets?: SecretInput[];
 }
+
+const nameTaken = (name: string | undefined) => () => conflict(`An action with the name '${name}' already exists.`);
 
 const defaultCode = (trigger: TriggerId) =>
   `/**\n * @param {Event} event\n * @param {API} api\n */\nexports.${TRIGGERS[trigger].entryPoint} = async (event, api) => {\n};\n`;
@@ -101,8 +103,7 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   checkSecretInputs(secretInputs);
   const missing = secretInputs.find((s) => s.value === undefined);
   if (missing) throw badRequest(`Secret '${missing.name}' needs a value.`);
-  if (await ctx.repos.actions.getByName(input.name))
-    throw conflict(`An action with the name '${input.name}' already exists.`);
+  if (await ctx.repos.actions.getByName(input.name)) throw nameTaken(input.name)();
   if ((await ctx.repos.actions.count()) >= LIMITS.actionsPerTenant) {
     throw forbidden('You reached the limit of entities of this type for this tenant.', 'too_many_entities');
   }
@@ -114,9 +115,8 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
     id,
     secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })),
   );
-  let action: ActionRecord;
-  try {
-    action = await ctx.repos.actions.create({
+  const action = accepted(
+    await ctx.repos.actions.create({
       id,
       name: input.name,
       trigger_id: trigger.id,
@@ -126,11 +126,9 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
       dependencies,
       ...sealed,
       status: 'built',
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`An action with the name '${input.name}' already exists.`);
-    throw err;
-  }
+    }),
+    { duplicate: nameTaken(input.name) },
+  );
   if (input.deploy) {
     await deployAction(ctx, action.id);
     return (await ctx.repos.actions.get(action.id))!;
@@ -155,7 +153,7 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
   if (input.dependencies !== undefined) checkDependencies(input.dependencies);
   if (input.secrets !== undefined) checkSecretInputs(input.secrets);
   if (input.name !== undefined && input.name !== action.name && (await ctx.repos.actions.getByName(input.name))) {
-    throw conflict(`An action with the name '${input.name}' already exists.`);
+    throw nameTaken(input.name)();
   }
   if (input.code !== undefined) await compileOrThrow(ctx, input.code, action.trigger_id);
   const patch: Parameters<typeof ctx.repos.actions.update>[1] = {};
@@ -173,14 +171,9 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
       ),
     );
   }
-  try {
-    const updated = await ctx.repos.actions.update(id, patch);
-    if (!updated) throw notFound('The action does not exist.');
-    return updated;
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`An action with the name '${input.name}' already exists.`);
-    throw err;
-  }
+  const updated = accepted(await ctx.repos.actions.update(id, patch), { duplicate: nameTaken(input.name) });
+  if (!updated) throw notFound('The action does not exist.');
+  return updated;
 }
 
 /** Deploys the draft: a new immutable version n+1 that becomes the one the pipeline runs. */
@@ -216,14 +209,7 @@ export async function rollbackToVersion(
 }
 
 export async function deleteAction(ctx: AppContext, id: string, opts: { force: boolean }): Promise<void> {
-  let outcome;
-  try {
-    outcome = await ctx.repos.actions.delete(id, opts);
-  } catch (err) {
-    // A profile created between the check and the delete: the foreign key refuses it.
-    if (isForeignKeyViolation(err)) outcome = 'referenced_by_profile' as const;
-    else throw err;
-  }
+  const outcome = await ctx.repos.actions.delete(id, opts);
   if (outcome === 'not_found') throw notFound('The action does not exist.');
   if (outcome === 'referenced_by_profile') {
     throw conflict('The action is used by a token exchange profile; delete the profile first.', 'action_in_use');

@@ -25,6 +25,22 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The response schema of every error answer (each route's `4xx`, added by management/plugin.ts), so the OpenAPI
+ * document describes them. Open (`additionalProperties`), so serialization never drops a field of an error body.
+ */
+export const errorResponseSchema = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  additionalProperties: true,
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    errorCode: { type: 'string' },
+  },
+} as const;
+
 export const badRequest = (message: string, errorCode = 'invalid_body') => new ApiError(400, message, errorCode);
 export const badQuery = (message: string) => new ApiError(400, message, 'invalid_query_string');
 export const notFound = (message: string, errorCode = 'inexistent_entity') => new ApiError(404, message, errorCode);

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError, HookH
 import swagger from '@fastify/swagger';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { AppContext } from '../context.js';
-import { ApiError, unauthorized, forbidden } from './errors.js';
+import { ApiError, errorResponseSchema, unauthorized, forbidden } from './errors.js';
 import { OPENAPI_PATH, openApiOptions } from './openapi.js';
 
 declare module 'fastify' {
@@ -93,6 +93,13 @@ function validationMessage(err: FastifyError): ApiError {
 
 export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
   return async (app: FastifyInstance) => {
+    // Every route answers its errors in Auth0's shape (the error handler below): its response schemas say so, for
+    // the OpenAPI document. Added before swagger's own hook, which collects the schemas as each route registers.
+    app.addHook('onRoute', (route) => {
+      const schema = (route.schema ??= {});
+      const response = (schema.response ??= {}) as Record<string, unknown>;
+      response['4xx'] ??= errorResponseSchema;
+    });
     // Before the routes: it collects each route's schemas as it is registered (management/openapi.ts).
     await app.register(swagger, openApiOptions(ctx));
     app.addHook('onRequest', async (request) => {

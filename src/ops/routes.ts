@@ -89,8 +89,8 @@ export async function buildMetricsServer(ctx: AppContext, metrics: Metrics): Pro
   return app;
 }
 
-export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+export function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): void {
+  app.get('/health/live', () => ({ status: 'ok' }));
   app.get('/health/ready', async (request, reply) => {
     try {
       await sql`select 1`.execute(ctx.storage.db);
@@ -101,7 +101,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: 
     }
   });
   if (ctx.config.metrics.port === undefined) metricsRoute(app, metrics, ctx.config.metrics.token);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequests
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
@@ -111,5 +111,6 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: 
       const label = typeof grantType === 'string' && findGrant(grantType) ? grantType : 'other';
       metrics.tokenRequests.labels(label, String(reply.statusCode)).inc();
     }
+    done();
   });
 }

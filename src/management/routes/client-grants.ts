@@ -14,6 +14,7 @@ import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 
 const scopeArray = {
   type: 'array',
@@ -62,7 +63,7 @@ async function checkScopesDefined(ctx: AppContext, audience: string, scope: stri
   }
 }
 
-export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.post(
     '/client-grants',
@@ -157,19 +158,15 @@ export async function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContex
     },
   );
 
-  app.delete(
-    '/client-grants/:id',
-    {
-      preHandler: requireScope('delete:client_grants'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      const grant = await ctx.repos.clientGrants.get(request.params.id);
+  deleteByIdRoute(untyped, {
+    path: '/client-grants/:id',
+    scope: 'delete:client_grants',
+    remove: async (id) => {
+      const grant = await ctx.repos.clientGrants.get(id);
       if (grant) await refuseIfGlobalManagementGrant(ctx, grant);
-      if (!(await ctx.repos.clientGrants.delete(request.params.id))) {
+      if (!(await ctx.repos.clientGrants.delete(id))) {
         throw notFound('The client grant does not exist', 'inexistent_client_grant');
       }
-      return reply.status(204).send();
     },
-  );
+  });
 }

@@ -57,8 +57,7 @@ export const credentialInputSchema = {
   },
 } as const;
 
-const stringList = (max: number) =>
-  ({ type: 'array', maxItems: max, items: { type: 'string', maxLength: 1024 } }) as const;
+const stringList = { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 1024 } } as const;
 
 const tokenExchange = {
   type: 'object',
@@ -88,74 +87,95 @@ const refreshToken = {
 } as const;
 
 /** Auth0: fully defined credentials on create; on update, the ids of credentials created on the client. */
-const clientAuthenticationMethods = (forPatch: boolean) =>
-  ({
-    type: 'object',
-    additionalProperties: false,
-    required: ['private_key_jwt'],
-    properties: {
-      private_key_jwt: {
-        type: 'object',
-        required: ['credentials'],
-        additionalProperties: false,
-        properties: {
-          credentials: {
-            type: 'array',
-            minItems: 1,
-            maxItems: MAX_ENABLED_CREDENTIALS,
-            // On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
-            items: forPatch
-              ? { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } }
-              : credentialInputSchema,
-          },
+const createAuthenticationMethods = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['private_key_jwt'],
+  properties: {
+    private_key_jwt: {
+      type: 'object',
+      required: ['credentials'],
+      additionalProperties: false,
+      properties: {
+        credentials: { type: 'array', minItems: 1, maxItems: MAX_ENABLED_CREDENTIALS, items: credentialInputSchema },
+      },
+    },
+  },
+} as const;
+
+const patchAuthenticationMethods = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['private_key_jwt'],
+  properties: {
+    private_key_jwt: {
+      type: 'object',
+      required: ['credentials'],
+      additionalProperties: false,
+      properties: {
+        credentials: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_ENABLED_CREDENTIALS,
+          // On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
+          items: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
         },
       },
     },
-  }) as const;
+  },
+} as const;
 
-/** Properties both create and update accept; `nullable` marks the ones PATCH may clear (Auth0 `...OrNull`). */
-function properties(forPatch: boolean) {
-  const orNull = <T extends object>(s: T) => (forPatch ? { anyOf: [s, { type: 'null' }] } : s);
-  return {
-    name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^<>]+$' },
-    description: { type: 'string', maxLength: 140 },
-    app_type: { type: 'string', enum: APP_TYPES },
-    is_first_party: { type: 'boolean' },
-    oidc_conformant: { type: 'boolean' },
-    grant_types: { type: 'array', uniqueItems: true, items: { type: 'string', enum: KNOWN_GRANT_TYPES } },
-    token_endpoint_auth_method: { type: 'string', enum: SECRET_AUTH_METHODS },
-    client_authentication_methods: orNull(clientAuthenticationMethods(forPatch)),
-    callbacks: stringList(100),
-    allowed_origins: stringList(100),
-    client_metadata: {
-      type: 'object',
-      maxProperties: 10,
-      propertyNames: { maxLength: 255 },
-      additionalProperties: { type: 'string', maxLength: 255 },
+/** The properties create accepts. */
+const createProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^<>]+$' },
+  description: { type: 'string', maxLength: 140 },
+  app_type: { type: 'string', enum: APP_TYPES },
+  is_first_party: { type: 'boolean' },
+  oidc_conformant: { type: 'boolean' },
+  grant_types: { type: 'array', uniqueItems: true, items: { type: 'string', enum: KNOWN_GRANT_TYPES } },
+  token_endpoint_auth_method: { type: 'string', enum: SECRET_AUTH_METHODS },
+  client_authentication_methods: createAuthenticationMethods,
+  callbacks: stringList,
+  allowed_origins: stringList,
+  client_metadata: {
+    type: 'object',
+    maxProperties: 10,
+    propertyNames: { maxLength: 255 },
+    additionalProperties: { type: 'string', maxLength: 255 },
+  },
+  token_exchange: tokenExchange,
+  organization_usage: { type: 'string', enum: ['deny', 'allow', 'require'] },
+  organization_require_behavior: { type: 'string', enum: ['no_prompt', 'pre_login_prompt', 'post_login_prompt'] },
+  jwt_configuration: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      alg: { type: 'string', enum: ['RS256', 'PS256', 'ES256'] },
+      lifetime_in_seconds: { type: 'integer', minimum: 1, maximum: 2592000 },
     },
-    token_exchange: orNull(tokenExchange),
-    organization_usage: { type: 'string', enum: ['deny', 'allow', 'require'] },
-    organization_require_behavior: { type: 'string', enum: ['no_prompt', 'pre_login_prompt', 'post_login_prompt'] },
-    jwt_configuration: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        alg: { type: 'string', enum: ['RS256', 'PS256', 'ES256'] },
-        lifetime_in_seconds: { type: 'integer', minimum: 1, maximum: 2592000 },
-      },
-    },
-    refresh_token: orNull(refreshToken),
-    is_token_endpoint_ip_header_trusted: { type: 'boolean' },
-  };
-}
+  },
+  refresh_token: refreshToken,
+  is_token_endpoint_ip_header_trusted: { type: 'boolean' },
+} as const;
+
+/**
+ * The properties update accepts: create's, with credential ids instead of keys, and `null` allowed where PATCH may
+ * clear (Auth0 `...OrNull`). The overridden keys keep their place, so the schema lists them in the same order.
+ */
+const patchProperties = {
+  ...createProperties,
+  client_authentication_methods: { anyOf: [patchAuthenticationMethods, { type: 'null' }] },
+  token_exchange: { anyOf: [tokenExchange, { type: 'null' }] },
+  refresh_token: { anyOf: [refreshToken, { type: 'null' }] },
+} as const;
 
 export const createClientBody = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
-  properties: properties(false),
-};
-export const patchClientBody = { type: 'object', additionalProperties: false, properties: properties(true) };
+  properties: createProperties,
+} as const;
+export const patchClientBody = { type: 'object', additionalProperties: false, properties: patchProperties } as const;
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 

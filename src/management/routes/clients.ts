@@ -11,11 +11,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { requireEveryScope, requireScope } from '../plugin.js';
+import { requireEveryScope, requireScope, typed } from '../plugin.js';
 import { badRequest, notFound } from '../errors.js';
 import { newClientId, newClientSecret } from '../../storage/ids.js';
 import type { Client, ClientPatch, TokenEndpointAuthMethod } from '../../storage/repositories/clients.js';
-import { listQuery, listResponseSchema, pagedResult, type PagingQuery } from './paging.js';
+import { listQuery, listResponseSchema, pagedResult } from './paging.js';
 import {
   clientResponseSchema,
   clientWithSecretResponseSchema,
@@ -33,21 +33,20 @@ import {
   patchScopes,
   prepareCredentials,
   sameSet,
-  type ClientBody,
 } from './client-bodies.js';
 import { projectFields } from './fields.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { clientAudit, globalImmutable, refuseForGlobal } from './client-audit.js';
 
-interface ListQuery extends PagingQuery {
-  app_type?: string;
-  is_global?: boolean;
-  is_first_party?: boolean;
-  fields?: string;
-  include_fields?: boolean;
-}
+const readQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { fields: { type: 'string' }, include_fields: { type: 'boolean' } },
+} as const;
 
-export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function clientRoutes(untyped: FastifyInstance, ctx: AppContext): void {
+  const app = typed(untyped);
   const audit = clientAudit(ctx);
   const hasher = ctx.secretHasher;
   const view = async (c: Client, secret?: string): Promise<ClientView> => {
@@ -63,7 +62,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     return client;
   };
 
-  app.post<{ Body: ClientBody & { name: string } }>(
+  app.post(
     '/clients',
     {
       preHandler: requireScope('create:clients'),
@@ -106,7 +105,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get<{ Querystring: ListQuery }>(
+  app.get(
     '/clients',
     {
       preHandler: requireScope('read:clients'),
@@ -142,24 +141,20 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { fields?: string; include_fields?: boolean } }>(
+  app.get(
     '/clients/:id',
     {
       preHandler: requireScope('read:clients'),
       schema: {
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { fields: { type: 'string' }, include_fields: { type: 'boolean' } },
-        },
+        querystring: readQuery,
         response: { 200: clientResponseSchema },
       },
     },
     async (request) => projectFields(await view(await load(request.params.id)), request.query),
   );
 
-  app.patch<{ Params: { id: string }; Body: ClientBody }>(
+  app.patch(
     '/clients/:id',
     {
       preHandler: requireEveryScope((request) => patchScopes(request.body)),
@@ -220,7 +215,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/clients/:id/rotate-secret',
     {
       preHandler: requireScope('update:client_keys'),
@@ -242,22 +237,18 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
-    '/clients/:id',
-    {
-      preHandler: requireScope('delete:clients'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      const current = await load(request.params.id);
+  deleteByIdRoute(untyped, {
+    path: '/clients/:id',
+    scope: 'delete:clients',
+    remove: async (id, request) => {
+      const current = await load(id);
       if (current.global)
         throw refuseForGlobal(audit, request, 'The global client cannot be deleted through the Management API');
       if (!(await ctx.repos.clients.delete(current.client_id)))
         throw notFound('The client does not exist', 'inexistent_client');
       audit(request, { type: 'sapi', description: 'Delete a client', statusCode: 204 });
-      return reply.status(204).send();
     },
-  );
+  });
 
   clientCredentialRoutes(app, ctx, audit);
 }

@@ -17,6 +17,7 @@ import { openOptions, sealOptions } from './connection-secrets.js';
 import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_MAX_LENGTH } from '../../storage/repositories/connections.js';
 import { checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { fieldsQueryProperties, projectFields } from './fields.js';
 
 const metadataSchema = {
@@ -199,18 +200,14 @@ export function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): voi
     },
   );
 
-  app.delete(
-    '/connections/:id',
-    {
-      preHandler: requireScope('delete:connections'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      if (!(await ctx.repos.connections.delete(request.params.id)))
+  deleteByIdRoute(untyped, {
+    path: '/connections/:id',
+    scope: 'delete:connections',
+    remove: async (id) => {
+      if (!(await ctx.repos.connections.delete(id)))
         throw notFound('The connection does not exist', 'inexistent_connection');
-      return reply.status(204).send();
     },
-  );
+  });
 
   app.get(
     '/connections/:id/clients',

@@ -46,7 +46,7 @@ const kidParams = {
   properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } },
 } as const;
 
-export async function keyRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function keyRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.get(
     '/keys/signing',
@@ -103,7 +103,7 @@ export async function keyRoutes(untyped: FastifyInstance, ctx: AppContext): Prom
       if (!key) throw notFound('Signing key not found');
       if (key.status === 'current')
         throw badRequest('The current signing key cannot be revoked; rotate first', 'invalid_operation');
-      await ctx.repos.signingKeys.revoke(key.kid, new Date().toISOString());
+      await ctx.repos.signingKeys.revoke(key.kid, new Date(ctx.clock.now()).toISOString());
       await ctx.invalidation.publish('keys');
       return present(ctx.keys.list().find((k) => k.kid === key.kid)!);
     },

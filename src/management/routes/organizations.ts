@@ -13,6 +13,7 @@ import { accepted } from '../refusals.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
 import { checkpointOf, checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 import {
   createOrganizationBody,
   nameParams,
@@ -142,15 +143,11 @@ export function organizationRoutes(untyped: FastifyInstance, ctx: AppContext): v
   );
 
   // Auth0 answers 204 whether or not the organization existed.
-  app.delete(
-    '/organizations/:id',
-    {
-      preHandler: requireScope('delete:organizations'),
-      schema: { params: idParams },
+  deleteByIdRoute(untyped, {
+    path: '/organizations/:id',
+    scope: 'delete:organizations',
+    remove: async (id) => {
+      await orgs.delete(id);
     },
-    async (request, reply) => {
-      await orgs.delete(request.params.id);
-      return reply.status(204).send();
-    },
-  );
+  });
 }

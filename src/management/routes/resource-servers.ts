@@ -18,6 +18,7 @@ import type {
 import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
+import { deleteByIdRoute } from './delete-route.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
@@ -127,7 +128,7 @@ export async function findResourceServer(ctx: AppContext, idOrIdentifier: string
 const identifierConflict = () =>
   conflict('A resource server with the same identifier already exists', 'resource_server_conflict');
 
-export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext): Promise<void> {
+export function resourceServerRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
   app.post(
     '/resource-servers',
@@ -213,7 +214,7 @@ export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppCon
       checkSigningAlg(b.signing_alg);
       checkScopes(b.scopes);
       const patch: ResourceServerPatch = {};
-      for (const k of Object.keys(mutableProperties) as (keyof ResourceServerPatch & keyof typeof b)[]) {
+      for (const k of Object.keys(mutableProperties) as (keyof typeof b)[]) {
         if (b[k] !== undefined) (patch as Record<string, unknown>)[k] = b[k];
       }
       const updated = await ctx.repos.resourceServers.update(rs.id, patch);
@@ -222,18 +223,15 @@ export async function resourceServerRoutes(untyped: FastifyInstance, ctx: AppCon
     },
   );
 
-  app.delete(
-    '/resource-servers/:id',
-    {
-      preHandler: requireScope('delete:resource_servers'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
-      const rs = await findResourceServer(ctx, request.params.id);
+  deleteByIdRoute(untyped, {
+    path: '/resource-servers/:id',
+    scope: 'delete:resource_servers',
+    params: idParams,
+    remove: async (id) => {
+      const rs = await findResourceServer(ctx, id);
       if (rs.is_system)
         throw new ApiError(403, 'The system resource server cannot be deleted.', 'operation_not_supported');
       await ctx.repos.resourceServers.delete(rs.id);
-      return reply.status(204).send();
     },
-  );
+  });
 }

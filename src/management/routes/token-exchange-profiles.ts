@@ -11,6 +11,7 @@ import { newProfileId } from '../../storage/ids.js';
 import type { ProfileCheckpoint, TokenExchangeProfile } from '../../storage/repositories/token-exchange-profiles.js';
 import { reservedPrefixOf, validateSubjectTokenType } from '../../token-exchange/profiles.js';
 import { idParams } from './params.js';
+import { deleteByIdRoute } from './delete-route.js';
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
 export const MAX_PROFILES = 100;
@@ -157,9 +158,10 @@ function parseForm(_request: unknown, body: string, done: (err: Error | null, va
 }
 
 export async function tokenExchangeProfileRoutes(parent: FastifyInstance, ctx: AppContext): Promise<void> {
-  await parent.register(async (app) => {
+  await parent.register((app, _opts, done) => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
     profileRoutes(app, ctx);
+    done();
   });
 }
 
@@ -264,17 +266,13 @@ function profileRoutes(untyped: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.delete(
-    '/token-exchange-profiles/:id',
-    {
-      preHandler: requireScope('delete:token_exchange_profiles'),
-      schema: { params: idParams },
-    },
-    async (request, reply) => {
+  deleteByIdRoute(untyped, {
+    path: '/token-exchange-profiles/:id',
+    scope: 'delete:token_exchange_profiles',
+    remove: async (id) => {
       // Deleting an unknown id is idempotent: no 404 is documented (spec section 3.2).
-      await ctx.repos.profiles.delete(request.params.id);
+      await ctx.repos.profiles.delete(id);
       await ctx.invalidation.publish('profiles');
-      return reply.status(204).send();
     },
-  );
+  });
 }

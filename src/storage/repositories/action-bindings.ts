@@ -6,6 +6,7 @@ import type { Db } from '../database.js';
 import type { TriggerBindingsTable } from '../schema.js';
 import { nowIso } from '../codec.js';
 import type { BindingRecord } from './action-records.js';
+import { written, type Written } from './outcome.js';
 
 export function actionBindings(db: Db) {
   return {
@@ -36,11 +37,11 @@ export function actionBindings(db: Db) {
         .execute();
     },
 
-    /** Replaces a trigger's whole flow with the given ordered bindings. */
+    /** Replaces a trigger's whole flow with the given ordered bindings; an Action that no longer exists is `missing_reference`. */
     async replaceBindings(
       triggerId: string,
       bindings: Array<Pick<BindingRecord, 'id' | 'action_id' | 'display_name'>>,
-    ): Promise<BindingRecord[]> {
+    ): Promise<Written<BindingRecord[]>> {
       const now = nowIso();
       const rows: TriggerBindingsTable[] = bindings.map((b, i) => ({
         id: b.id,
@@ -50,11 +51,13 @@ export function actionBindings(db: Db) {
         display_name: b.display_name,
         created_at: now,
       }));
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('trigger_bindings').where('trigger_id', '=', triggerId).execute();
-        if (rows.length) await trx.insertInto('trigger_bindings').values(rows).execute();
+      return written(async () => {
+        await db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('trigger_bindings').where('trigger_id', '=', triggerId).execute();
+          if (rows.length) await trx.insertInto('trigger_bindings').values(rows).execute();
+        });
+        return rows;
       });
-      return rows;
     },
   };
 }

@@ -17,6 +17,8 @@ import {
   type VersionSnapshot,
 } from './action-records.js';
 import { actionBindings } from './action-bindings.js';
+import { written, type Written } from './outcome.js';
+import { isForeignKeyViolation } from '../database.js';
 
 export type {
   ActionDependency,
@@ -35,7 +37,8 @@ export const MAX_VERSIONS_PER_ACTION = 50;
 export function actionsRepository(db: Db) {
   return {
     ...actionBindings(db),
-    async create(a: NewAction): Promise<ActionRecord> {
+    /** A taken name is `duplicate`. */
+    async create(a: NewAction): Promise<Written<ActionRecord>> {
       const now = nowIso();
       const row: ActionsTable = {
         id: a.id,
@@ -53,8 +56,10 @@ export function actionsRepository(db: Db) {
         created_at: now,
         updated_at: now,
       };
-      await db.insertInto('actions').values(row).execute();
-      return fromRow(row);
+      return written(async () => {
+        await db.insertInto('actions').values(row).execute();
+        return fromRow(row);
+      });
     },
 
     async get(id: string): Promise<ActionRecord | undefined> {
@@ -94,8 +99,8 @@ export function actionsRepository(db: Db) {
       return { actions: rows.map(fromRow), total: Number(total.n) };
     },
 
-    /** Changes the draft; any change but the name leaves changes undeployed. */
-    async update(id: string, patch: ActionPatch): Promise<ActionRecord | undefined> {
+    /** Changes the draft; any change but the name leaves changes undeployed. A taken name is `duplicate`. */
+    async update(id: string, patch: ActionPatch): Promise<Written<ActionRecord | undefined>> {
       const set: Partial<ActionsTable> = { updated_at: nowIso() };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.code !== undefined) set.code = patch.code;
@@ -107,9 +112,11 @@ export function actionsRepository(db: Db) {
         (k) => patch[k as keyof ActionPatch] !== undefined,
       );
       if (draftChanged) set.all_changes_deployed = 0;
-      const r = await db.updateTable('actions').set(set).where('id', '=', id).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) return undefined;
-      return this.get(id);
+      return written(async () => {
+        const r = await db.updateTable('actions').set(set).where('id', '=', id).executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) return undefined;
+        return this.get(id);
+      });
     },
 
     /**
@@ -240,28 +247,34 @@ export function actionsRepository(db: Db) {
      * refuses unless `force`, which removes the bindings (Auth0's `force`). Checked inside the transaction.
      */
     async delete(id: string, opts: { force: boolean }): Promise<DeleteOutcome> {
-      return db.transaction().execute(async (trx) => {
-        const exists = await trx.selectFrom('actions').select('id').where('id', '=', id).executeTakeFirst();
-        if (!exists) return 'not_found';
-        const profile = await trx
-          .selectFrom('token_exchange_profiles')
-          .select('id')
-          .where('action_id', '=', id)
-          .limit(1)
-          .executeTakeFirst();
-        if (profile) return 'referenced_by_profile';
-        const bound = await trx
-          .selectFrom('trigger_bindings')
-          .select('id')
-          .where('action_id', '=', id)
-          .limit(1)
-          .executeTakeFirst();
-        if (bound && !opts.force) return 'bound';
-        await trx.deleteFrom('trigger_bindings').where('action_id', '=', id).execute();
-        await trx.deleteFrom('action_versions').where('action_id', '=', id).execute();
-        await trx.deleteFrom('actions').where('id', '=', id).execute();
-        return 'deleted';
-      });
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const exists = await trx.selectFrom('actions').select('id').where('id', '=', id).executeTakeFirst();
+          if (!exists) return 'not_found';
+          const profile = await trx
+            .selectFrom('token_exchange_profiles')
+            .select('id')
+            .where('action_id', '=', id)
+            .limit(1)
+            .executeTakeFirst();
+          if (profile) return 'referenced_by_profile';
+          const bound = await trx
+            .selectFrom('trigger_bindings')
+            .select('id')
+            .where('action_id', '=', id)
+            .limit(1)
+            .executeTakeFirst();
+          if (bound && !opts.force) return 'bound';
+          await trx.deleteFrom('trigger_bindings').where('action_id', '=', id).execute();
+          await trx.deleteFrom('action_versions').where('action_id', '=', id).execute();
+          await trx.deleteFrom('actions').where('id', '=', id).execute();
+          return 'deleted';
+        });
+      } catch (err) {
+        // A profile created between the check and the delete: the foreign key refuses it.
+        if (isForeignKeyViolation(err)) return 'referenced_by_profile';
+        throw err;
+      }
     },
   };
 }

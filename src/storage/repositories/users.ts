@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../database.js';
 import { written, type Written } from './outcome.js';
 import { preparedRead } from '../prepared.js';
 import { loginRecorder } from './user-logins.js';
+import { userLister } from './user-list.js';
 import { insertUser, profileColumns, type NewUser } from './user-rows.js';
 import type { Database, UsersTable, UserIdentitiesTable } from '../schema.js';
 import { fromBool, toJson, fromJson, nowIso } from '../codec.js';
@@ -28,6 +29,7 @@ import {
 
 export * from './user-shape.js';
 export type { NewUser } from './user-rows.js';
+export type { UserListOptions } from './user-list.js';
 
 /**
  * A user with this id or e-mail already exists in the connection: thrown by `create` (the Management API uses
@@ -45,16 +47,6 @@ export interface UserUpdate {
   user_metadata?: Metadata;
   blocked?: boolean;
   passwordHash?: string;
-}
-
-export interface UserListOptions {
-  page: number;
-  perPage: number;
-  /** Exact e-mail (case-insensitive). */
-  email?: string;
-  /** E-mail prefix (Auth0 `email:jo*`). */
-  emailPrefix?: string;
-  connection?: string;
 }
 
 /** `read` runs the exchange's hot reads (a user by id or by identity) outside Kysely (storage/prepared.ts). */
@@ -252,39 +244,7 @@ export function usersRepository(db: Db, read: ReadQuery, dialect: DialectName) {
       return r?.password_hash;
     },
 
-    async list(opts: UserListOptions): Promise<{ users: User[]; total: number }> {
-      let q = db.selectFrom('users');
-      if (opts.email !== undefined) q = q.where('email', '=', normalizeEmail(opts.email)!);
-      if (opts.emailPrefix !== undefined) {
-        // substr, not LIKE: no wildcard escaping to get right on two dialects.
-        const prefix = normalizeEmail(opts.emailPrefix)!;
-        q = q.where((eb) => eb(eb.fn('substr', ['email', eb.lit(1), eb.lit(prefix.length)]), '=', prefix));
-      }
-      if (opts.connection !== undefined) {
-        q = q.where(
-          'connection_id',
-          'in',
-          db.selectFrom('connections').select('id').where('name', '=', opts.connection),
-        );
-      }
-      const [rows, total] = await Promise.all([
-        q
-          .select('user_id')
-          .orderBy('created_at')
-          .orderBy('user_id')
-          .limit(opts.perPage)
-          .offset(opts.page * opts.perPage)
-          .execute(),
-        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return {
-        users: await load(
-          db,
-          rows.map((r) => r.user_id),
-        ),
-        total: Number(total.n),
-      };
-    },
+    list: userLister(db, load),
 
     async delete(userId: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
