@@ -87,43 +87,29 @@ const refreshToken = {
 } as const;
 
 /** Auth0: fully defined credentials on create; on update, the ids of credentials created on the client. */
-const createAuthenticationMethods = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['private_key_jwt'],
-  properties: {
-    private_key_jwt: {
-      type: 'object',
-      required: ['credentials'],
-      additionalProperties: false,
-      properties: {
-        credentials: { type: 'array', minItems: 1, maxItems: MAX_ENABLED_CREDENTIALS, items: credentialInputSchema },
-      },
-    },
-  },
-} as const;
-
-const patchAuthenticationMethods = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['private_key_jwt'],
-  properties: {
-    private_key_jwt: {
-      type: 'object',
-      required: ['credentials'],
-      additionalProperties: false,
-      properties: {
-        credentials: {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_ENABLED_CREDENTIALS,
-          // On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
-          items: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
+const authenticationMethods = <const I extends object>(credential: I) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['private_key_jwt'],
+    properties: {
+      private_key_jwt: {
+        type: 'object',
+        required: ['credentials'],
+        additionalProperties: false,
+        properties: {
+          credentials: { type: 'array', minItems: 1, maxItems: MAX_ENABLED_CREDENTIALS, items: credential },
         },
       },
     },
-  },
-} as const;
+  }) as const;
+
+const createAuthenticationMethods = authenticationMethods(credentialInputSchema);
+// On PATCH each item must be exactly `{id}`; the handler says so in words (clients.ts, inline keys).
+const patchAuthenticationMethods = authenticationMethods({
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+});
 
 /** The properties create accepts. */
 const createProperties = {
