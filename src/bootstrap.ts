@@ -9,7 +9,7 @@ import type { AppContext } from './context.js';
 import { MANAGEMENT_SCOPES } from './management/scopes.js';
 import { newClientGrantId, newClientId, newClientSecret, newResourceServerId } from './storage/ids.js';
 
-export const ADMIN_CLIENT_NAME = 'Baton Management (admin)';
+const ADMIN_CLIENT_NAME = 'Baton Management (admin)';
 
 export interface BootstrapResult {
   adminClientId: string;

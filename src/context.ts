@@ -78,7 +78,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   return createServices(config, storage, opts);
 }
 
-export async function createServices(
+async function createServices(
   config: Config,
   storage: OpenStorage,
   opts: Omit<ContextOptions, 'sqliteFile'> = {},

@@ -9,7 +9,7 @@ import { BINDING_POLICY, LIMITS, isTriggerId } from './catalog.js';
 
 export type BindingRef = { type: 'action_id' | 'action_name'; value: string };
 
-export function checkBindableTrigger(triggerId: string): TriggerId {
+function checkBindableTrigger(triggerId: string): TriggerId {
   if (!isTriggerId(triggerId)) throw notFound(`Trigger '${triggerId}' does not exist.`);
   return triggerId;
 }

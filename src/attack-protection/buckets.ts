@@ -30,7 +30,7 @@ export interface BucketStore {
 const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs) / rateMs);
 
 /** How many IPs' buckets one node keeps in memory; past it the least recently used is forgotten (a full bucket). */
-export const MEMORY_BUCKETS_MAX_KEYS = 100_000;
+const MEMORY_BUCKETS_MAX_KEYS = 100_000;
 
 export class MemoryBuckets implements BucketStore {
   /** Per key, the time at which its bucket is full again (its debt is that time minus now). */

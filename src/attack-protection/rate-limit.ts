@@ -32,7 +32,7 @@ export interface ExchangeRateLimitOptions {
   clock?: Clock;
 }
 
-export interface RateLimitRefusal {
+interface RateLimitRefusal {
   error: OAuthError;
   /** Refusals on this node since the last one reported (the `api_limit` log entry counts them); 0: do not log. */
   toReport: number;

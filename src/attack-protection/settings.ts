@@ -13,7 +13,7 @@ export type Shield = 'block' | 'admin_notification';
 export const SHIELDS: readonly Shield[] = ['block', 'admin_notification'];
 export type StageName = 'pre-login' | 'pre-user-registration' | typeof CTE_STAGE;
 
-export interface StageSettings {
+interface StageSettings {
   /** Bucket size: attempts allowed before the IP is throttled. */
   max_attempts: number;
   /** Milliseconds after which one attempt comes back. */

@@ -20,7 +20,7 @@ import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, thrott
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
 
 /** Spec section 4.4 / 10 E5: the exact text Auth0 returns. */
-export const TOO_MANY_ATTEMPTS_DESCRIPTION =
+const TOO_MANY_ATTEMPTS_DESCRIPTION =
   'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 
 /** The 429 the token endpoint returns for a throttled IP. */
@@ -33,7 +33,7 @@ export function tooManyAttempts(ip: string): OAuthError {
   );
 }
 
-export const SETTINGS_TTL_MS = 10_000;
+const SETTINGS_TTL_MS = 10_000;
 
 /** Emitted once when an IP's bucket becomes empty (the `limit_mu` moment). */
 export interface IpBlockedEvent {

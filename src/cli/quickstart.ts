@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { withApi, api } from './command-helpers.js';
 import { ManagementApiError, type ApiClient } from './api-client.js';
 
-export const QUICKSTART = {
+const QUICKSTART = {
   api: 'https://api.quickstart.example',
   clientName: 'Quickstart CTE client',
   connection: 'partner-idp',
@@ -28,14 +28,14 @@ async function findOrCreate<T>(find: () => Promise<T | undefined>, create: () =>
   return found ?? create();
 }
 
-export interface QuickstartResult {
+interface QuickstartResult {
   clientId: string;
   clientSecret: string;
   subjectToken: string;
   curl: string;
 }
 
-export async function quickstart(client: ApiClient, baseUrl: string): Promise<QuickstartResult> {
+async function quickstart(client: ApiClient, baseUrl: string): Promise<QuickstartResult> {
   const issuer = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   await findOrCreate(
     async () => {

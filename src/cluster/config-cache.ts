@@ -12,10 +12,10 @@
  */
 import { LRUCache } from 'lru-cache';
 
-export const CONFIG_CACHE_TTL_MS = 60_000;
-export const CONFIG_CACHE_MAX_ENTRIES = 10_000;
-export const CONFIG_CACHE_MAX_MISSES = 1_000;
-export const CONFIG_CACHE_MAX_KEY_LENGTH = 1_024;
+const CONFIG_CACHE_TTL_MS = 60_000;
+const CONFIG_CACHE_MAX_ENTRIES = 10_000;
+const CONFIG_CACHE_MAX_MISSES = 1_000;
+const CONFIG_CACHE_MAX_KEY_LENGTH = 1_024;
 
 export interface ConfigCacheOptions {
   ttlMs?: number;

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
+type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
 type Handler = () => void | Promise<void>;
 
 export interface InvalidationBus {

@@ -4,13 +4,17 @@
  */
 import { z } from 'zod';
 import { adminSecretWeakness } from '../crypto/secret-strength.js';
-import ipaddr from 'ipaddr.js';
 import {
   DEFAULT_FETCH_CONCURRENCY,
   DEFAULT_FETCHES_PER_RUN,
   DEFAULT_TIMERS_PER_RUN,
 } from '../actions/runtime/egress-run.js';
-import { DEFAULT_EGRESS_SOCKETS_PER_ORIGIN, DEFAULT_EGRESS_SOCKETS_TOTAL } from '../actions/runtime/egress.js';
+import {
+  DEFAULT_EGRESS_SOCKETS_PER_ORIGIN,
+  DEFAULT_EGRESS_SOCKETS_TOTAL,
+  normalizeCidr,
+} from '../actions/runtime/egress.js';
+import { DEFAULT_IPV6_PREFIX, MAX_IPV6_PREFIX, MIN_IPV6_PREFIX } from '../attack-protection/ip.js';
 import { DEFAULT_QUEUE_TIMEOUT_MS } from '../actions/runtime/pool.js';
 import { LOG_MAX_ENTRY_BYTES, LOG_MAX_ROWS, LOG_MAX_STRING_LENGTH, LOG_RETENTION_DAYS } from '../logs/limits.js';
 
@@ -26,8 +30,8 @@ const egressPrivate = z.string().transform((v, ctx): boolean | string[] => {
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean)) {
-    if (ipaddr.isValidCIDR(raw)) out.push(raw);
-    else if (ipaddr.isValid(raw)) out.push(`${raw}/${ipaddr.parse(raw).kind() === 'ipv4' ? 32 : 128}`);
+    const cidr = normalizeCidr(raw);
+    if (cidr) out.push(cidr);
     else {
       ctx.addIssue({
         code: 'custom',
@@ -280,9 +284,9 @@ export const envSchema = z.object({
   BATON_THROTTLE_IPV6_PREFIX: z.coerce
     .number()
     .int()
-    .min(32)
-    .max(128)
-    .default(64)
+    .min(MIN_IPV6_PREFIX)
+    .max(MAX_IPV6_PREFIX)
+    .default(DEFAULT_IPV6_PREFIX)
     .describe('IPv6 addresses share a throttling bucket per network of this prefix'),
   BATON_ACTOR_TOKEN_MAX_AGE: z.coerce
     .number()

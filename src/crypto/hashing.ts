@@ -13,7 +13,7 @@ import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 /** Prefix of a peppered client-secret hash (version 1: HMAC-SHA256(pepper, SHA-256(secret))). */
-export const PEPPERED_PREFIX = 'hs1$';
+const PEPPERED_PREFIX = 'hs1$';
 const PEPPER_SALT = 'baton';
 const PEPPER_INFO = 'baton client secret pepper v1';
 const LEGACY = /^[0-9a-f]{64}$/;

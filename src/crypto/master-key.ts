@@ -17,7 +17,7 @@ import { FlattenedEncrypt, compactDecrypt, decodeProtectedHeader, flattenedDecry
 import { ensurePrivateDir, restrictFile } from '../storage/file-modes.js';
 
 /** What a sealed value is: signing_keys.private_jwk_enc, actions/action_versions.secrets_enc, a connection option. */
-export type SealPurpose = 'signing-key' | 'action-secrets' | 'connection-secret';
+type SealPurpose = 'signing-key' | 'action-secrets' | 'connection-secret';
 
 /** The row (and, for connection options, the option's path) a sealed value belongs to. */
 export interface SealContext {
@@ -38,8 +38,8 @@ export class SealedValueError extends Error {
 }
 
 /** The protected header member that marks a value sealed with AAD, and its version. */
-export const SEAL_VERSION_HEADER = 'baton_seal';
-export const SEAL_VERSION = 2;
+const SEAL_VERSION_HEADER = 'baton_seal';
+const SEAL_VERSION = 2;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

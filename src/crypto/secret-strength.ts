@@ -11,8 +11,8 @@
  * `openssl rand -base64 32` (44 characters, about 289) pass; a 34-character phrase of lowercase, digits and dashes
  * (about 208) does not. Not configurable: an operator who wants no such rule lets Baton generate the secret.
  */
-export const ADMIN_SECRET_MIN_BITS = 256;
-export const ADMIN_SECRET_MIN_DISTINCT = 12;
+const ADMIN_SECRET_MIN_BITS = 256;
+const ADMIN_SECRET_MIN_DISTINCT = 12;
 
 const CHARACTER_CLASSES: Array<[RegExp, number]> = [
   [/[a-z]/, 26],
@@ -23,7 +23,7 @@ const CHARACTER_CLASSES: Array<[RegExp, number]> = [
 ];
 
 /** Estimated entropy in bits: length x log2(pool of the character classes used). */
-export function estimateSecretBits(secret: string): number {
+function estimateSecretBits(secret: string): number {
   const chars = [...secret];
   const pool = CHARACTER_CLASSES.reduce((n, [re, size]) => (re.test(secret) ? n + size : n), 0);
   return pool > 1 ? chars.length * Math.log2(pool) : 0;

@@ -20,7 +20,7 @@ import type { MetadataChanges, PostLoginDecision } from '../actions/contract.js'
 /** What these steps use of the context. */
 type PostLoginDeps = Pick<AppContext, 'actions' | 'clock' | 'config' | 'deployedActions' | 'repos'>;
 
-export const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
+const MFA_WITH_ACTOR = 'MFA is not supported using actor_token with the requested token exchange profile.';
 
 export interface PostLoginInput {
   protocol: 'oauth2-token-exchange' | 'oauth2-refresh-token';

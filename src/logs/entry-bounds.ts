@@ -97,12 +97,10 @@ function shaped(e: LogEntry, top: number, inner: number, details: Record<string,
   return { entry: out, size };
 }
 
-/** Cuts an entry to the string and size limits: details shrink first, then go, then the top-level fields shrink. */
-export function boundEntry(e: LogEntry, maxString: number, maxBytes: number): LogEntry {
-  return bounded(e, maxString, maxBytes).entry;
-}
-
-/** boundEntry, with the entry's stored size. */
+/**
+ * Cuts an entry to the string and size limits: details shrink first, then go, then the top-level fields shrink.
+ * Returns the entry and its stored size.
+ */
 export function bounded(e: LogEntry, maxString: number, maxBytes: number): { entry: LogEntry; size: number } {
   let inner = maxString;
   let r = shaped(e, maxString, inner, e.details);

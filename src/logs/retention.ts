@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LogsRepository } from '../storage/repositories/logs.js';
 import { LOG_MAX_ROWS, LOG_PURGE_BATCH, LOG_PURGE_INTERVAL_MS, LOG_RETENTION_DAYS } from './limits.js';
 
-export { LOG_MAX_ROWS, LOG_PURGE_BATCH, LOG_PURGE_INTERVAL_MS, LOG_RETENTION_DAYS };
+export { LOG_MAX_ROWS, LOG_RETENTION_DAYS };
 
 const DAY_MS = 86_400_000;
 

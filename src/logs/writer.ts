@@ -22,7 +22,6 @@ import {
   AUTH_FAILURE_SAMPLE_IDS,
   AUTH_FAILURE_WINDOW_MS,
   LOG_MAX_BUFFERED_BYTES,
-  LOG_MAX_DETAIL_ITEMS,
   LOG_MAX_ENTRY_BYTES,
   LOG_MAX_STRING_LENGTH,
   TRUNCATED_SUFFIX,
@@ -30,18 +29,10 @@ import {
 import { scheduleLogPurge, type LogPurgeSchedule, type RetentionSettings } from './retention.js';
 import { bounded, clipString, scrubSecrets } from './entry-bounds.js';
 
-export {
-  AUTH_FAILURE_MAX_WINDOWS,
-  AUTH_FAILURE_WINDOW_MS,
-  LOG_MAX_BUFFERED_BYTES,
-  LOG_MAX_DETAIL_ITEMS,
-  LOG_MAX_ENTRY_BYTES,
-  LOG_MAX_STRING_LENGTH,
-  TRUNCATED_SUFFIX,
-};
+export { AUTH_FAILURE_WINDOW_MS, LOG_MAX_ENTRY_BYTES, LOG_MAX_STRING_LENGTH, TRUNCATED_SUFFIX };
 
 /** What callers supply; `log_id`, `date` and `tenant_name` are filled in when absent. */
-export type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
+type LogInput = Omit<LogEntry, 'log_id' | 'date'> & { log_id?: string; date?: string };
 
 export interface LogWriter {
   write(this: void, entry: LogInput): void;

@@ -31,8 +31,7 @@ export const unsupportedGrantType = (d: string) => new OAuthError(400, 'unsuppor
 export const serverError = (log?: string) =>
   new OAuthError(500, 'server_error', 'The server encountered an internal error.', log);
 
-export const UNAVAILABLE_DESCRIPTION =
-  'The server is too busy to run the Action now; retry after the delay in Retry-After.';
+const UNAVAILABLE_DESCRIPTION = 'The server is too busy to run the Action now; retry after the delay in Retry-After.';
 
 /**
  * A run refused at its queue deadline (issue 10 M1): 503 temporarily_unavailable with Retry-After, so the client

@@ -7,13 +7,9 @@
 import { invalidRequest } from './errors.js';
 import type { TokenParams } from './grants/types.js';
 
-/** Default body limit of every Authentication API route, whatever its content type (BATON_AUTH_BODY_LIMIT). */
-export const DEFAULT_AUTH_BODY_LIMIT = 64 * 1024;
-/** Default cap of `subject_token` (BATON_SUBJECT_TOKEN_MAX_LENGTH); a SAML assertion or a large JWT fits. */
-export const DEFAULT_SUBJECT_TOKEN_MAX_LENGTH = 32 * 1024;
 export const CLIENT_ID_MAX_LENGTH = 128;
-export const AUDIENCE_MAX_LENGTH = 600;
-export const MAX_PARAMETERS = 50;
+const AUDIENCE_MAX_LENGTH = 600;
+const MAX_PARAMETERS = 50;
 
 /** Characters per parameter; a parameter not named here gets `OTHER_PARAMETER_MAX_LENGTH`. */
 const FIXED_CAPS: Record<string, number> = {
@@ -34,7 +30,7 @@ const FIXED_CAPS: Record<string, number> = {
   token: 16 * 1024,
   token_type_hint: 64,
 };
-export const OTHER_PARAMETER_MAX_LENGTH = 4 * 1024;
+const OTHER_PARAMETER_MAX_LENGTH = 4 * 1024;
 
 export interface ParameterLimits {
   subjectTokenMaxLength: number;

@@ -1,5 +1,5 @@
 /** pino options: structured request logs, with every secret-bearing path redacted. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.body.client_secret',

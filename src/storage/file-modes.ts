@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 
-export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Creates the folder (and missing parents) owner-only, and makes an existing one owner-only. */
 export function ensurePrivateDir(dir: string): void {

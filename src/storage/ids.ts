@@ -36,6 +36,5 @@ export const newUserId = () => randomBytes(12).toString('hex');
 export const newOrganizationId = () => `org_${randomAlnum(16)}`;
 export const newProfileId = () => `tep_${randomAlnum(16)}`;
 export const newLogId = () => pooledRandom(28, 'hex');
-export const newUuid = () => crypto.randomUUID();
 export const newJti = () => pooledRandom(16, 'base64url');
 export const newRefreshToken = () => randomBytes(48).toString('base64url');

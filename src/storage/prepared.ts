@@ -17,9 +17,7 @@ type Slot = { arg: string } | { value: unknown };
 export type QueryBuilder<A, R> = (arg: <K extends keyof A & string>(name: K) => A[K]) => Compilable<R>;
 
 /** Compiles on first use; returns the SQL and the parameters for one set of arguments. */
-export function compileOnce<A extends Record<string, unknown>, R>(
-  build: QueryBuilder<A, R>,
-): (args: A) => CompiledQuery<R> {
+function compileOnce<A extends Record<string, unknown>, R>(build: QueryBuilder<A, R>): (args: A) => CompiledQuery<R> {
   let compiled: { sql: string; slots: Slot[] } | undefined;
   const compile = () => {
     const q = build((name) => `\u0000arg:${name}\u0000` as A[typeof name]).compile();

@@ -47,7 +47,7 @@ export interface ClientCredentialsTable {
   enabled: number;
 }
 
-export interface ClientGrantsTable {
+interface ClientGrantsTable {
   id: string;
   client_id: string;
   audience: string;
@@ -127,13 +127,13 @@ export interface OrganizationsTable {
   updated_at: string;
 }
 
-export interface OrganizationMembersTable {
+interface OrganizationMembersTable {
   org_id: string;
   user_id: string;
   created_at: string;
 }
 
-export interface OrganizationConnectionsTable {
+interface OrganizationConnectionsTable {
   org_id: string;
   connection_id: string;
   assign_membership_on_login: number;
@@ -267,14 +267,14 @@ export interface TokenExchangeProfilesTable {
 }
 
 /** Tenant-wide settings, one JSON document per key (default_audience, suspicious_ip_throttling, ...). */
-export interface SettingsTable {
+interface SettingsTable {
   key: string;
   value: string; // json
   updated_at: string;
 }
 
 /** `jti`s of client assertions already seen (private_key_jwt replay protection, RFC 7523 section 3). */
-export interface UsedJtisTable {
+interface UsedJtisTable {
   jti: string;
   expires_at_epoch: number;
 }

@@ -20,10 +20,10 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose';
 type ActorTokenDeps = Pick<AppContext, 'clock' | 'config' | 'repos' | 'tokens'>;
 
 /** Seconds a token's `iat` (and `exp`, `nbf`) may be off, for clocks of the nodes that issue and check it. */
-export const ACTOR_TOKEN_CLOCK_SKEW_S = 60;
+const ACTOR_TOKEN_CLOCK_SKEW_S = 60;
 
 /** Default of BATON_ACTOR_TOKEN_MAX_AGE: the longest ID token lifetime a client can have (30 days). */
-export const DEFAULT_ACTOR_TOKEN_MAX_AGE_S = 2_592_000;
+const DEFAULT_ACTOR_TOKEN_MAX_AGE_S = 2_592_000;
 
 const fail = (why: string) => invalidRequest(`Invalid actor token: ${why}`);
 
@@ -31,7 +31,7 @@ const fail = (why: string) => invalidRequest(`Invalid actor token: ${why}`);
 type ActorAudiences = { actor_token_audiences?: readonly string[] } | undefined;
 
 /** The clients whose ID tokens this exchange accepts as actor tokens: the requesting one first. */
-export function acceptedActorAudiences(clientId: string, profile: ActorAudiences): string[] {
+function acceptedActorAudiences(clientId: string, profile: ActorAudiences): string[] {
   return [clientId, ...(profile?.actor_token_audiences ?? []).filter((c) => c !== clientId)];
 }
 

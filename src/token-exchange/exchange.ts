@@ -25,7 +25,7 @@ import type { ExchangeTransaction } from './transaction.js';
 import { tooManyAttempts } from '../attack-protection/throttle.js';
 import { mergeTopLevel } from '../users/user.js';
 
-export const CONSENT_REQUIRED =
+const CONSENT_REQUIRED =
   "Consent required: enable 'Allow Skipping User Consent' (skip_consent_for_verifiable_first_party_clients) on the API";
 
 /** Spec 9.6: CTE is non-interactive, so the API must let first-party clients skip consent. */

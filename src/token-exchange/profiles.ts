@@ -14,7 +14,7 @@ import type {
 import { systemClock, type Clock } from '../clock.js';
 
 /** Reserved namespaces (spec section 4.3), compared case-insensitively (DESIGN D4). */
-export const RESERVED_TOKEN_TYPE_PREFIXES = [
+const RESERVED_TOKEN_TYPE_PREFIXES = [
   'http://auth0.com',
   'https://auth0.com',
   'http://okta.com',
@@ -35,8 +35,8 @@ export function isReservedTokenType(value: string): boolean {
   return reservedPrefixOf(value) !== undefined;
 }
 
-export const SUBJECT_TOKEN_TYPE_MIN_LENGTH = 8;
-export const SUBJECT_TOKEN_TYPE_MAX_LENGTH = 100;
+const SUBJECT_TOKEN_TYPE_MIN_LENGTH = 8;
+const SUBJECT_TOKEN_TYPE_MAX_LENGTH = 100;
 
 // RFC 8141: `urn:` NID (2 to 32 letters, digits, hyphens, not starting with a hyphen) `:` NSS.
 const URN = /^urn:[a-z0-9][a-z0-9-]{1,31}:[^\s]+$/i;
@@ -68,7 +68,7 @@ export function validateSubjectTokenType(value: unknown): string | null {
   return 'must be a URI starting with https://, http:// or urn:';
 }
 
-export const PROFILE_CACHE_TTL_MS = 10_000;
+const PROFILE_CACHE_TTL_MS = 10_000;
 
 /**
  * Profile resolution for the token endpoint: every profile in one map, loaded on first use, dropped by

@@ -16,7 +16,7 @@ import { buildCustomTokenExchangeEvent, type EventUser } from '../actions/trigge
 type RunActionDeps = Pick<AppContext, 'actions' | 'config' | 'deployedActions' | 'throttle'>;
 
 /** The event of spec 5.2, through the trigger's typed builder; the runtime adds `secrets` itself. */
-export function buildExchangeEvent(ctx: RunActionDeps, tx: ExchangeTransaction) {
+function buildExchangeEvent(ctx: RunActionDeps, tx: ExchangeTransaction) {
   const p = tx.params;
   return buildCustomTokenExchangeEvent({
     client: { client_id: tx.client.client_id, name: tx.client.name, metadata: tx.client.client_metadata },

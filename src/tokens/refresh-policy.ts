@@ -14,9 +14,9 @@
 import type { Client } from '../storage/repositories/clients.js';
 
 /** Auth0's default absolute refresh token lifetime for expiring tokens (30 days). */
-export const DEFAULT_REFRESH_TOKEN_LIFETIME_S = 2_592_000;
+const DEFAULT_REFRESH_TOKEN_LIFETIME_S = 2_592_000;
 /** Auth0's default idle refresh token lifetime for expiring tokens (15 days). */
-export const DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME_S = 1_296_000;
+const DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME_S = 1_296_000;
 
 export interface RefreshPolicy {
   rotating: boolean;

@@ -28,7 +28,7 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'o
  * Claims", General restrictions; https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims).
  * Registered JWT claims, OIDC and RFC 8693 claims (`amr`, `acr`, `may_act`, `c_hash`, ...), Auth0's own.
  */
-export const AUTH0_RESTRICTED_CLAIMS = [
+const AUTH0_RESTRICTED_CLAIMS = [
   'acr',
   'act',
   'active',

@@ -28,7 +28,7 @@ export function userIdFor(connection: Pick<Connection, 'name' | 'strategy'>, pro
   return `${connection.strategy}|${connection.name}|${providerUserId}`;
 }
 
-export interface UserIdentity {
+interface UserIdentity {
   connection: string;
   provider: string;
   user_id: string;

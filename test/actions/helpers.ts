@@ -3,7 +3,7 @@ import { createActionExecutor, type ActionExecutorOptions } from '../../src/acti
 import type { Config } from '../../src/config/index.js';
 import type { ActionExecutor, RunRequest, RunResult, TriggerId } from '../../src/actions/contract.js';
 
-export const TEST_ACTIONS_CONFIG: Config['actions'] = {
+const TEST_ACTIONS_CONFIG: Config['actions'] = {
   timeoutMs: 5000,
   cpuMs: 1000,
   memoryMb: 32,

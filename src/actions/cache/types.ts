@@ -29,7 +29,7 @@ export type CacheOp = { op: 'set'; key: string; value: string; expires_at: numbe
 /** `CacheWriteResult` of `set`/`delete`. */
 export type CacheWriteResult = { type: 'success'; record?: CacheRecord } | { type: 'error'; code: CacheErrorCode };
 
-export type CacheErrorCode =
+type CacheErrorCode =
   | 'invalid_key'
   | 'invalid_value'
   | 'invalid_options'

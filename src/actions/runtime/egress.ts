@@ -32,7 +32,7 @@ const IDLE_SOCKET_MS = 5_000;
  * AWS ECS and EKS: 169.254.170.2, 169.254.170.23, fd00:ec2::23; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
  * Never opened by `BATON_ACTION_EGRESS_ALLOW_PRIVATE=true`, only by a CIDR that covers them.
  */
-export const METADATA_ADDRESSES = [
+const METADATA_ADDRESSES = [
   '169.254.169.254',
   '169.254.170.2',
   '169.254.170.23',
@@ -60,7 +60,7 @@ export interface EgressPolicy {
 }
 
 /** The IPv4 address an IPv6 address carries (IPv4-mapped, IPv4-translated, NAT64 well-known prefix, 6to4, IPv4-compatible), or itself. */
-export function effectiveAddress(a: Addr): Addr {
+function effectiveAddress(a: Addr): Addr {
   if (a.kind() === 'ipv4') return a;
   const v6 = a as ipaddr.IPv6;
   const b = v6.toByteArray();

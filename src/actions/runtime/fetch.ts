@@ -76,7 +76,7 @@ const CREDENTIAL_HEADER =
   /^(authorization|proxy-authorization|cookie|cookie2)$|api[-_]?key|auth|token|secret|session|password|credential/i;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export function isAllowedHost(url: URL, allow: string[] | undefined): boolean {
+function isAllowedHost(url: URL, allow: string[] | undefined): boolean {
   if (!allow) return true;
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   return allow.some((entry) => {
@@ -104,7 +104,7 @@ export function checkUrl(raw: string, policy: FetchPolicy): URL {
 const portOf = (url: URL): number => Number(url.port || (url.protocol === 'https:' ? 443 : 80));
 
 /** Resolves the URL's host and checks every address; returns the addresses to connect to. */
-export async function checkedAddresses(url: URL, policy: FetchPolicy): Promise<string[]> {
+async function checkedAddresses(url: URL, policy: FetchPolicy): Promise<string[]> {
   let addresses: string[];
   try {
     addresses = await resolveHost(url.hostname, policy);

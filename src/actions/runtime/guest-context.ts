@@ -16,7 +16,8 @@ import type { CacheSession } from '../cache/session.js';
 import { CommandRecorder, DEFAULT_COMMAND_BUDGET } from '../triggers/commands.js';
 import { clip, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_NAME_CHARS } from '../triggers/limits.js';
 import { installPrelude } from './prelude.js';
-import { hostAsync, hostSync, KeyTable, type RunHooks } from './host-ops.js';
+import { hostAsync, hostSync, type RunHooks } from './host-ops.js';
+import { KeyTable } from './host-keys.js';
 import type { FetchPolicy } from './fetch.js';
 import { RunEgress } from './egress-run.js';
 import { isOutOfMemory } from './run-failure.js';
@@ -185,7 +186,7 @@ export function callBaton(
 }
 
 /** Runs guest code with the interrupt deadline armed at the remaining CPU budget (capped by the wall clock). */
-export function guest<T>(entry: Entry, fn: () => T): T {
+function guest<T>(entry: Entry, fn: () => T): T {
   const run = entry.run!;
   const start = performance.now();
   run.sliceDeadline = Math.min(start + Math.max(0, run.cpuLeft), run.wallDeadline);
@@ -252,7 +253,7 @@ export async function settle(
 }
 
 /** A guest error value as `{name, message}`, described by guest code under the same limits. */
-export function describe(entry: Entry, errHandle: QuickJSHandle): { name: string; message: string } {
+function describe(entry: Entry, errHandle: QuickJSHandle): { name: string; message: string } {
   const { ctx } = entry;
   try {
     if (entry.run?.interrupted || entry.run?.memoryExceeded) return { name: 'InternalError', message: 'interrupted' };

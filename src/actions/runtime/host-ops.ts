@@ -10,8 +10,9 @@ import type { CommandRecorder } from '../triggers/commands.js';
 import type { CacheSession } from '../cache/session.js';
 import { FetchError, joseFetch, checkUrl, type FetchPolicy, type FetchRequest } from './fetch.js';
 import type { RunEgress } from './egress-run.js';
+import { describeKey, resolveKey, type KeyTable } from './host-keys.js';
 
-export interface GuestErrorDescription {
+interface GuestErrorDescription {
   kind: 'jose' | 'type' | 'range' | 'error';
   name?: string;
   message: string;
@@ -34,38 +35,11 @@ export interface RunHooks {
   onViolation(v: { command: string; rule: string; message: string }): void;
 }
 
-/** Per-context table of host keys and key sets the guest holds opaque handles to. */
-export class KeyTable {
-  /** The run whose host call is in progress: a remote JWKS (kept across runs) fetches under that run's caps. */
-  egress: RunEgress | null = null;
-  private next = 1;
-  private readonly items = new Map<number, unknown>();
-  static readonly MAX = 10_000;
-
-  add(item: unknown): number {
-    if (this.items.size >= KeyTable.MAX) throw new TypeError(`too many live keys (at most ${KeyTable.MAX})`);
-    const id = this.next++;
-    this.items.set(id, item);
-    return id;
-  }
-  get(id: unknown): unknown {
-    const item = typeof id === 'number' ? this.items.get(id) : undefined;
-    if (item === undefined) throw new TypeError('invalid key handle');
-    return item;
-  }
-  release(id: unknown): void {
-    if (typeof id === 'number') this.items.delete(id);
-  }
-  get size(): number {
-    return this.items.size;
-  }
-}
-
-export const MAX_LOG_LINES = 200;
-export const MAX_LOG_CHARS = 2048;
+const MAX_LOG_LINES = 200;
+const MAX_LOG_CHARS = 2048;
 const HASHES = new Set(nodeCrypto.getHashes());
 
-export function describeError(err: unknown): GuestErrorDescription {
+function describeError(err: unknown): GuestErrorDescription {
   if (err instanceof jose.errors.JOSEError) {
     const e = err as jose.errors.JOSEError & { claim?: string; reason?: string; payload?: unknown };
     return { kind: 'jose', code: e.code, message: e.message, claim: e.claim, reason: e.reason, payload: e.payload };
@@ -80,25 +54,6 @@ export function describeError(err: unknown): GuestErrorDescription {
 
 const ok = (v: unknown): string => JSON.stringify({ v: v === undefined ? null : v });
 const fail = (err: unknown): string => JSON.stringify({ e: describeError(err) });
-
-function describeKey(table: KeyTable, key: unknown): Record<string, unknown> {
-  if (key instanceof Uint8Array) return { secret: Buffer.from(key).toString('base64') };
-  const k = key as CryptoKey;
-  const alg = k.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
-  const algorithm: Record<string, unknown> = { name: alg.name };
-  if (alg.namedCurve) algorithm.namedCurve = alg.namedCurve;
-  if (alg.hash) algorithm.hash = { name: alg.hash.name };
-  if (alg.modulusLength) algorithm.modulusLength = alg.modulusLength;
-  return { id: table.add(k), type: k.type, algorithm, usages: [...k.usages] };
-}
-
-function resolveKey(table: KeyTable, ref: Record<string, unknown>): unknown {
-  if (ref.h !== undefined) return table.get(ref.h);
-  if (ref.jwks !== undefined) return table.get(ref.jwks);
-  if (typeof ref.secret === 'string') return new Uint8Array(Buffer.from(ref.secret, 'base64'));
-  if (ref.jwk && typeof ref.jwk === 'object') return ref.jwk;
-  throw new TypeError('invalid key');
-}
 
 /** String() of a value from the guest, typed unknown: what the guest sends where text is expected is text. */
 const toText = (v: unknown): string => String(v);

@@ -53,8 +53,8 @@ import { DEFAULT_QUEUE_TIMEOUT_MS, queueRetryAfterS, WorkerPool } from './pool.j
 import { findRequires, isProvidedModule } from './require-scan.js';
 
 /** Spec section 5.1: Action source at most 100 kB. */
-export const MAX_CODE_BYTES = 100 * 1024;
-export const DEFAULT_STACK_BYTES = 512 * 1024;
+const MAX_CODE_BYTES = 100 * 1024;
+const DEFAULT_STACK_BYTES = 512 * 1024;
 /** Module top-level code at compile time gets this much (it runs again, for real, on first use). */
 const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
 
@@ -62,7 +62,7 @@ const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
  * V8 heap a sandbox worker needs besides its runs' data: its code (the QuickJS glue, jose, the sandbox), about 8 MB
  * at rest, with room for fetch buffers and garbage. The QuickJS heap itself is WASM memory, outside V8's heap.
  */
-export const WORKER_HEAP_OVERHEAD_MB = 64;
+const WORKER_HEAP_OVERHEAD_MB = 64;
 
 /**
  * Each worker's V8 old-generation limit: the overhead plus the run's memory limit, since what a run hands across
@@ -70,7 +70,7 @@ export const WORKER_HEAP_OVERHEAD_MB = 64;
  * the host's budgets keep it far below (triggers/limits.ts). A worker that reaches it dies alone; the pool
  * replaces it and only its run fails (as `memory`).
  */
-export function workerHeapMb(memoryMb: number): number {
+function workerHeapMb(memoryMb: number): number {
   return WORKER_HEAP_OVERHEAD_MB + memoryMb;
 }
 
@@ -95,7 +95,7 @@ export function mayUseCache(code: string): boolean {
 }
 
 /** The `api.cache` namespace of a run: its trigger's, or for a test run a scratch one beside it. */
-export function cacheNamespace(req: Pick<RunRequest, 'trigger' | 'testRun'>): string {
+function cacheNamespace(req: Pick<RunRequest, 'trigger' | 'testRun'>): string {
   return req.testRun ? `test:${req.trigger}` : req.trigger;
 }
 
@@ -222,4 +222,4 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
   };
 }
 
-export type { ActionExecutor, RunResult, RunRequest, CompileError } from '../contract.js';
+export type { ActionExecutor } from '../contract.js';

@@ -8,7 +8,7 @@ import { MODULE_ALIASES, PROVIDED_MODULES } from '../contract.js';
  * Blanks comments and the contents of string literals (so `'https://x'` and `"require('y')"` are not read as
  * code), keeping the literal that directly follows `require(`.
  */
-export function stripComments(code: string): string {
+function stripComments(code: string): string {
   let out = '';
   let i = 0;
   while (i < code.length) {

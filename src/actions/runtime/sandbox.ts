@@ -47,7 +47,7 @@ export interface SandboxRunInput {
 export type SandboxRunOutput = { result: RunResult; cacheOps: CacheOp[] };
 
 const WASM_PAGE = 65536;
-export const DEFAULT_MODULE_MEMORY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MODULE_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /**
  * Why the WASM memory is capped: in this QuickJS-ng build `malloc_usable_size` is unavailable, so the runtime's

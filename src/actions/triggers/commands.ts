@@ -22,9 +22,7 @@ import {
 } from './limits.js';
 import { ACTOR_LIMITS, ARGUMENT_LIMITS, COMMANDS, USER_ATTRIBUTE_TYPES as ATTRIBUTE_TYPES } from './tables.js';
 
-export { RULES, type CommandViolation, type RuleId };
-export { COMMANDS };
-
+export { RULES, type CommandViolation };
 /**
  * End-of-run rules for a run that returned normally (spec 6.4, 6.6): those of the outcome parser (outcome.ts),
  * the one place they are written; the sandbox reports a broken one as the run's `invalid_command`.
@@ -40,7 +38,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const nonEmpty = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 
 /** spec 6.6: `{sub, act?, ...custom scalars}`, at most 5 actors and 5 custom properties per level; the host's one actor rule. */
-export function actorProblem(actor: unknown, depth = 0): string | null {
+function actorProblem(actor: unknown, depth = 0): string | null {
   if (!isPlainObject(actor)) return 'actor must be an object';
   if (!nonEmpty(actor.sub)) return 'actor.sub is required and must be a non-empty string';
   if (actor.sub.length > MAX_ACTOR_STRING_CHARS)
@@ -67,7 +65,7 @@ export function actorProblem(actor: unknown, depth = 0): string | null {
  * the arguments the pipeline relies on have their documented types. The guest cannot bypass it by tampering with
  * its own intrinsics.
  */
-export function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViolation | null {
+function checkCommand(trigger: TriggerId, c: ActionCommand): CommandViolation | null {
   const bad = (rule: RuleId, message: string): CommandViolation => ({ command: c.name, rule, message });
   if (!COMMANDS[trigger].includes(c.name) || !Array.isArray(c.args))
     return bad(RULES.denyArgs, `unknown api command ${clip(c.name, 64)}`);

@@ -2,10 +2,6 @@
  * The `custom-token-exchange` trigger (v1): the `event` object, field by field as spec section 5.2 lists it.
  * `event.secrets` is added by the runtime from RunRequest.secrets, never here (secrets go there and nowhere else).
  */
-import { TRIGGERS } from '../contract.js';
-
-export const TRIGGER_ID = 'custom-token-exchange' as const;
-export const ENTRY_POINT = TRIGGERS[TRIGGER_ID].entryPoint;
 
 export interface EventClient {
   client_id: string;
@@ -21,7 +17,7 @@ export interface EventOrganization {
   metadata: Record<string, string>;
 }
 
-export interface EventGeoip {
+interface EventGeoip {
   cityName?: string;
   continentCode?: string;
   countryCode?: string;
@@ -74,7 +70,7 @@ export interface EventUser {
   multifactor?: string[];
 }
 
-export interface CustomTokenExchangeTransaction {
+interface CustomTokenExchangeTransaction {
   subject_token: string;
   subject_token_type: string;
   requested_scopes: string[];

@@ -3,7 +3,7 @@
  * Only the fields a non-interactive transaction has; `event.session` is absent. `event.secrets` is added by the
  * runtime from RunRequest.secrets, never here.
  */
-import { TRIGGERS, type Actor } from '../contract.js';
+import type { Actor } from '../contract.js';
 import {
   buildEventRequest,
   type EventClient,
@@ -11,13 +11,10 @@ import {
   type EventRequest,
 } from './custom-token-exchange.js';
 
-export const TRIGGER_ID = 'post-login' as const;
-export const ENTRY_POINT = TRIGGERS[TRIGGER_ID].entryPoint;
-
 /** spec 7.1: token exchange shares `oauth2-token-exchange` with Native Social Login and OBO; Actions tell them apart by `subject_token_type`. */
-export type PostLoginProtocol = 'oauth2-token-exchange' | 'oauth2-refresh-token';
+type PostLoginProtocol = 'oauth2-token-exchange' | 'oauth2-refresh-token';
 
-export interface PostLoginTransaction {
+interface PostLoginTransaction {
   protocol: PostLoginProtocol;
   requested_scopes: string[];
   subject_token_type?: string;
@@ -25,7 +22,7 @@ export interface PostLoginTransaction {
   actor?: Actor;
 }
 
-export interface EventConnection {
+interface EventConnection {
   id: string;
   name: string;
   strategy: string;

@@ -44,8 +44,6 @@ export const COMMANDS: Record<TriggerId, readonly string[]> = {
 };
 
 /** Rule ids (contract.ts, the one definition): the guest reports the same ids as the host. */
-export { RULES };
-
 /** spec 6.3: the attributes `setUserByConnection` accepts, with their types (users/attributes.ts, the one table). */
 export const USER_ATTRIBUTE_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = USER_ATTRIBUTES;
 

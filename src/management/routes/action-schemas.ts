@@ -3,7 +3,7 @@
  * defaults to 20) and list envelope, and the response allow-lists, so no secret value can leave by accident.
  */
 
-export const triggerRef = {
+const triggerRef = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
@@ -19,7 +19,7 @@ export const triggerRef = {
   },
 } as const;
 
-export const dependency = {
+const dependency = {
   type: 'object',
   required: ['name', 'version'],
   additionalProperties: false,
@@ -31,7 +31,7 @@ export const dependency = {
 } as const;
 
 // Length limits are checked in the service, which names the limit in its message (spec 5.1).
-export const secretInput = {
+const secretInput = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
@@ -82,16 +82,16 @@ export const triggerOut = {
   },
 } as const;
 
-export const secretOut = {
+const secretOut = {
   type: 'object',
   properties: { name: { type: 'string' }, updated_at: { type: 'string' } },
 } as const;
-export const depOut = {
+const depOut = {
   type: 'object',
   properties: { name: { type: 'string' }, version: { type: 'string' }, registry_url: { type: 'string' } },
 } as const;
 
-export const actionBaseOut = {
+const actionBaseOut = {
   id: { type: 'string' },
   name: { type: 'string' },
   supported_triggers: { type: 'array', items: triggerOut },

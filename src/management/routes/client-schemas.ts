@@ -5,7 +5,7 @@
  */
 import type { Client } from '../../storage/repositories/clients.js';
 
-export const APP_TYPES = [
+const APP_TYPES = [
   'native',
   'spa',
   'regular_web',
@@ -16,7 +16,7 @@ export const APP_TYPES = [
 ] as const;
 
 /** Auth0's grant types (specification-conforming and Auth0 extensions); Baton serves the ones DESIGN section 2 names. */
-export const KNOWN_GRANT_TYPES = [
+const KNOWN_GRANT_TYPES = [
   'authorization_code',
   'implicit',
   'refresh_token',
@@ -32,11 +32,11 @@ export const KNOWN_GRANT_TYPES = [
   'urn:ietf:params:oauth:grant-type:token-exchange',
 ] as const;
 
-export const SECRET_AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
-export const CREDENTIAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'] as const;
-export const TOKEN_EXCHANGE_TYPES = ['custom_authentication', 'on_behalf_of_token_exchange'] as const;
+const SECRET_AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
+const CREDENTIAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'] as const;
+const TOKEN_EXCHANGE_TYPES = ['custom_authentication', 'on_behalf_of_token_exchange'] as const;
 /** Auth0: a client's private_key_jwt method lists at most two credentials (two, for a rotation without downtime). */
-export const MAX_ENABLED_CREDENTIALS = 2;
+const MAX_ENABLED_CREDENTIALS = 2;
 
 /** Auth0's defaults when `grant_types` is omitted: machine-to-machine clients get client_credentials only. */
 export function defaultGrantTypes(appType: string, isPublic: boolean): string[] {

@@ -77,7 +77,7 @@ async function present(ctx: AppContext, c: Connection): Promise<Record<string, u
   };
 }
 
-export async function findConnection(ctx: AppContext, id: string): Promise<Connection> {
+async function findConnection(ctx: AppContext, id: string): Promise<Connection> {
   const c = await ctx.repos.connections.get(id);
   if (!c) throw notFound('The connection does not exist', 'inexistent_connection');
   return c;

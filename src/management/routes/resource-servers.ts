@@ -20,9 +20,9 @@ import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
 import { deleteByIdRoute } from './delete-route.js';
 
-export const DEFAULT_TOKEN_LIFETIME = 86400;
+const DEFAULT_TOKEN_LIFETIME = 86400;
 /** Auth0's ceiling for `token_lifetime` (30 days). */
-export const MAX_TOKEN_LIFETIME = 2592000;
+const MAX_TOKEN_LIFETIME = 2592000;
 const SYSTEM_MUTABLE = ['token_lifetime', 'skip_consent_for_verifiable_first_party_clients'];
 
 const scopeSchema = {
@@ -117,7 +117,7 @@ function checkScopes(scopes: ResourceServerScope[] | undefined): void {
 }
 
 /** Auth0 accepts the `id` or the (URL-encoded) `identifier` in the path. */
-export async function findResourceServer(ctx: AppContext, idOrIdentifier: string): Promise<ResourceServer> {
+async function findResourceServer(ctx: AppContext, idOrIdentifier: string): Promise<ResourceServer> {
   const rs =
     (await ctx.repos.resourceServers.get(idOrIdentifier)) ??
     (await ctx.repos.resourceServers.getByIdentifier(idOrIdentifier));

@@ -14,9 +14,9 @@ import { idParams } from './params.js';
 import { deleteByIdRoute } from './delete-route.js';
 
 /** Spec section 3.3: at most 100 profiles per tenant. */
-export const MAX_PROFILES = 100;
+const MAX_PROFILES = 100;
 /** Clients a profile may list in `actor_token_audiences` (issue 10, M2; Baton's setting, not Auth0's). */
-export const MAX_ACTOR_TOKEN_AUDIENCES = 20;
+const MAX_ACTOR_TOKEN_AUDIENCES = 20;
 const PROFILE_TYPE = 'custom_authentication';
 const CTE_TRIGGER = 'custom-token-exchange';
 

@@ -55,7 +55,7 @@ function parseBasic(header: string): { clientId: string; secret: string } {
 }
 
 /** Works out which single method the request uses. */
-export function presentedCredentials(request: FastifyRequest, params: Record<string, string>): Presented {
+function presentedCredentials(request: FastifyRequest, params: Record<string, string>): Presented {
   const auth = request.headers.authorization;
   const hasBasic = typeof auth === 'string' && /^basic /i.test(auth);
   const hasSecret = params.client_secret !== undefined;

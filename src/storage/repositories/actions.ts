@@ -32,7 +32,7 @@ export type {
   VersionSnapshot,
 } from './action-records.js';
 
-export const MAX_VERSIONS_PER_ACTION = 50;
+const MAX_VERSIONS_PER_ACTION = 50;
 
 export function actionsRepository(db: Db) {
   return {

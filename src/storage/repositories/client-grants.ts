@@ -67,5 +67,3 @@ export function clientGrantsRepository(db: Db) {
     },
   };
 }
-
-export type ClientGrantsRepository = ReturnType<typeof clientGrantsRepository>;

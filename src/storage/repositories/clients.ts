@@ -246,5 +246,3 @@ export function clientsRepository(db: Db) {
     },
   };
 }
-
-export type ClientsRepository = ReturnType<typeof clientsRepository>;

@@ -160,5 +160,3 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
     },
   };
 }
-
-export type ConnectionsRepository = ReturnType<typeof connectionsRepository>;

@@ -20,7 +20,7 @@ export interface Organization {
 export type NewOrganization = Omit<Organization, 'created_at' | 'updated_at'>;
 export type OrganizationPatch = Partial<Pick<Organization, 'name' | 'display_name' | 'metadata' | 'branding'>>;
 
-export interface OrganizationMember {
+interface OrganizationMember {
   user_id: string;
   email?: string;
   name?: string;
@@ -256,5 +256,3 @@ export function organizationsRepository(db: Db) {
   };
   return repo;
 }
-
-export type OrganizationsRepository = ReturnType<typeof organizationsRepository>;

@@ -4,7 +4,7 @@ import { fromJson, toJson, nowIso } from '../codec.js';
 import { sha256Hex } from '../../crypto/hashing.js';
 
 /** What a refresh grant needs to mint again (scopes, audience, org); never the token itself. */
-export interface RefreshTokenData {
+interface RefreshTokenData {
   scopes: string[];
   audience: string;
   org?: { id: string; name: string } | undefined;
@@ -243,5 +243,3 @@ export function refreshTokensRepository(db: Db, dialect: DialectName) {
   };
   return repo;
 }
-
-export type RefreshTokensRepository = ReturnType<typeof refreshTokensRepository>;

@@ -126,5 +126,3 @@ export function resourceServersRepository(db: Db) {
     },
   };
 }
-
-export type ResourceServersRepository = ReturnType<typeof resourceServersRepository>;

@@ -29,8 +29,6 @@ import {
 
 export * from './user-shape.js';
 export type { NewUser } from './user-rows.js';
-export type { UserListOptions } from './user-list.js';
-
 /**
  * A user with this id or e-mail already exists in the connection: thrown by `create` (the Management API uses
  * `add`, which returns the refusal) and by `findOrCreateByIdentity` when the user id belongs to another identity.
