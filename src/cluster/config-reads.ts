@@ -7,7 +7,7 @@ import type { Repositories } from '../storage/index.js';
 import { ConfigCache, type ConfigCacheOptions } from './config-cache.js';
 
 /** The tenant settings document (`settings` row `tenant`; spec 2.3). */
-export interface TenantSettings {
+interface TenantSettings {
   default_audience?: string;
   allow_organization_name_in_authentication_api?: boolean;
 }

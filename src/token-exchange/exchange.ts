@@ -10,7 +10,7 @@ import type { AppContext } from '../context.js';
 import type { TokenParams, TokenRequest, TokenResponse } from '../oauth/grants/types.js';
 import type { FastifyRequest } from 'fastify';
 import { OAuthError, invalidRequest, serverError } from '../oauth/errors.js';
-import { resolveAudience, clientGrantFor } from '../oauth/grants/audience.js';
+import { resolveAudience } from '../oauth/grants/audience.js';
 import { issueTokens } from '../tokens/issue.js';
 import { OIDC_SCOPES } from '../tokens/user-claims.js';
 import { parseExchangeParams, redactedBody, ACCESS_TOKEN_TYPE, NO_HANDLER, type ExchangeParams } from './parameters.js';
@@ -52,7 +52,7 @@ async function resolveProfile(ctx: AppContext, tx: ExchangeTransaction): Promise
  */
 async function scopeFilter(ctx: AppContext, tx: ExchangeTransaction): Promise<(s: string) => boolean> {
   const defined = new Set(tx.api!.scopes.map((s) => s.value));
-  const grant = await clientGrantFor(ctx, tx.client.client_id, tx.api!.identifier);
+  const grant = await ctx.configReads.clientGrant(tx.client.client_id, tx.api!.identifier);
   return (s) =>
     (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
 }

@@ -8,14 +8,13 @@ import type { AppContext } from '../context.js';
 import { accessDenied, invalidRequest } from '../oauth/errors.js';
 import type { ExchangeTransaction } from './transaction.js';
 import type { Organization } from '../storage/repositories/organizations.js';
-import { tenantSettings } from '../oauth/grants/audience.js';
 
 /** What these steps use of the context. */
 type OrganizationDeps = Pick<AppContext, 'configReads' | 'repos'>;
 
 async function lookup(ctx: OrganizationDeps, idOrName: string): Promise<Organization | undefined> {
   if (idOrName.startsWith('org_')) return ctx.repos.organizations.get(idOrName);
-  const tenant = await tenantSettings(ctx);
+  const tenant = await ctx.configReads.tenantSettings();
   if (!tenant?.allow_organization_name_in_authentication_api) return undefined;
   return ctx.repos.organizations.getByName(idOrName);
 }

@@ -6,7 +6,7 @@
  */
 import type { Grant } from './types.js';
 import { accessDenied, unauthorizedClient } from '../errors.js';
-import { resolveAudience, splitScope, clientGrantFor } from './audience.js';
+import { resolveAudience, splitScope } from './audience.js';
 import { mintAccessToken } from '../../tokens/access-token.js';
 
 export const clientCredentialsGrant: Grant = {
@@ -19,7 +19,7 @@ export const clientCredentialsGrant: Grant = {
       );
     }
     const api = await resolveAudience(ctx, params.audience);
-    const clientGrant = await clientGrantFor(ctx, client.client_id, api.identifier);
+    const clientGrant = await ctx.configReads.clientGrant(client.client_id, api.identifier);
     if (!clientGrant) {
       throw accessDenied(
         `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" associated to this API.`,

@@ -20,7 +20,7 @@ import type { ResourceServer } from '../../storage/repositories/resource-servers
 import type { User } from '../../users/user.js';
 import type { RefreshTokenRecord } from '../../storage/repositories/refresh-tokens.js';
 import { accessDenied, invalidGrant, invalidRequest, invalidScope } from '../errors.js';
-import { splitScope, resourceServerByIdentifier, clientGrantFor } from './audience.js';
+import { splitScope } from './audience.js';
 import { issueTokens, newRefreshTokenId } from '../../tokens/issue.js';
 import { refreshPolicy, idleDeadline, type RefreshPolicy } from '../../tokens/refresh-policy.js';
 import { OIDC_SCOPES } from '../../tokens/user-claims.js';
@@ -100,7 +100,7 @@ async function tokenUser(ctx: RefreshDeps, record: RefreshTokenRecord): Promise<
 /** The exchange's scope ceiling, as it is now: OIDC scopes, the API's scopes, limited by the client grant if any. */
 async function scopeCeiling(ctx: RefreshDeps, client: Client, api: ResourceServer): Promise<(s: string) => boolean> {
   const defined = new Set(api.scopes.map((s) => s.value));
-  const grant = await clientGrantFor(ctx, client.client_id, api.identifier);
+  const grant = await ctx.configReads.clientGrant(client.client_id, api.identifier);
   return (s) =>
     (OIDC_SCOPES as readonly string[]).includes(s) || (defined.has(s) && (!grant || grant.scope.includes(s)));
 }
@@ -183,7 +183,7 @@ export const refreshTokenGrant: Grant = {
     const by: Presenter = { client, ip, userAgent };
     const record = await liveRecord(ctx, params.refresh_token, by, policy);
     const user = await tokenUser(ctx, record);
-    const api = await resourceServerByIdentifier(ctx, record.audience);
+    const api = await ctx.configReads.resourceServer(record.audience);
     if (!api) throw unknownToken('the API of the refresh token no longer exists');
 
     const requested = splitScope(params.scope);
