@@ -68,7 +68,7 @@ export async function issueTokens(ctx: IssueDeps, input: IssueInput): Promise<Is
     ...allowedCustomClaims(input.accessTokenClaims ?? {}),
     sub: user.user_id,
     aud,
-    azp: client.client_id,
+    client_id: client.client_id,
     scope: scopes.join(' '),
     ...orgClaims,
     ...(actor ? { act: actor } : {}),

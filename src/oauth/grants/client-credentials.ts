@@ -32,7 +32,7 @@ export const clientCredentialsGrant: Grant = {
     const minted = await mintAccessToken(ctx, api, {
       sub: `${client.client_id}@clients`,
       aud: api.identifier,
-      azp: client.client_id,
+      client_id: client.client_id,
       scope: scopes.join(' '),
       gty: 'client-credentials',
     });
