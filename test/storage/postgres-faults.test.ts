@@ -223,6 +223,55 @@ describe(
       assert.ok(ready.ms <= FAIL_WITHIN_MS, `readiness took ${ready.ms} ms`);
     }
 
+    test('audit backlog bound: past it exchanges answer 503 and ready is 503; after, every entry is written in order', async () => {
+      // A second node on the same database, with a small bound, straight to the database (no proxy).
+      const small = await startChildServer({
+        env: { BATON_DATABASE_URL: db!.url, BATON_LOG_LEVEL: 'error', BATON_AUDIT_MAX_BUFFERED_ENTRIES: '10' },
+      });
+      const sql = async (text: string) => {
+        const c = new pg.Client({ connectionString: db!.url });
+        await c.connect();
+        try {
+          return (await c.query(text)).rows as Array<Record<string, unknown>>;
+        } finally {
+          await c.end();
+        }
+      };
+      try {
+        const before = Number((await sql(`select count(*) as n from logs`))[0]!.n);
+        // The database takes everything but tenant log entries: their table is away.
+        await sql(`alter table logs rename to logs_away`);
+        const answers: Answer[] = [];
+        for (let i = 0; i < 14; i++) answers.push(await exchange(small, client, `bound-${i}`));
+        const statuses = answers.map((a) => a.status);
+        assert.deepEqual(statuses, [...Array(10).fill(200), ...Array(4).fill(503)], JSON.stringify(statuses));
+        assertFailuresInShape(answers);
+        const ready = await timed(`${small.url}/health/ready`);
+        assert.equal(ready.status, 503);
+        assert.deepEqual(ready.body, { status: 'unavailable', storage: 'postgres', audit: 'backlog full' });
+        const metrics = await (await fetch(`${small.url}/metrics`)).text();
+        assert.match(metrics, /^baton_audit_buffered_entries\{buffer="logs"\} 10$/m);
+        assert.match(metrics, /^baton_audit_write_failures_total\{buffer="logs"\} [1-9]\d*$/m);
+        assert.match(metrics, /^baton_audit_write_retries_total\{buffer="logs"\} [1-9]\d*$/m);
+
+        await sql(`alter table logs_away rename to logs`);
+        const start = Date.now();
+        while ((await timed(`${small.url}/health/ready`)).status !== 200 && Date.now() - start < 10_000)
+          await sleep(100);
+        assert.ok(Date.now() - start <= RECOVER_WITHIN_MS, `ready again after ${Date.now() - start} ms`);
+        const rows = await sql(`select type, details from logs order by seq offset ${before}`);
+        assert.deepEqual(
+          rows.map((r) => [r.type, (JSON.parse(String(r.details)) as { access_token_jti?: string }).access_token_jti]),
+          answers.filter((a) => a.status === 200).map((a) => ['secte', a.jti]),
+          'the ten entries, in the order their exchanges were answered, and nothing for the refused ones',
+        );
+        assert.equal((await exchange(small, client, 'bound-after')).status, 200);
+      } finally {
+        await sql(`alter table if exists logs_away rename to logs`).catch(() => undefined);
+        await small.stop();
+      }
+    });
+
     test('restarted repeatedly under load, the node never exits and serves after each restart', async () => {
       const run = load(node!, client, 4);
       for (let i = 0; i < 3; i++) {
