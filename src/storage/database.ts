@@ -45,7 +45,7 @@ function reportFaults(): (err: Error) => void {
 }
 
 /** The pool's timeouts by default (BATON_PG_CONNECT_TIMEOUT_MS, BATON_PG_QUERY_TIMEOUT_MS). */
-export const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = { connectTimeoutMs: 1000, queryTimeoutMs: 1500 };
+const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = { connectTimeoutMs: 1000, queryTimeoutMs: 1500 };
 
 /** `sqliteFile` may be ':memory:' for tests. `timeouts` (PostgreSQL): `queryTimeoutMs: 0` for migrations. */
 export function openDatabase(opts: {

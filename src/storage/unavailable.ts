@@ -38,7 +38,7 @@ const DRIVER_MESSAGES = [
 ];
 
 /** True for a fault of the connection to PostgreSQL, as opposed to an error of the statement itself. */
-export function isConnectionFault(err: unknown): boolean {
+function isConnectionFault(err: unknown): boolean {
   if (err instanceof StorageUnavailableError) return true;
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
