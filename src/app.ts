@@ -9,6 +9,7 @@ import { managementPlugin } from './management/plugin.js';
 import { managementRoutes } from './management/routes/index.js';
 import { opsRoutes, createMetrics } from './ops/routes.js';
 import { loggerOptions } from './ops/logger.js';
+import { registerAuditMetrics } from './ops/audit-metrics.js';
 
 export interface BuildAppOptions {
   /** pino options or false; tests pass `false`. */
@@ -34,6 +35,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   app.server.maxConnections = ctx.config.http.maxConnections;
   const metrics = createMetrics();
+  registerAuditMetrics(metrics.registry, { logs: ctx.logs, logins: ctx.logins });
   app.decorate('metrics', metrics);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -117,9 +117,16 @@ async function build(
 
   // Registered after the database closer, so they run before it: buffered entries and counters reach the database.
   // M4: bounded entries; old and excess entries purged (BATON_LOG_RETENTION_DAYS, BATON_LOG_MAX_ROWS).
-  const logs = createLogWriter(repos.logs, { tenantName: config.tenant, ...config.logs, now: () => clock.now() });
+  // Issue 13: nothing buffered is dropped; past the bound the node is not ready and refuses token requests.
+  const maxBufferedEntries = config.auditMaxBufferedEntries;
+  const logs = createLogWriter(repos.logs, {
+    tenantName: config.tenant,
+    ...config.logs,
+    maxBufferedEntries,
+    now: () => clock.now(),
+  });
   closers.push(() => logs.close());
-  const logins = createLoginRecorder(repos.users, { clock });
+  const logins = createLoginRecorder(repos.users, { clock, maxBufferedEntries });
   closers.push(() => logins.close());
 
   const throttle = await createSuspiciousIpThrottle({

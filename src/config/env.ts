@@ -16,7 +16,13 @@ import {
 } from '../actions/runtime/egress.js';
 import { DEFAULT_IPV6_PREFIX, MAX_IPV6_PREFIX, MIN_IPV6_PREFIX } from '../attack-protection/ip.js';
 import { DEFAULT_QUEUE_TIMEOUT_MS } from '../actions/runtime/pool.js';
-import { LOG_MAX_ENTRY_BYTES, LOG_MAX_ROWS, LOG_MAX_STRING_LENGTH, LOG_RETENTION_DAYS } from '../logs/limits.js';
+import {
+  AUDIT_MAX_BUFFERED_ENTRIES,
+  LOG_MAX_ENTRY_BYTES,
+  LOG_MAX_ROWS,
+  LOG_MAX_STRING_LENGTH,
+  LOG_RETENTION_DAYS,
+} from '../logs/limits.js';
 
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -268,6 +274,29 @@ export const envSchema = z.object({
     .max(1_048_576)
     .default(LOG_MAX_ENTRY_BYTES)
     .describe('bytes: largest tenant log entry, serialized'),
+  BATON_AUDIT_MAX_BUFFERED_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(1_000_000)
+    .default(AUDIT_MAX_BUFFERED_ENTRIES)
+    .describe(
+      'tenant log entries (or login counts) waiting for the database; past it the node is not ready and refuses token requests',
+    ),
+  BATON_PG_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(1000)
+    .describe('ms: opening a PostgreSQL connection, or waiting for a pooled one'),
+  BATON_PG_QUERY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(1500)
+    .describe('ms: one PostgreSQL statement (client side and statement_timeout); migrations have none'),
   BATON_METRICS_PORT: z.coerce
     .number()
     .int()

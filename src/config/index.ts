@@ -57,6 +57,10 @@ export interface Config {
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
   logs: { maxStringLength: number; maxEntryBytes: number; retention: { retentionDays: number; maxRows: number } };
+  /** PostgreSQL pool timeouts (storage/pg-pool.ts): a database that stops answering fails requests, never hangs them. */
+  pgTimeouts: { connectTimeoutMs: number; queryTimeoutMs: number };
+  /** Entries waiting for storage, per buffer, past which the node refuses token requests (logs/limits.ts). */
+  auditMaxBufferedEntries: number;
   /** Where /metrics is served (ops/routes.ts, L8): without `port`, on the main listener; with `token`, behind it. */
   metrics: { port: number | undefined; host: string; token: string | undefined };
   /** Suspicious IP Throttling buckets an IPv6 address by its network of this prefix length (attack-protection/ip.ts). */
@@ -119,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxEntryBytes: e.BATON_LOG_MAX_ENTRY_BYTES,
       retention: { retentionDays: e.BATON_LOG_RETENTION_DAYS, maxRows: e.BATON_LOG_MAX_ROWS },
     },
+    pgTimeouts: { connectTimeoutMs: e.BATON_PG_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.BATON_PG_QUERY_TIMEOUT_MS },
+    auditMaxBufferedEntries: e.BATON_AUDIT_MAX_BUFFERED_ENTRIES,
     metrics: { port: e.BATON_METRICS_PORT, host: e.BATON_METRICS_HOST, token: e.BATON_METRICS_TOKEN },
     authApi: { bodyLimit: e.BATON_AUTH_BODY_LIMIT, subjectTokenMaxLength: e.BATON_SUBJECT_TOKEN_MAX_LENGTH },
     http: {

@@ -10,9 +10,13 @@ export const LOG_MAX_STRING_LENGTH = 1024;
 export const LOG_MAX_ENTRY_BYTES = 8192;
 /** Keys of one `details` object, or items of one array, kept; the rest are dropped (and counted). */
 export const LOG_MAX_DETAIL_ITEMS = 64;
-/** Bytes of entries waiting for the database at once (a stalled or slow database); past it new entries are dropped
- *  and counted, rather than held until the heap runs out. */
+/** Bytes of entries waiting for the database (a stalled or slow database) from which the writer is full, like
+ *  AUDIT_MAX_BUFFERED_ENTRIES: the node refuses token requests rather than hold entries until the heap runs out. */
 export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Entries (tenant log entries, or login counts) waiting for the database at once (issue 13). Nothing is dropped:
+ *  past this many the node reports not ready and refuses token requests with 503, until the database catches up.
+ *  `BATON_AUDIT_MAX_BUFFERED_ENTRIES`. */
+export const AUDIT_MAX_BUFFERED_ENTRIES = 10_000;
 /** How the end of a cut string reads. */
 export const TRUNCATED_SUFFIX = '…[truncated]';
 

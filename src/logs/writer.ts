@@ -10,14 +10,19 @@
  * `maxStringLength`; an entry's stored size (its text columns plus the `details` JSON, in UTF-8 bytes) is at most
  * `maxEntryBytes`, `details` shrinking first; NUL characters, which PostgreSQL text refuses (and with them the
  * whole batch), are stored as U+FFFD. Failed authentications of clients that do not exist are one entry per IP and
- * window with a count (`writeUnknownClientFailure`), not one per request. At most `maxBufferedBytes` of entries
- * wait for a slow or stalled database; later ones are dropped and reported through `onError`, not held until the
- * heap runs out. With `retention`, the writer also purges old and excess entries (logs/retention.ts).
+ * window with a count (`writeUnknownClientFailure`), not one per request. With `retention`, the writer also purges
+ * old and excess entries (logs/retention.ts).
+ *
+ * No entry is dropped (issue 13, docs/deployment.md "Audit trail"): a batch the database refuses is written again
+ * until it is taken, in order (storage/write-behind.ts). The backlog is bounded by admission, not by dropping: from
+ * `maxBufferedEntries` entries (or `maxBufferedBytes`) waiting, `full()` is true, and the node reports not ready
+ * and refuses the token requests that would add more (oauth/token-endpoint.ts) until the database catches up.
  */
 import { newLogId } from '../storage/ids.js';
 import type { LogEntry, LogsRepository } from '../storage/repositories/logs.js';
-import { createWriteBehind, type WriteBehindOptions } from '../storage/write-behind.js';
+import { createWriteBehind, type WriteBehindOptions, type WriteStats } from '../storage/write-behind.js';
 import {
+  AUDIT_MAX_BUFFERED_ENTRIES,
   AUTH_FAILURE_MAX_WINDOWS,
   AUTH_FAILURE_SAMPLE_IDS,
   AUTH_FAILURE_WINDOW_MS,
@@ -42,12 +47,19 @@ export interface LogWriter {
    * (or at `flush`/`close`), with `details.count`, `first_date`, `last_date` and a few `sample_client_ids`.
    */
   writeUnknownClientFailure(this: void, entry: LogInput): void;
+  /** Entries waiting for the database have reached the bound: refuse work that would add more. */
+  full(this: void): boolean;
+  stats(this: void): WriteStats;
   flush(): Promise<void>;
+  /** Flushes, or rejects with StorageUnavailableError after `ms` (a read that must see this node's entries). */
+  flushWithin(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The write-behind settings (`onError`: entries that cannot be written are dropped), the tenant name, the bounds. */
-export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | 'batchSize' | 'onError'>> & {
+/** The write-behind settings (`onError`: entries given up at close), the tenant name, the bounds. */
+export type LogWriterOptions = Partial<
+  Pick<WriteBehindOptions, 'intervalMs' | 'batchSize' | 'onError' | 'onRetry' | 'closeTimeoutMs'>
+> & {
   tenantName?: string;
   /** LOG_MAX_STRING_LENGTH by default (BATON_LOG_MAX_STRING_LENGTH). */
   maxStringLength?: number;
@@ -55,7 +67,9 @@ export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | '
   maxEntryBytes?: number;
   /** Purge old and excess entries periodically (context.ts passes BATON_LOG_RETENTION_DAYS / BATON_LOG_MAX_ROWS). */
   retention?: RetentionSettings & { purgeIntervalMs?: number };
-  /** Bytes of entries waiting for the database at once; LOG_MAX_BUFFERED_BYTES by default. */
+  /** Entries waiting for the database from which `full()`; AUDIT_MAX_BUFFERED_ENTRIES by default. */
+  maxBufferedEntries?: number;
+  /** Bytes of entries waiting for the database from which `full()`; LOG_MAX_BUFFERED_BYTES by default. */
   maxBufferedBytes?: number;
   /** Aggregation windows held open at once; AUTH_FAILURE_MAX_WINDOWS by default. */
   maxAuthFailureWindows?: number;
@@ -63,8 +77,8 @@ export type LogWriterOptions = Partial<Pick<WriteBehindOptions, 'intervalMs' | '
   now?: () => number;
 };
 
-/** How often dropped entries are reported (through `onError`) while the buffer stays full. */
-const DROP_REPORT_MS = 10_000;
+/** How often refused writes are reported while the database keeps refusing them. */
+const RETRY_REPORT_MS = 10_000;
 
 interface Window {
   key: string;
@@ -82,43 +96,38 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
   const now = opts.now ?? Date.now;
   const maxBuffered = opts.maxBufferedBytes ?? LOG_MAX_BUFFERED_BYTES;
   const onError =
-    opts.onError ?? ((err, n) => process.emitWarning(`dropped ${n} log entries: ${(err as Error).message}`));
+    opts.onError ??
+    ((err, n) => process.emitWarning(`gave up ${n} log entries at shutdown: ${(err as Error).message}`));
+  let lastRetryReport = -Infinity;
+  const onRetry =
+    opts.onRetry ??
+    ((err: unknown) => {
+      if (Date.now() - lastRetryReport < RETRY_REPORT_MS) return;
+      lastRetryReport = Date.now();
+      process.emitWarning(`tenant log entries not stored yet (retrying): ${(err as Error).message}`);
+    });
   let purge: LogPurgeSchedule | undefined;
-  // Bytes of the entries added and not yet written (or failed); an entry's size is kept beside it until then.
+  // Bytes of the entries added and not yet written; an entry's size is kept beside it until then.
   let buffered = 0;
   const sizes = new WeakMap<LogEntry, number>();
-  let droppedUnreported = 0;
-  let lastDropReport = -Infinity;
-  const reportDrops = (force: boolean) => {
-    if (droppedUnreported === 0 || (!force && now() - lastDropReport < DROP_REPORT_MS)) return;
-    lastDropReport = now();
-    const n = droppedUnreported;
-    droppedUnreported = 0;
-    onError(new Error(`the tenant log buffer is full (${maxBuffered} bytes waiting for the database)`), n);
-  };
   const batches = createWriteBehind<LogEntry>(
     async (chunk) => {
-      try {
-        await repo.append(chunk);
-      } finally {
-        for (const e of chunk) buffered -= sizes.get(e) ?? 0;
-      }
+      await repo.append(chunk);
+      for (const e of chunk) buffered -= sizes.get(e) ?? 0;
       purge?.written(chunk.length);
     },
     {
       intervalMs: opts.intervalMs ?? 200,
       // Small batches: under load an entry waits a few ms, and one insert holds the event loop well under a ms.
       batchSize: opts.batchSize ?? 25,
+      maxPending: opts.maxBufferedEntries ?? AUDIT_MAX_BUFFERED_ENTRIES,
       onError,
+      onRetry,
+      ...(opts.closeTimeoutMs !== undefined ? { closeTimeoutMs: opts.closeTimeoutMs } : {}),
     },
   );
   if (opts.retention) purge = scheduleLogPurge(repo, { ...opts.retention, now });
   const enqueue = ({ entry, size }: { entry: LogEntry; size: number }) => {
-    if (buffered + size > maxBuffered) {
-      droppedUnreported++;
-      reportDrops(false);
-      return;
-    }
     buffered += size;
     sizes.set(entry, size);
     batches.add(entry);
@@ -215,16 +224,21 @@ export function createLogWriter(repo: LogsRepository, opts: LogWriterOptions = {
         sweeper.unref();
       }
     },
+    full: () => batches.full() || buffered >= maxBuffered,
+    stats: () => batches.stats(),
     flush() {
       emitAll();
       return batches.flush();
+    },
+    flushWithin(ms) {
+      emitAll();
+      return batches.flushWithin(ms);
     },
     async close() {
       closed = true;
       emitAll();
       await purge?.stop();
       await batches.close();
-      reportDrops(true);
     },
   };
 }

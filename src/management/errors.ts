@@ -41,6 +41,13 @@ export const errorResponseSchema = {
   },
 } as const;
 
+/** Storage cannot be reached or does not answer in time (storage/unavailable.ts): Auth0's 503 shape. */
+export const serviceUnavailable = () =>
+  new ApiError(
+    503,
+    'The service is temporarily unavailable; retry after the delay in Retry-After.',
+    'temporarily_unavailable',
+  );
 export const badRequest = (message: string, errorCode = 'invalid_body') => new ApiError(400, message, errorCode);
 export const badQuery = (message: string) => new ApiError(400, message, 'invalid_query_string');
 export const notFound = (message: string, errorCode = 'inexistent_entity') => new ApiError(404, message, errorCode);

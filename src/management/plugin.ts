@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError, HookH
 import swagger from '@fastify/swagger';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { AppContext } from '../context.js';
-import { ApiError, errorResponseSchema, unauthorized, forbidden } from './errors.js';
+import { ApiError, errorResponseSchema, unauthorized, forbidden, serviceUnavailable } from './errors.js';
+import { STORAGE_RETRY_AFTER_S, StorageUnavailableError } from '../storage/unavailable.js';
 import { OPENAPI_PATH, openApiOptions } from './openapi.js';
 
 declare module 'fastify' {
@@ -115,7 +116,10 @@ export function managementPlugin(ctx: AppContext, routes: RouteRegistrar[]) {
     app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let apiError: ApiError;
       if (err instanceof ApiError) apiError = err;
-      else if (err.validation) apiError = validationMessage(err);
+      else if (err instanceof StorageUnavailableError) {
+        reply.header('Retry-After', String(STORAGE_RETRY_AFTER_S));
+        apiError = serviceUnavailable();
+      } else if (err.validation) apiError = validationMessage(err);
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         // Fastify's own client errors: bad JSON, wrong content type, body too large.
         apiError = new ApiError(

@@ -1,7 +1,10 @@
 /**
  * The Authentication API's one error family: RFC 6749 section 5.2 `{error, error_description}`.
- * Anything that is not an OAuthError becomes `server_error` with no detail (see oauth/plugin.ts).
+ * Storage that cannot be reached is 503 `temporarily_unavailable` with Retry-After (`asOAuthError`); anything else
+ * that is not an OAuthError becomes `server_error` with no detail (see oauth/plugin.ts).
  */
+import { STORAGE_RETRY_AFTER_S, StorageUnavailableError } from '../storage/unavailable.js';
+
 export class OAuthError extends Error {
   override name = 'OAuthError';
   constructor(
@@ -41,4 +44,27 @@ export function actionUnavailable(result: { retryAfterS: number }, log: string):
   return new OAuthError(503, 'temporarily_unavailable', UNAVAILABLE_DESCRIPTION, log, {
     'Retry-After': String(result.retryAfterS),
   });
+}
+
+/**
+ * The database cannot be reached or does not answer in time (storage/unavailable.ts), or this node holds as many
+ * unwritten audit entries as it may (logs/writer.ts): 503 `temporarily_unavailable` (RFC 6749 section 5.2 lists it
+ * for the authorization endpoint; Baton uses it on the token endpoint too, as for a busy sandbox) and Retry-After,
+ * never a driver message and never a token without its `secte` entry.
+ */
+export function storageUnavailable(log: string): OAuthError {
+  return new OAuthError(
+    503,
+    'temporarily_unavailable',
+    'The service is temporarily unavailable; retry after the delay in Retry-After.',
+    log,
+    { 'Retry-After': String(STORAGE_RETRY_AFTER_S) },
+  );
+}
+
+/** An error as the Authentication API answers it: an OAuthError as is, a storage fault as 503, else undefined. */
+export function asOAuthError(err: unknown): OAuthError | undefined {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof StorageUnavailableError) return storageUnavailable('storage unavailable');
+  return undefined;
 }

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AppContext } from '../context.js';
-import { OAuthError } from './errors.js';
+import { OAuthError, asOAuthError } from './errors.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { discoveryRoutes } from './discovery.js';
 import { revocationEndpoint } from './revocation.js';
@@ -20,7 +20,8 @@ export function oauthPlugin(ctx: AppContext) {
     await app.register(formbody, { bodyLimit });
     app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       let e: OAuthError;
-      if (err instanceof OAuthError) e = err;
+      const known = asOAuthError(err);
+      if (known) e = known;
       else if (err.statusCode === 415)
         e = new OAuthError(
           400,

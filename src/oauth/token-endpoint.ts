@@ -1,11 +1,11 @@
 /**
  * POST /oauth/token, as a list of named steps:
- * parseParams (duplicates, limits) → resolveGrant → authenticateClient (a failure is logged by the grant) →
+ * parseParams (duplicates, limits) → resolveGrant → checkAuditBacklog → authenticateClient (a failure is logged by the grant) →
  * checkClientMayUseGrant → grant.handle.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { OAuthError, invalidRequest, unsupportedGrantType, unauthorizedClient } from './errors.js';
+import { OAuthError, invalidRequest, storageUnavailable, unsupportedGrantType, unauthorizedClient } from './errors.js';
 import { authenticateClient } from './client-auth/index.js';
 import { findGrant } from './grants/index.js';
 import type { Grant, TokenParams } from './grants/types.js';
@@ -41,6 +41,15 @@ function resolveGrant(params: TokenParams): Grant {
   return grant;
 }
 
+/**
+ * Issue 13: a request whose grant writes tenant log entries (or login counts) is refused while this node holds as
+ * many unwritten ones as it may (the database refuses or is slow), rather than answered without its entry.
+ */
+function checkAuditBacklog(ctx: AppContext, grant: Grant): void {
+  if (grant.audited && (ctx.logs.full() || ctx.logins.full()))
+    throw storageUnavailable('the audit backlog is full: tenant log entries wait for the database');
+}
+
 /** Auth0 clients list the grants they may use in `grant_types`. */
 function checkClientMayUseGrant(client: Client, grant: Grant): void {
   if (!client.grant_types.includes(grant.grantType)) {
@@ -52,6 +61,7 @@ export function tokenEndpoint(app: FastifyInstance, ctx: AppContext): void {
   app.post('/oauth/token', async (request: FastifyRequest, reply) => {
     const params = parseParams(request.body, ctx.config.authApi);
     const grant = resolveGrant(params);
+    checkAuditBacklog(ctx, grant);
     let client: Client;
     try {
       client = await authenticateClient(ctx, request, params);

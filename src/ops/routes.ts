@@ -94,11 +94,14 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metric
   app.get('/health/ready', async (request, reply) => {
     try {
       await sql`select 1`.execute(ctx.storage.db);
-      return { status: 'ok', storage: ctx.storage.dialect };
     } catch (err) {
       request.log.warn({ err }, 'readiness check failed');
       return reply.status(503).send({ status: 'unavailable', storage: ctx.storage.dialect });
     }
+    // Issue 13: as many audit entries wait for the database as this node may hold; it refuses token requests.
+    if (ctx.logs.full() || ctx.logins.full())
+      return reply.status(503).send({ status: 'unavailable', storage: ctx.storage.dialect, audit: 'backlog full' });
+    return { status: 'ok', storage: ctx.storage.dialect };
   });
   if (ctx.config.metrics.port === undefined) metricsRoute(app, metrics, ctx.config.metrics.token);
   app.addHook('onResponse', (request, reply, done) => {

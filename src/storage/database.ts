@@ -6,6 +6,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPgPool, kyselyPool, type PoolTimeouts } from './pg-pool.js';
+import { storageFault } from './unavailable.js';
 import type { Database } from './schema.js';
 import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
 import { ensurePrivateDir, ensurePrivateFile, restrictFile } from './file-modes.js';
@@ -30,16 +32,34 @@ export interface OpenedDatabase {
 // int8 (bigint, bigserial, count(*)) as JS numbers: every value Baton stores there fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-/** `sqliteFile` may be ':memory:' for tests. */
+/** Connection faults are reported at most this often (a restart errors every pooled client at once). */
+const FAULT_REPORT_MS = 10_000;
+
+function reportFaults(): (err: Error) => void {
+  let last = -Infinity;
+  return (err) => {
+    if (Date.now() - last < FAULT_REPORT_MS) return;
+    last = Date.now();
+    process.emitWarning(`PostgreSQL connection error: ${err.message}`);
+  };
+}
+
+/** The pool's timeouts by default (BATON_PG_CONNECT_TIMEOUT_MS, BATON_PG_QUERY_TIMEOUT_MS). */
+const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = { connectTimeoutMs: 1000, queryTimeoutMs: 1500 };
+
+/** `sqliteFile` may be ':memory:' for tests. `timeouts` (PostgreSQL): `queryTimeoutMs: 0` for migrations. */
 export function openDatabase(opts: {
   databaseUrl?: string | undefined;
   sqliteFile?: string;
   poolSize?: number;
+  timeouts?: PoolTimeouts;
 }): OpenedDatabase {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', () => undefined);
+    const pool = createPgPool(opts.databaseUrl, {
+      max: opts.poolSize ?? 10,
+      timeouts: opts.timeouts ?? DEFAULT_POOL_TIMEOUTS,
+      onError: reportFaults(),
+    });
     // Named statements: each pooled connection parses and plans a hot read once, not on every exchange.
     const names = new Map<string, string>();
     let generation = 0;
@@ -52,7 +72,7 @@ export function openDatabase(opts: {
         );
       return name;
     };
-    const read: ReadQuery = async (sqlText, parameters) => {
+    const namedRead: ReadQuery = async (sqlText, parameters) => {
       const values = parameters as unknown[];
       try {
         return (await pool.query<Record<string, unknown>>({ name: nameOf(sqlText), text: sqlText, values })).rows;
@@ -65,7 +85,13 @@ export function openDatabase(opts: {
         return (await pool.query<Record<string, unknown>>({ name: nameOf(sqlText), text: sqlText, values })).rows;
       }
     };
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', read };
+    // pool.query releases a client that failed as broken; the fault leaves as StorageUnavailableError.
+    const read: ReadQuery = (sqlText, parameters) =>
+      namedRead(sqlText, parameters).catch((err: unknown) => {
+        throw storageFault(err);
+      });
+    const dialect = new PostgresDialect({ pool: kyselyPool(pool) });
+    return { db: new Kysely<Database>({ dialect }), dialect: 'postgres', read };
   }
   const file = opts.sqliteFile ?? ':memory:';
   const sidecars = [`${file}-wal`, `${file}-shm`];

@@ -1,6 +1,7 @@
 /** The database: opened and migrated (`openStorage`), and all repositories over it. */
 import path from 'node:path';
 import { openDatabase, type Db, type DialectName, type ReadQuery } from './database.js';
+import type { PoolTimeouts } from './pg-pool.js';
 import { migrateToLatest } from './migrations.js';
 import { clientsRepository } from './repositories/clients.js';
 import { clientGrantsRepository } from './repositories/client-grants.js';
@@ -43,6 +44,22 @@ export interface Storage {
   repos: Repositories;
 }
 
+/** A migration may build an index over a large table: on PostgreSQL it runs on a pool of its own, with no query
+ *  timeout (the serving pool's would cut it), then that pool closes. */
+function migrationTimeouts(config: { pgTimeouts?: PoolTimeouts }): PoolTimeouts {
+  return { connectTimeoutMs: config.pgTimeouts?.connectTimeoutMs ?? 10_000, queryTimeoutMs: 0 };
+}
+
+async function migrateOver(opened: ReturnType<typeof openDatabase>, then: 'keep' | 'close'): Promise<void> {
+  try {
+    await migrateToLatest(opened.db, opened.dialect);
+  } catch (err) {
+    await opened.db.destroy();
+    throw err;
+  }
+  if (then === 'close') await opened.db.destroy();
+}
+
 /** Storage opened for use: the database at the latest schema, its repositories, and how to close it. */
 export interface OpenStorage extends Storage {
   close(): Promise<void>;
@@ -53,19 +70,18 @@ export interface OpenStorage extends Storage {
  * migrates it. This is all `baton migrate` and `baton keys rotate` need: no sandbox, no Redis, no keys.
  */
 export async function openStorage(
-  config: { databaseUrl?: string | undefined; dataDir: string },
+  config: { databaseUrl?: string | undefined; dataDir: string; pgTimeouts?: PoolTimeouts },
   opts: { sqliteFile?: string } = {},
 ): Promise<OpenStorage> {
-  const opened = openDatabase({
+  const where = {
     databaseUrl: config.databaseUrl,
     sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
-  });
-  try {
-    await migrateToLatest(opened.db, opened.dialect);
-  } catch (err) {
-    await opened.db.destroy();
-    throw err;
-  }
+  };
+  if (config.databaseUrl)
+    await migrateOver(openDatabase({ ...where, poolSize: 2, timeouts: migrationTimeouts(config) }), 'close');
+  const opened = openDatabase({ ...where, ...(config.pgTimeouts ? { timeouts: config.pgTimeouts } : {}) });
+  // SQLite migrates over the one connection (an in-memory database has no other).
+  if (!config.databaseUrl) await migrateOver(opened, 'keep');
   return {
     db: opened.db,
     dialect: opened.dialect,

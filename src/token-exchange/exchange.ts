@@ -9,7 +9,7 @@
 import type { AppContext } from '../context.js';
 import type { TokenParams, TokenRequest, TokenResponse } from '../oauth/grants/types.js';
 import type { FastifyRequest } from 'fastify';
-import { OAuthError, invalidRequest, serverError } from '../oauth/errors.js';
+import { type OAuthError, asOAuthError, invalidRequest, serverError } from '../oauth/errors.js';
 import { resolveAudience } from '../oauth/grants/audience.js';
 import { issueTokens } from '../tokens/issue.js';
 import { OIDC_SCOPES } from '../tokens/user-claims.js';
@@ -159,8 +159,9 @@ export async function runTokenExchange(ctx: AppContext, req: TokenRequest): Prom
     tx = { ...tx, params: parseExchangeParams(req.params) };
     return await exchange(ctx, tx);
   } catch (err) {
-    const error = err instanceof OAuthError ? err : serverError(`unexpected error: ${(err as Error).message}`);
-    if (!(err instanceof OAuthError)) req.http.log.error({ err }, 'token exchange failed unexpectedly');
+    const known = asOAuthError(err);
+    const error = known ?? serverError(`unexpected error: ${(err as Error).message}`);
+    if (!known) req.http.log.error({ err }, 'token exchange failed unexpectedly');
     logFailure(ctx, tx, error);
     throw error;
   }

@@ -108,7 +108,7 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(JSON.stringify(multibyte.details), /\\ud83d/, 'no half of a surrogate pair is left at a cut');
     });
 
-    test('entries waiting on a stalled database are capped in bytes; the excess is dropped and reported', async () => {
+    test('entries waiting on a stalled database are all kept; past the byte bound the writer is full', async () => {
       let open!: () => void;
       const gate = new Promise<void>((r) => (open = r));
       const real = t.ctx.repos.logs;
@@ -123,17 +123,19 @@ for (const dialect of DIALECTS) {
       const reports: number[] = [];
       const w = createLogWriter(stalled, { maxBufferedBytes: 100_000, onError: (_err, n) => reports.push(n) });
       // Each entry stores 9 + 24 + 5 + 1000 = 1038 bytes: 96 fit in 100,000.
-      for (let i = 0; i < 100; i++)
+      for (let i = 0; i < 96; i++)
         w.write({ log_id: `stall-${String(i).padStart(3, '0')}`, type: 'stall', description: 'x'.repeat(1000) });
+      assert.equal(w.full(), false);
+      for (let i = 96; i < 100; i++)
+        w.write({ log_id: `stall-${String(i).padStart(3, '0')}`, type: 'stall', description: 'x'.repeat(1000) });
+      assert.equal(w.full(), true, 'the owner refuses more work (oauth/token-endpoint.ts)');
       open();
       await w.close();
       const { total, logs } = await real.list({ page: 0, perPage: 1, filter: { type: ['stall'] } });
-      assert.equal(total, 96);
-      assert.equal(logs[0]!.log_id, 'stall-095', 'the newest entries are the ones dropped');
-      assert.equal(
-        reports.reduce((a, b) => a + b, 0),
-        4,
-      );
+      assert.equal(total, 100, 'nothing dropped');
+      assert.equal(logs[0]!.log_id, 'stall-099');
+      assert.equal(w.full(), false);
+      assert.deepEqual(reports, []);
     });
 
     test('NUL characters (refused by PostgreSQL text columns) are stored as U+FFFD instead of dropping the batch', async () => {

@@ -50,22 +50,75 @@ test('a full batch is written at once, in chunks, with the event loop free betwe
   await w.close();
 });
 
-test('a chunk that fails is reported and dropped; the others are written', async () => {
+test('a chunk storage refuses stays first in line and is written again until stored, in order', async () => {
   const r = recorder();
+  let refusals = 3;
+  const retries: number[] = [];
   const w = createWriteBehind<number>(
     async (chunk) => {
-      if (chunk.includes(12)) throw new Error('disk full');
+      if (chunk.includes(12) && refusals-- > 0) throw new Error('connection refused');
       r.writes.push(chunk);
     },
-    { intervalMs: 60_000, batchSize: 1000, chunkSize: 10, onError: r.onError },
+    {
+      intervalMs: 60_000,
+      batchSize: 1000,
+      chunkSize: 10,
+      retryMs: 5,
+      maxRetryMs: 20,
+      onRetry: (_err, n) => retries.push(n),
+      onError: r.onError,
+    },
   );
   for (let i = 0; i < 30; i++) w.add(i);
+  assert.equal(w.pending(), 30);
+  await w.flush();
+  assert.deepEqual(
+    r.writes.flat(),
+    Array.from({ length: 30 }, (_, i) => i),
+    'nothing dropped, nothing reordered',
+  );
+  assert.deepEqual(retries, [10, 10, 10]);
+  assert.deepEqual(w.stats(), { pending: 0, failures: 3, retries: 3, dropped: 0 });
+  assert.deepEqual(r.errors, []);
   await w.close();
-  assert.deepEqual(r.writes.flat(), [
-    ...Array.from({ length: 10 }, (_, i) => i),
-    ...Array.from({ length: 10 }, (_, i) => 20 + i),
-  ]);
-  assert.deepEqual(r.errors, [['disk full', 10]]);
+});
+
+test('pending items reach maxPending: full() until storage takes them', async () => {
+  const r = recorder();
+  let down = true;
+  const w = createWriteBehind<number>(
+    async (chunk) => {
+      if (down) throw new Error('connection refused');
+      r.writes.push(chunk);
+    },
+    { intervalMs: 5, batchSize: 1000, chunkSize: 10, maxPending: 5, retryMs: 5, maxRetryMs: 10, onError: r.onError },
+  );
+  for (let i = 0; i < 4; i++) w.add(i);
+  await sleep(30);
+  assert.equal(w.full(), false);
+  w.add(4);
+  assert.equal(w.full(), true);
+  await assert.rejects(w.flushWithin(30), { name: 'StorageUnavailableError' });
+  down = false;
+  await w.flush();
+  assert.equal(w.full(), false);
+  assert.deepEqual(r.writes.flat(), [0, 1, 2, 3, 4]);
+  await w.close();
+});
+
+test('close gives up after closeTimeoutMs of refusals and reports what it could not write', async () => {
+  const r = recorder();
+  const w = createWriteBehind<number>(
+    async () => {
+      throw new Error('connection refused');
+    },
+    { intervalMs: 60_000, chunkSize: 10, retryMs: 5, maxRetryMs: 10, closeTimeoutMs: 50, onError: r.onError },
+  );
+  for (let i = 0; i < 15; i++) w.add(i);
+  await w.close();
+  assert.deepEqual(r.errors, [['connection refused', 15]]);
+  assert.equal(w.stats().dropped, 15);
+  assert.equal(w.pending(), 0);
 });
 
 test('after close, every item is written at once', async () => {

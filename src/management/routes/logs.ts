@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope, typed } from '../plugin.js';
+import { seeOwnLogs } from '../read-your-writes.js';
 import { badQuery, notFound } from '../errors.js';
 import type { LogFilter } from '../../storage/repositories/logs.js';
 import { listQuery, listResponseSchema, pagedResult } from './paging.js';
@@ -69,7 +70,7 @@ export function logRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/logs',
     {
-      preHandler: requireScope('read:logs'),
+      preHandler: [requireScope('read:logs'), seeOwnLogs(ctx)],
       schema: {
         querystring: listQuery({
           q: { type: 'string', maxLength: 2000 },
@@ -102,7 +103,7 @@ export function logRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/logs/:id',
     {
-      preHandler: requireScope('read:logs'),
+      preHandler: [requireScope('read:logs'), seeOwnLogs(ctx)],
       schema: { params: logIdParams, response: { 200: logSchema } },
     },
     async (request) => {

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireScope, typed } from '../plugin.js';
+import { seeOwnLogins } from '../read-your-writes.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { DATABASE_STRATEGY } from '../../storage/repositories/connections.js';
 import type { Metadata, ProfileAttributes, UserUpdate } from '../../storage/repositories/users.js';
@@ -88,7 +89,7 @@ export function userRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/users',
     {
-      preHandler: requireScope('read:users'),
+      preHandler: [requireScope('read:users'), seeOwnLogins(ctx)],
       schema: {
         querystring: listQuery({
           ...fieldsQueryProperties,
@@ -134,7 +135,7 @@ export function userRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/users-by-email',
     {
-      preHandler: requireScope('read:users'),
+      preHandler: [requireScope('read:users'), seeOwnLogins(ctx)],
       schema: {
         querystring: {
           type: 'object',
@@ -152,7 +153,7 @@ export function userRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/users/:id',
     {
-      preHandler: requireScope('read:users'),
+      preHandler: [requireScope('read:users'), seeOwnLogins(ctx)],
       schema: {
         params: userIdParams,
         querystring: fieldsQuery,

@@ -3,6 +3,7 @@
  * (Auth0 `client_authentication_methods.private_key_jwt.credentials`), `iss` = `sub` = client_id, `aud` the issuer or
  * the token endpoint, a short `exp`, and a `jti` that is accepted once.
  */
+import { StorageUnavailableError } from '../../storage/unavailable.js';
 import { decodeJwt, importSPKI, importX509, jwtVerify, type CryptoKey } from 'jose';
 import type { AppContext } from '../../context.js';
 import { epochSeconds } from '../../clock.js';
@@ -55,7 +56,8 @@ export async function verifyClientAssertion(
       if (!fresh) throw fail('client assertion jti replayed');
       return;
     } catch (err) {
-      if ((err as { name?: string }).name === 'OAuthError') throw err;
+      // A database that cannot be reached (the jti claim) is the server's fault, not the assertion's.
+      if ((err as { name?: string }).name === 'OAuthError' || err instanceof StorageUnavailableError) throw err;
       lastError = `client assertion rejected: ${(err as { code?: string }).code ?? (err as Error).message}`;
     }
   }

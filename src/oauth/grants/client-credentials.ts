@@ -11,6 +11,7 @@ import { mintAccessToken } from '../../tokens/access-token.js';
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
+  audited: false,
   parameters: ['audience', 'scope'],
   async handle(ctx, { params, client }) {
     if (client.token_endpoint_auth_method === 'none') {

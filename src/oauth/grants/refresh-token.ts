@@ -176,6 +176,7 @@ async function successor(
 
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
+  audited: true,
   parameters: ['refresh_token', 'scope'],
   async handle(ctx, { params, client, ip, userAgent, http }) {
     if (!params.refresh_token) throw invalidRequest('Missing required parameter: refresh_token');

@@ -8,6 +8,7 @@ import { logClientAuthFailure, runTokenExchange } from '../../token-exchange/exc
 
 export const tokenExchangeGrant: Grant = {
   grantType: TOKEN_EXCHANGE_GRANT,
+  audited: true,
   parameters: [
     'subject_token',
     'subject_token_type',

@@ -32,6 +32,8 @@ export interface Grant {
   grantType: string;
   /** Parameters this grant reads (for documentation and the duplicate-parameter check). */
   parameters: readonly string[];
+  /** Writes tenant log entries or login counts: refused with 503 while they cannot be buffered (issue 13). */
+  audited: boolean;
   handle(ctx: AppContext, req: TokenRequest): Promise<TokenResponse>;
   /** Called when client authentication fails for a request of this grant (audit logs). */
   onClientAuthFailed?(ctx: AppContext, http: FastifyRequest, params: TokenParams, error: OAuthError): void;

@@ -107,7 +107,10 @@ export function logsRepository(db: Db) {
               { length: n },
               (_, i) => Object.fromEntries(COLUMNS.map((c) => [c, arg(`${i}.${c}`)])) as Insertable<LogsTable>,
             ),
-          ),
+          )
+          // Idempotent: a batch written again after its commit was not acknowledged (a connection lost at commit,
+          // logs/writer.ts retries) must not fail forever on its own first copy.
+          .onConflict((oc) => oc.column('log_id').doNothing()),
       );
       inserts.set(n, insert);
     }
@@ -123,7 +126,8 @@ export function logsRepository(db: Db) {
     return q;
   }
   return {
-    /** Inserts a batch in one statement (chunked to stay under SQLite's bound-parameter limit). */
+    /** Inserts a batch in one statement (chunked to stay under SQLite's bound-parameter limit); an entry whose
+     *  `log_id` is stored already is skipped. */
     async append(entries: LogEntry[]): Promise<void> {
       for (let i = 0; i < entries.length; i += 200) {
         const rows = entries.slice(i, i + 200).map((e) => toRow(e) as Row);
