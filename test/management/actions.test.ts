@@ -363,7 +363,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(res.json(), {
         statusCode: 400,
         error: 'Bad Request',
-        message: "Dependency 'lodash' is not available: Baton provides only the modules jose, crypto.",
+        message:
+          "Dependency 'lodash' is not available: Baton provides only the modules jose, crypto, buffer, events, querystring, url, util.",
         errorCode: 'invalid_body',
       });
       assert.equal((await t.api('GET', '/actions/actions?actionName=dep-bad')).json().total, 0, 'nothing was created');
@@ -374,7 +375,7 @@ for (const dialect of DIALECTS) {
       assert.equal(patch.statusCode, 400);
       assert.equal(
         patch.json().message,
-        "Dependency 'axios' is not available: Baton provides only the modules jose, crypto.",
+        "Dependency 'axios' is not available: Baton provides only the modules jose, crypto, buffer, events, querystring, url, util.",
       );
       const withRegistry = await t.api('PATCH', `/actions/actions/${ok.id}`, {
         dependencies: [{ name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' }],

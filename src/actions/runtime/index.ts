@@ -38,6 +38,7 @@
 import os from 'node:os';
 import type { Config } from '../../config/index.js';
 import {
+  PROVIDED_MODULES,
   TRIGGERS,
   type ActionExecutor,
   type CompileError,
@@ -155,7 +156,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       for (const r of findRequires(code)) {
         if (!isProvidedModule(r.name)) {
           return {
-            message: `Cannot find module '${r.name}': Baton provides only ${['jose', 'crypto'].join(', ')}`,
+            message: `Cannot find module '${r.name}': Baton provides only ${PROVIDED_MODULES.join(', ')}`,
             line: r.line,
             column: r.column,
           };
