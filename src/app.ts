@@ -9,6 +9,7 @@ import { managementPlugin } from './management/plugin.js';
 import { managementRoutes } from './management/routes/index.js';
 import { opsRoutes, createMetrics } from './ops/routes.js';
 import { loggerOptions } from './ops/logger.js';
+import { registerRedisMetrics } from './ops/redis-metrics.js';
 
 export interface BuildAppOptions {
   /** pino options or false; tests pass `false`. */
@@ -34,9 +35,12 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   app.server.maxConnections = ctx.config.http.maxConnections;
   const metrics = createMetrics();
+  registerRedisMetrics(metrics.registry, ctx.redis);
   app.decorate('metrics', metrics);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While draining (ops/shutdown.ts) kept-alive connections end with this response: the client reconnects elsewhere.
+    if (ctx.draining) reply.header('connection', 'close');
   });
   opsRoutes(app, ctx, metrics);
   await app.register(oauthPlugin(ctx));

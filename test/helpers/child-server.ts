@@ -60,6 +60,8 @@ export async function startChildServer(
     BATON_ADMIN_CLIENT_ID: CHILD_ADMIN_ID,
     BATON_ADMIN_CLIENT_SECRET: CHILD_ADMIN_SECRET,
     BATON_SECRET_KEY: 'child-master-key-0123456789abcdef0123456789',
+    // No load balancer to wait for: stop() does not wait out the default drain delay.
+    BATON_SHUTDOWN_DRAIN_MS: '0',
     ...opts.env,
   });
   const args = ['--import', 'tsx'];
