@@ -33,7 +33,7 @@ const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs
 /** How many IPs' buckets one node keeps in memory; past it the least recently used is forgotten (a full bucket). */
 const MEMORY_BUCKETS_MAX_KEYS = 100_000;
 
-export class MemoryBuckets implements BucketStore {
+class MemoryBuckets implements BucketStore {
   /** Per key, the time at which its bucket is full again (its debt is that time minus now). */
   private readonly fullAt: LRUCache<string, number>;
 
@@ -85,7 +85,7 @@ redis.call('set', KEYS[1], used, 'PX', debt)
 return {used, debt}
 `;
 
-export class RedisBuckets implements BucketStore {
+class RedisBuckets implements BucketStore {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
@@ -155,7 +155,7 @@ export function warnEvery(what: string, ms: number): (err: unknown) => void {
  * would turn a Redis outage into a token endpoint outage). Memory counts start empty and are not merged back: when
  * Redis returns, the shared buckets decide again. `onFallback` sees each decision taken without Redis.
  */
-export class FallbackBuckets implements BucketStore {
+class FallbackBuckets implements BucketStore {
   constructor(
     private readonly shared: BucketStore,
     private readonly local: BucketStore,

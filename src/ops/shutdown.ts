@@ -31,7 +31,7 @@ interface ShutdownParts {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs the shutdown sequence; resolves when everything is closed. */
-export async function shutDown(parts: ShutdownParts, timing: ShutdownTiming, signal: string): Promise<void> {
+async function shutDown(parts: ShutdownParts, timing: ShutdownTiming, signal: string): Promise<void> {
   const { app, ctx } = parts;
   ctx.draining = true;
   app.log.info({ signal, drainMs: timing.drainMs, timeoutMs: timing.timeoutMs }, 'shutting down: draining');
@@ -46,6 +46,7 @@ export async function shutDown(parts: ShutdownParts, timing: ShutdownTiming, sig
   } finally {
     clearTimeout(cut);
   }
+  app.log.info('shutting down: requests finished, writing buffered logs and closing pools');
   await ctx.close();
   app.log.info('shut down');
 }

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { startTestApp, PG_URL, type TestApp } from '../helpers/app.js';
 import { setupExchange, EXCHANGE_GRANT, API_ID, type ExchangeFixture } from '../helpers/exchange.js';
-import { startOwnRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { startOwnRedis, noRedisServer, type OwnRedis } from '../helpers/redis-server.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import type { RedisEventLog } from '../../src/cluster/redis.js';
 
-const skip = !PG_URL ? 'needs PostgreSQL (BATON_TEST_PG_URL)' : false;
+const skip = !PG_URL ? 'needs PostgreSQL (BATON_TEST_PG_URL)' : noRedisServer;
 
 interface LogLine {
   level: 'warn' | 'info';

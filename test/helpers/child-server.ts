@@ -19,6 +19,8 @@ export interface ChildServer {
   url: string;
   port: number;
   issuer: string;
+  /** The SQLite data dir (removed by stop()). */
+  dataDir: string;
   process: ChildProcess;
   /** What the process printed so far (stdout and stderr). */
   output(): string;
@@ -86,6 +88,7 @@ export async function startChildServer(
     url,
     port,
     issuer,
+    dataDir,
     process: child,
     output: () => out,
     running,

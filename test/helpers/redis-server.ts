@@ -3,9 +3,15 @@
  * Redis (6379) is shared by every test and is never stopped. `stop()` and `start()` keep the port, as a restarted
  * Redis would; `close()` kills it for good (call it in `after`; an exit hook kills it too if the test process dies).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from './child-server.js';
+
+/** Why a test that needs its own redis-server cannot run here, or false. */
+export const noRedisServer: string | false =
+  spawnSync('redis-server', ['--version']).status === 0
+    ? false
+    : 'redis-server is not installed (its own Redis is needed)';
 
 export interface OwnRedis {
   url: string;
