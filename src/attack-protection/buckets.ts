@@ -148,6 +148,14 @@ export function warnEvery(what: string, ms: number): (err: unknown) => void {
   };
 }
 
+/** An unblock that reached this node's buckets but not the shared ones (Redis did not answer). */
+export class SharedBucketsUnavailable extends Error {
+  override name = 'SharedBucketsUnavailable';
+  constructor(opts: { cause: unknown }) {
+    super('the shared throttling buckets (Redis) did not answer', opts);
+  }
+}
+
 /**
  * Redis buckets with a per-node fallback (DESIGN section 7): while Redis cannot answer, each decision is taken on
  * this node's in-memory buckets instead, so throttling degrades to per-node limits (an attacker spread over N nodes
@@ -183,7 +191,11 @@ class FallbackBuckets implements BucketStore {
   /** Refills both: an unblock during an outage frees this node at once, and fails if Redis keeps the block. */
   async clear(key: string): Promise<void> {
     await this.local.clear(key);
-    await this.shared.clear(key);
+    try {
+      await this.shared.clear(key);
+    } catch (err) {
+      throw new SharedBucketsUnavailable({ cause: err });
+    }
   }
 }
 

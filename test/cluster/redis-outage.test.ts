@@ -192,6 +192,17 @@ test(
     assert.equal(blocked.statusCode, 429, blocked.body);
     assert.equal(blocked.json().error, 'too_many_attempts');
     assert.equal((await exchange(b, 'ok', ATTACKER)).statusCode, 200, 'B has its own memory buckets');
+    // An unblock reaches this node's buckets, not Redis's: 503 in the Management API's shape, A frees the IP.
+    const unblock = await a.api('DELETE', `/anomaly/blocks/ips/${ATTACKER}`);
+    assert.equal(unblock.statusCode, 503, unblock.body);
+    assert.deepEqual(unblock.json(), {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message:
+        'The shared throttling store is unavailable: the IP address was unblocked on this node only. Retry later.',
+      errorCode: 'temporarily_unavailable',
+    });
+    assert.equal((await exchange(a.app, 'ok', ATTACKER)).statusCode, 200, 'unblocked on A');
     assert.ok((await metric(a.app, /^baton_throttle_fallback_total\{limiter="throttle"\}/))! > 0);
     assert.equal(await metric(a.app, /^baton_redis_up\{client="cache"\}/), 0);
 
