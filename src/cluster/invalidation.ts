@@ -54,8 +54,15 @@ export async function createInvalidationBus(
   };
   if (!redisUrl) return local;
 
-  const [pub, sub] = await Promise.all([redis.connect(redisUrl, 'publisher'), redis.connect(redisUrl, 'subscriber')]);
-  await sub.client.subscribe(CHANNEL);
+  const pub = await redis.connect(redisUrl, 'publisher');
+  const sub = await redis.connect(redisUrl, 'subscriber').catch(async (err: unknown) => {
+    await pub.close();
+    throw err;
+  });
+  await sub.client.subscribe(CHANNEL).catch(async (err: unknown) => {
+    await Promise.all([sub.close(), pub.close()]);
+    throw err;
+  });
   sub.client.on('message', (_channel: string, message: string) => {
     const [from, topic] = message.split(' ');
     if (from !== nodeId && TOPICS.includes(topic as Topic)) void runLocal(topic as Topic);
