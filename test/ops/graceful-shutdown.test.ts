@@ -31,7 +31,7 @@ async function send(url: string, init?: RequestInit): Promise<{ status?: number;
   }
 }
 
-async function setUp(c: ChildServer): Promise<{ clientId: string; clientSecret: string }> {
+async function setUp(c: ChildServer, slowMs = SLOW_MS): Promise<{ clientId: string; clientSecret: string }> {
   const token = await c.adminToken();
   const api = async (method: string, p: string, body: unknown, expect: number) => {
     const res = await fetch(`${c.url}/api/v2${p}`, {
@@ -76,7 +76,7 @@ async function setUp(c: ChildServer): Promise<{ clientId: string; clientSecret: 
       supported_triggers: [{ id: 'custom-token-exchange', version: 'v1' }],
       code: `exports.onExecuteCustomTokenExchange = async (event, api) => {
         const t = event.transaction.subject_token;
-        if (t.startsWith('slow')) await new Promise((r) => setTimeout(r, ${SLOW_MS}));
+        if (t.startsWith('slow')) await new Promise((r) => setTimeout(r, ${slowMs}));
         api.authentication.setUserByConnection('legacy-idp', { user_id: t, email: t + '@example.com' }, { creationBehavior: 'create_if_not_exists', updateBehavior: 'none' });
       };`,
       deploy: true,
@@ -186,4 +186,41 @@ test('SIGTERM under load: readiness 503 first, in-flight requests finish, every 
       `listener closed; readiness 503 ${(first503.at - termAt).toFixed(0)} ms after SIGTERM, listener closed ` +
       `${(closedAt - termAt).toFixed(0)} ms after, exit ${(performance.now() - t0 - termAt).toFixed(0)} ms after`,
   );
+});
+
+test('a request longer than BATON_SHUTDOWN_TIMEOUT_MS is cut, and the process still exits 0 with its logs', async () => {
+  const c = await startChildServer({
+    env: { BATON_SHUTDOWN_DRAIN_MS: '0', BATON_SHUTDOWN_TIMEOUT_MS: '300', BATON_ACTION_TIMEOUT_MS: '20000' },
+  });
+  try {
+    const { clientId, clientSecret } = await setUp(c, 10_000);
+    const body = (subject: string) =>
+      new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        client_id: clientId,
+        client_secret: clientSecret,
+        subject_token_type: TOKEN_TYPE,
+        subject_token: subject,
+        audience: API,
+      });
+    const quick = await send(`${c.url}/oauth/token`, { method: 'POST', body: body('quick') });
+    assert.equal(quick.status, 200, quick.body);
+    const stuck = send(`${c.url}/oauth/token`, { method: 'POST', body: body('slow-stuck') });
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      c.process.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    c.process.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null }, c.output());
+    const cut = await stuck;
+    assert.equal(cut.status, undefined, 'the stuck request got no answer');
+    assert.match(c.output(), /in-flight requests cut after the timeout/);
+    // The request answered before the signal has its entry: buffered logs were written even so.
+    const db = new Database(path.join(c.dataDir, 'baton.sqlite'), { readonly: true });
+    const logged = db.prepare("select count(*) as n from logs where type = 'secte'").get() as { n: number };
+    db.close();
+    assert.equal(logged.n, 1);
+  } finally {
+    await c.stop();
+  }
 });
