@@ -1,5 +1,5 @@
 /**
- * Every Redis connection Baton opens (DESIGN section 7, "Redis: what it holds and what happens when it is down" in
+ * Every Redis connection Baton opens (DESIGN section 7; "Redis: what it holds and what happens when it is down" in
  * docs/deployment.md): one place sets how a client behaves while Redis is away, and watches its state.
  *
  * - Requests never wait for Redis to come back. ioredis would keep a command in its offline queue until it
@@ -9,7 +9,7 @@
  *   in-memory throttling buckets, a missed invalidation republished later).
  * - One warning per client per outage, not one per reconnect attempt (ioredis emits `error` on each attempt, and
  *   prints "Unhandled error event" when nobody listens), and one info line when the client is ready again.
- * - `baton_redis_up{client}` reads `up` (ops/runtime-metrics.ts); `onReconnect` tells the owner that the connection
+ * - `baton_redis_up{client}` reads `up` (ops/redis-metrics.ts); `onReconnect` tells the owner that the connection
  *   came back after an outage, so that it can drop what it may have missed (cluster/invalidation.ts).
  */
 import { Redis, type RedisOptions } from 'ioredis';
