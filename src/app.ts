@@ -10,6 +10,7 @@ import { managementRoutes } from './management/routes/index.js';
 import { opsRoutes, createMetrics } from './ops/routes.js';
 import { loggerOptions } from './ops/logger.js';
 import { registerAuditMetrics } from './ops/audit-metrics.js';
+import { registerRedisMetrics } from './ops/redis-metrics.js';
 
 export interface BuildAppOptions {
   /** pino options or false; tests pass `false`. */
@@ -36,9 +37,12 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.server.maxConnections = ctx.config.http.maxConnections;
   const metrics = createMetrics();
   registerAuditMetrics(metrics.registry, { logs: ctx.logs, logins: ctx.logins });
+  registerRedisMetrics(metrics.registry, ctx.redis);
   app.decorate('metrics', metrics);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While draining (ops/shutdown.ts) kept-alive connections end with this response: the client reconnects elsewhere.
+    if (ctx.draining) reply.header('connection', 'close');
   });
   opsRoutes(app, ctx, metrics);
   await app.register(oauthPlugin(ctx));

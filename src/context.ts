@@ -25,6 +25,8 @@ import { createActionCacheStore } from './actions/cache/index.js';
 import { DeployedActions } from './actions/deployed.js';
 import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
 import { createConfigReads, type ConfigReads } from './cluster/config-reads.js';
+import { RedisClients, type RedisEventLog } from './cluster/redis.js';
+import { processLogger } from './ops/logger.js';
 import { ProfileLookup } from './token-exchange/profiles.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -59,6 +61,13 @@ export interface AppContext {
   configReads: ConfigReads;
   /** Audience of the Management API: `{issuer}api/v2/`. */
   managementAudience: string;
+  /** This process's Redis connections and their state (`baton_redis_up`), when BATON_REDIS_URL is set. */
+  redis: RedisClients;
+  /**
+   * Set at the start of a graceful shutdown (ops/shutdown.ts): `/health/ready` answers 503 from then on, so load
+   * balancers stop sending new requests, and responses close their connections.
+   */
+  draining: boolean;
   /** Things to close on shutdown, last registered first. */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -70,6 +79,8 @@ export interface ContextOptions {
   /** Master key instead of BATON_SECRET_KEY or the key file in `dataDir`. */
   masterKey?: Uint8Array;
   clock?: Clock;
+  /** Where Redis outages are logged (tests capture them); a pino logger at BATON_LOG_LEVEL by default. */
+  log?: RedisEventLog;
 }
 
 /** Opens storage, then builds the services on it; a failure on the way closes what was opened. */
@@ -129,9 +140,12 @@ async function build(
   const logins = createLoginRecorder(repos.users, { clock, maxBufferedEntries });
   closers.push(() => logins.close());
 
+  // Every Redis connection fails fast while Redis is away and logs one warning per outage (cluster/redis.ts).
+  const redis = new RedisClients(opts.log ?? processLogger(config.logLevel));
   const throttle = await createSuspiciousIpThrottle({
     settings: repos.settings,
     redisUrl: config.redisUrl,
+    redis,
     ipv6Prefix: config.throttleIpv6Prefix,
     clock,
   });
@@ -139,23 +153,23 @@ async function build(
   // An IP whose bucket just emptied is a `limit_mu` tenant log entry (spec section 11.1).
   throttle.onBlocked((event) => logs.write(limitMuLogEntry(event)));
   const exchangeRateLimit = config.tokenExchangeRateLimit
-    ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl, clock })
+    ? await createExchangeRateLimit({ ...config.tokenExchangeRateLimit, redisUrl: config.redisUrl, redis, clock })
     : undefined;
   if (exchangeRateLimit) closers.push(() => exchangeRateLimit.close());
 
   // The executor closes only a cache store it created; this one is ours (its Redis connection, if any).
-  const actionCache = createActionCacheStore(config.redisUrl);
+  const actionCache = await createActionCacheStore(config.redisUrl, redis);
   closers.push(() => actionCache.close());
   const actions = createActionExecutor(config.actions, { cache: actionCache });
   closers.push(() => actions.close());
 
-  const invalidation = await createInvalidationBus(config.redisUrl, (err) =>
+  const invalidation = await createInvalidationBus(config.redisUrl, redis, (err) =>
     process.emitWarning(`cache invalidation: ${(err as Error).message}`),
   );
   closers.push(() => invalidation.close());
   const configReads = createConfigReads(repos);
   const profileLookup = new ProfileLookup(repos.profiles, clock);
-  // What one node writes, every node honours at once (DESIGN section 7).
+  // What one node writes, every node honours at once (DESIGN section 7); after a Redis outage, every topic runs.
   invalidation.subscribe('keys', () => keys.reload());
   invalidation.subscribe('profiles', () => profileLookup.invalidate());
   invalidation.subscribe('throttle', () => throttle.reload());
@@ -180,6 +194,8 @@ async function build(
     invalidation,
     configReads,
     managementAudience: `${config.issuer}api/v2/`,
+    redis,
+    draining: false,
     onClose: (fn) => closers.push(fn),
     close: closeAll,
   };

@@ -1,9 +1,10 @@
-/** Starts Baton: configuration, context, migrations, keys, bootstrap, HTTP; closes cleanly on SIGINT/SIGTERM. */
+/** Starts Baton: configuration, context, migrations, keys, bootstrap, HTTP; shuts down gracefully on SIGINT/SIGTERM. */
 import { loadConfig, type Config } from './config/index.js';
 import { createContext } from './context.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { buildMetricsServer } from './ops/routes.js';
+import { onShutdownSignals } from './ops/shutdown.js';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {
   const ctx = await createContext(config);
@@ -11,18 +12,8 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   const app = await buildApp(ctx);
   // L8: with BATON_METRICS_PORT, /metrics is served there only (loopback unless BATON_METRICS_HOST says otherwise).
   const metricsApp = config.metrics.port !== undefined ? await buildMetricsServer(ctx, app.metrics) : undefined;
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await metricsApp?.close();
-    await app.close();
-    await ctx.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGTERM/SIGINT: readiness 503, drain, close the listeners, finish in-flight requests, flush, exit (ops/shutdown.ts).
+  onShutdownSignals({ app, ctx, ...(metricsApp ? { others: [metricsApp] } : {}) }, config.shutdown);
   await app.listen({ port: config.port, host: config.host });
   if (metricsApp) await metricsApp.listen({ port: config.metrics.port!, host: config.metrics.host });
   const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;

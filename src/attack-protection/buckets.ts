@@ -12,8 +12,9 @@
  */
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../clock.js';
+import { RedisClients, processWarningLog } from '../cluster/redis.js';
 
 export interface BucketStore {
   /**
@@ -32,7 +33,7 @@ const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs
 /** How many IPs' buckets one node keeps in memory; past it the least recently used is forgotten (a full bucket). */
 const MEMORY_BUCKETS_MAX_KEYS = 100_000;
 
-export class MemoryBuckets implements BucketStore {
+class MemoryBuckets implements BucketStore {
   /** Per key, the time at which its bucket is full again (its debt is that time minus now). */
   private readonly fullAt: LRUCache<string, number>;
 
@@ -84,7 +85,7 @@ redis.call('set', KEYS[1], used, 'PX', debt)
 return {used, debt}
 `;
 
-export class RedisBuckets implements BucketStore {
+class RedisBuckets implements BucketStore {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
@@ -125,7 +126,7 @@ export class RedisBuckets implements BucketStore {
   /**
    * The bucket's debt is the key's remaining TTL (the script above sets it with PX), so one PTTL answers: the
    * library's `get` reads value and TTL in a MULTI, four commands on every exchange's check. A missing key (-2)
-   * is an unused bucket. The client fails fast while Redis is away (no offline queue); the throttle fails open.
+   * is an unused bucket. The client fails fast while Redis is away (cluster/redis.ts); FallbackBuckets takes over.
    */
   async used(key: string, rateMs: number): Promise<number> {
     const debtMs = await this.client.pttl(this.limiter(1, rateMs).getKey(key));
@@ -137,7 +138,7 @@ export class RedisBuckets implements BucketStore {
   }
 }
 
-/** Store failures as a process warning, at most one every `ms` (an outage would otherwise warn on every request). */
+/** Store failures as a process warning, at most one every `ms` (a fault would otherwise warn on every request). */
 export function warnEvery(what: string, ms: number): (err: unknown) => void {
   let last = 0;
   return (err) => {
@@ -147,22 +148,83 @@ export function warnEvery(what: string, ms: number): (err: unknown) => void {
   };
 }
 
-/**
- * A Redis connection for bucket stores: it fails fast while Redis is away (no offline queue, one retry), so the
- * callers can fail open instead of holding requests; connection errors go to `onError`.
- */
-export async function connectBucketRedis(
-  url: string,
-  purpose: string,
-  onError: (err: unknown) => void,
-): Promise<Redis> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  client.on('error', onError);
-  try {
-    await client.connect();
-  } catch (err) {
-    client.disconnect();
-    throw new Error(`cannot connect to Redis for ${purpose}: ${(err as Error).message}`, { cause: err });
+/** An unblock that reached this node's buckets but not the shared ones (Redis did not answer). */
+export class SharedBucketsUnavailable extends Error {
+  override name = 'SharedBucketsUnavailable';
+  constructor(opts: { cause: unknown }) {
+    super('the shared throttling buckets (Redis) did not answer', opts);
   }
-  return client;
+}
+
+/**
+ * Redis buckets with a per-node fallback (DESIGN section 7): while Redis cannot answer, each decision is taken on
+ * this node's in-memory buckets instead, so throttling degrades to per-node limits (an attacker spread over N nodes
+ * gets up to N times the budget) rather than to no limit at all, and never to refusing everyone (failing closed
+ * would turn a Redis outage into a token endpoint outage). Memory counts start empty and are not merged back: when
+ * Redis returns, the shared buckets decide again. `onFallback` sees each decision taken without Redis.
+ */
+class FallbackBuckets implements BucketStore {
+  constructor(
+    private readonly shared: BucketStore,
+    private readonly local: BucketStore,
+    private readonly onFallback: (err: unknown) => void,
+  ) {}
+
+  async take(key: string, maxAttempts: number, rateMs: number): Promise<number> {
+    try {
+      return await this.shared.take(key, maxAttempts, rateMs);
+    } catch (err) {
+      this.onFallback(err);
+      return this.local.take(key, maxAttempts, rateMs);
+    }
+  }
+
+  async used(key: string, rateMs: number): Promise<number> {
+    try {
+      return await this.shared.used(key, rateMs);
+    } catch (err) {
+      this.onFallback(err);
+      return this.local.used(key, rateMs);
+    }
+  }
+
+  /** Refills both: an unblock during an outage frees this node at once, and fails if Redis keeps the block. */
+  async clear(key: string): Promise<void> {
+    await this.local.clear(key);
+    try {
+      await this.shared.clear(key);
+    } catch (err) {
+      throw new SharedBucketsUnavailable({ cause: err });
+    }
+  }
+}
+
+export interface SharedBucketOptions {
+  /** Shared buckets in Redis; memory only when absent. */
+  redisUrl?: string | undefined;
+  /** The process's Redis clients (logs and metrics); a standalone set when absent (tests). */
+  redis?: RedisClients | undefined;
+  name: 'throttle' | 'rate-limit';
+  keyPrefix: string;
+  clock: Clock;
+  /** A Redis failure while the connection is up (Redis answering too slowly): the outage itself is logged once. */
+  onError: (err: unknown) => void;
+}
+
+/** The bucket store of a limiter: memory on one node, Redis with the per-node fallback when BATON_REDIS_URL is set. */
+export async function openBuckets(
+  opts: SharedBucketOptions,
+): Promise<{ store: BucketStore; close: () => Promise<void> }> {
+  const local = new MemoryBuckets(opts.clock);
+  if (!opts.redisUrl) return { store: local, close: () => Promise.resolve() };
+  const clients = opts.redis ?? new RedisClients(processWarningLog);
+  const redis = await clients.connect(opts.redisUrl, opts.name);
+  const onFallback = (err: unknown) => {
+    clients.recordFallback(opts.name);
+    if (redis.up) opts.onError(err);
+  };
+  return {
+    store: new FallbackBuckets(new RedisBuckets(redis.client, opts.keyPrefix), local, onFallback),
+    close: () => redis.close(),
+  };
 }

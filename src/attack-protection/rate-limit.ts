@@ -9,11 +9,13 @@
  * Suspicious IP Throttling (buckets.ts): memory on one node, Redis when BATON_REDIS_URL is set, so the limit is the
  * tenant's across nodes. A request over the limit gets 429 `too_many_requests` with `X-RateLimit-Limit` (the burst),
  * `X-RateLimit-Remaining` (0), `X-RateLimit-Reset` (Unix time at which the bucket is full again) and `Retry-After`,
- * before its parameters are read or its Action runs. If Redis is unreachable the limit fails open, like the throttle.
+ * before its parameters are read or its Action runs. While Redis is unreachable each node applies the limit on its own
+ * memory, like the throttle (buckets.ts FallbackBuckets): N nodes then allow up to N times the tenant's rate.
  */
 import { OAuthError } from '../oauth/errors.js';
 import { systemClock, type Clock } from '../clock.js';
-import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
+import { openBuckets, warnEvery } from './buckets.js';
+import type { RedisClients } from '../cluster/redis.js';
 
 export const TOO_MANY_REQUESTS_DESCRIPTION = 'Too many token exchange requests. Retry later.';
 const KEY = 'tenant';
@@ -24,9 +26,11 @@ export interface ExchangeRateLimitOptions {
   /** Bucket size: requests that may arrive at once. */
   burst: number;
   redisUrl?: string | undefined;
+  /** The process's Redis clients (outage logs, metrics); a standalone set when absent. */
+  redis?: RedisClients | undefined;
   /** Redis key prefix (tests isolate themselves with their own). */
   keyPrefix?: string;
-  /** Store failures; defaults to a process warning at most every 30 s. */
+  /** Redis failures while connected; defaults to a process warning at most every 30 s. */
   onError?: (err: unknown) => void;
   /** The time the in-memory bucket and the report interval read; the system clock by default. */
   clock?: Clock;
@@ -54,10 +58,14 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
   const clock = opts.clock ?? systemClock;
   const rateMs = Math.max(1, Math.round(1000 / opts.ratePerSecond));
   const prefix = `${opts.keyPrefix ?? 'baton:rl'}:token-exchange`;
-  const redis = opts.redisUrl
-    ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError)
-    : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
+  const { store: buckets, close } = await openBuckets({
+    redisUrl: opts.redisUrl,
+    redis: opts.redis,
+    name: 'rate-limit',
+    keyPrefix: prefix,
+    clock,
+    onError,
+  });
   let unreported = 0;
   let lastReport = 0;
 
@@ -65,13 +73,7 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
     ratePerSecond: opts.ratePerSecond,
     burst: opts.burst,
     async take() {
-      let used: number;
-      try {
-        used = await buckets.take(KEY, opts.burst, rateMs);
-      } catch (err) {
-        onError(err);
-        return undefined;
-      }
+      const used = await buckets.take(KEY, opts.burst, rateMs);
       if (used <= opts.burst) return undefined;
       // The bucket is empty: it is full again after burst * rateMs, and has room for one more after about rateMs.
       const now = clock.now();
@@ -95,8 +97,6 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
       unreported = 0;
       return { error, toReport };
     },
-    async close() {
-      if (redis) await redis.quit().catch(() => redis.disconnect());
-    },
+    close,
   };
 }

@@ -6,8 +6,9 @@
  * is off (monitoring mode: the `limit_mu` event is still emitted).
  *
  * Buckets live in memory, or in Redis when BATON_REDIS_URL is set so that every node sees the same counts
- * (DESIGN section 7). If Redis is unreachable the throttle fails open (requests are served, not blocked) and reports
- * the error: an outage of the shared store must not take the token endpoint down with it.
+ * (DESIGN section 7). While Redis is unreachable each node counts in its own memory (buckets.ts FallbackBuckets):
+ * throttling degrades to per-node limits, counted in `baton_throttle_fallback_total`; an outage of the shared store
+ * must not take the token endpoint down with it, nor leave it with no limit at all.
  *
  * Settings are read from the settings table and cached in process; `update` refreshes this node's cache at once,
  * other nodes within SETTINGS_TTL_MS (or at once through `reload()` when cluster invalidation calls it).
@@ -15,7 +16,8 @@
 import { OAuthError } from '../oauth/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { SettingsRepository } from '../storage/repositories/settings.js';
-import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
+import { openBuckets, warnEvery } from './buckets.js';
+import type { RedisClients } from '../cluster/redis.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
 
@@ -74,9 +76,11 @@ export interface ThrottleOptions {
   settings: SettingsRepository;
   /** Shared buckets in Redis; memory when absent. */
   redisUrl?: string | undefined;
+  /** The process's Redis clients (outage logs, metrics); a standalone set when absent. */
+  redis?: RedisClients | undefined;
   /** Redis key prefix (tests isolate themselves with their own). */
   keyPrefix?: string;
-  /** Store or listener failures; defaults to a process warning at most every 30 s. */
+  /** Listener failures and Redis failures while connected; defaults to a process warning at most every 30 s. */
   onError?: (err: unknown) => void;
   settingsTtlMs?: number;
   /** IPv6 addresses share a bucket per network of this prefix length (BATON_THROTTLE_IPV6_PREFIX); default 64. */
@@ -90,10 +94,14 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
   const ttl = opts.settingsTtlMs ?? SETTINGS_TTL_MS;
   const clock = opts.clock ?? systemClock;
   const prefix = `${opts.keyPrefix ?? 'baton:sit'}:${CTE_STAGE}`;
-  const redis = opts.redisUrl
-    ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError)
-    : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
+  const { store: buckets, close } = await openBuckets({
+    redisUrl: opts.redisUrl,
+    redis: opts.redis,
+    name: 'throttle',
+    keyPrefix: prefix,
+    clock,
+    onError,
+  });
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 
   let cached:
@@ -120,12 +128,7 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     if (!s.enabled || !s.shields.includes('block')) return false;
     if (isAllowlisted(allow, addressOf(ip))) return false;
     const stage = s.stage[CTE_STAGE];
-    try {
-      return (await buckets.used(bucketOf(ip), stage.rate)) >= stage.max_attempts;
-    } catch (err) {
-      onError(err);
-      return false;
-    }
+    return (await buckets.used(bucketOf(ip), stage.rate)) >= stage.max_attempts;
   };
 
   return {
@@ -145,13 +148,7 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
       if (!s.enabled || isAllowlisted(allow, address)) return { empty: false };
       const stage = s.stage[CTE_STAGE];
       const bucket = bucketOf(ip);
-      let used: number;
-      try {
-        used = await buckets.take(bucket, stage.max_attempts, stage.rate);
-      } catch (err) {
-        onError(err);
-        return { empty: false };
-      }
+      const used = await buckets.take(bucket, stage.max_attempts, stage.rate);
       // Exactly the take that emptied the bucket reports it; later ones (used > max) found it empty already.
       if (used === stage.max_attempts) {
         const event: IpBlockedEvent = {
@@ -183,7 +180,7 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     },
     async close() {
       listeners.clear();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await close();
     },
   };
 }

@@ -5,10 +5,12 @@
  * without it there is one node and the local handlers are all there is.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClients } from './redis.js';
 
 type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
 type Handler = () => void | Promise<void>;
+
+const TOPICS: readonly Topic[] = ['keys', 'profiles', 'throttle', 'config'];
 
 export interface InvalidationBus {
   /** Runs this node's handlers for the topic, then tells the other nodes. */
@@ -19,8 +21,17 @@ export interface InvalidationBus {
 
 const CHANNEL = 'baton:invalidate';
 
+/**
+ * While Redis is away, messages are lost both ways (pub/sub keeps nothing), so a reconnect repairs both sides:
+ * - the subscriber, back after an outage, runs every topic's handlers here: this node drops everything it caches
+ *   (configuration, profiles, throttling settings, and reloads the key set), since it may have missed invalidations;
+ * - the publisher, back after an outage, publishes again the topics it could not send, for nodes whose own
+ *   connection never dropped (a partition of this node alone).
+ * Until then a stale entry lives at most its cache's TTL (a minute; docs/deployment.md).
+ */
 export async function createInvalidationBus(
   redisUrl: string | undefined,
+  redis: RedisClients,
   onError: (err: unknown) => void,
 ): Promise<InvalidationBus> {
   const handlers = new Map<Topic, Handler[]>();
@@ -34,30 +45,48 @@ export async function createInvalidationBus(
       }
     }
   };
-  let pub: Redis | undefined;
-  let sub: Redis | undefined;
-  if (redisUrl) {
-    pub = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-    sub = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-    pub.on('error', onError);
-    sub.on('error', onError);
-    await Promise.all([pub.connect(), sub.connect()]);
-    await sub.subscribe(CHANNEL);
-    sub.on('message', (_channel: string, message: string) => {
-      const [from, topic] = message.split(' ');
-      if (from !== nodeId && topic) void runLocal(topic as Topic);
-    });
-  }
-  return {
-    async publish(topic) {
-      await runLocal(topic);
-      if (pub) await pub.publish(CHANNEL, `${nodeId} ${topic}`).catch(onError);
-    },
+  const local: InvalidationBus = {
+    publish: runLocal,
     subscribe(topic, handler) {
       handlers.set(topic, [...(handlers.get(topic) ?? []), handler]);
     },
+    close: () => Promise.resolve(),
+  };
+  if (!redisUrl) return local;
+
+  const pub = await redis.connect(redisUrl, 'publisher');
+  const sub = await redis.connect(redisUrl, 'subscriber').catch(async (err: unknown) => {
+    await pub.close();
+    throw err;
+  });
+  await sub.client.subscribe(CHANNEL).catch(async (err: unknown) => {
+    await Promise.all([sub.close(), pub.close()]);
+    throw err;
+  });
+  sub.client.on('message', (_channel: string, message: string) => {
+    const [from, topic] = message.split(' ');
+    if (from !== nodeId && TOPICS.includes(topic as Topic)) void runLocal(topic as Topic);
+  });
+  sub.onReconnect(() => {
+    for (const topic of TOPICS) void runLocal(topic);
+  });
+  const unsent = new Set<Topic>();
+  const send = (topic: Topic) =>
+    pub.client.publish(CHANNEL, `${nodeId} ${topic}`).then(
+      () => unsent.delete(topic),
+      () => unsent.add(topic),
+    );
+  pub.onReconnect(() => {
+    for (const topic of [...unsent]) void send(topic);
+  });
+  return {
+    ...local,
+    async publish(topic) {
+      await runLocal(topic);
+      await send(topic);
+    },
     async close() {
-      await Promise.all([sub?.quit().catch(() => undefined), pub?.quit().catch(() => undefined)]);
+      await Promise.all([sub.close(), pub.close()]);
     },
   };
 }

@@ -232,6 +232,20 @@ export const envSchema = z.object({
     .max(1_000_000)
     .default(2048)
     .describe('open client connections at once; more are refused'),
+  BATON_SHUTDOWN_DRAIN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(5_000)
+    .describe('on SIGTERM, how long /health/ready answers 503 before the listener closes'),
+  BATON_SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000)
+    .describe('on shutdown, how long in-flight requests may take once the listener is closed'),
   BATON_TRUST_PROXY: boolish.default(false).describe('trust X-Forwarded-For from a reverse proxy'),
   BATON_TOKEN_EXCHANGE_RATE: z.coerce
     .number()

@@ -23,6 +23,8 @@ export interface Config {
   authApi: { bodyLimit: number; subjectTokenMaxLength: number };
   /** HTTP server timeouts and connection cap (docs/security.md M5). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  /** Graceful shutdown (ops/shutdown.ts): the drain delay and the bound on in-flight requests. */
+  shutdown: { drainMs: number; timeoutMs: number };
   actions: {
     timeoutMs: number;
     cpuMs: number;
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: e.BATON_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.BATON_MAX_CONNECTIONS,
     },
+    shutdown: { drainMs: e.BATON_SHUTDOWN_DRAIN_MS, timeoutMs: e.BATON_SHUTDOWN_TIMEOUT_MS },
     actions: {
       timeoutMs: e.BATON_ACTION_TIMEOUT_MS,
       cpuMs: e.BATON_ACTION_CPU_MS,

@@ -1,4 +1,6 @@
 /** pino options: structured request logs, with every secret-bearing path redacted. */
+import { pino, type Logger } from 'pino';
+
 const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -32,4 +34,9 @@ export function loggerOptions(level: string) {
       },
     },
   };
+}
+
+/** The logger of what happens outside a request (Redis connections, shutdown), with the same options. */
+export function processLogger(level: string): Logger {
+  return pino(loggerOptions(level));
 }

@@ -92,6 +92,8 @@ export async function buildMetricsServer(ctx: AppContext, metrics: Metrics): Pro
 export function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): void {
   app.get('/health/live', () => ({ status: 'ok' }));
   app.get('/health/ready', async (request, reply) => {
+    // A graceful shutdown has begun (ops/shutdown.ts): load balancers stop sending before the listener closes.
+    if (ctx.draining) return reply.status(503).send({ status: 'draining', storage: ctx.storage.dialect });
     try {
       await sql`select 1`.execute(ctx.storage.db);
     } catch (err) {

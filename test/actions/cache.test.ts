@@ -9,6 +9,7 @@ import {
   type ActionCacheStore,
 } from '../../src/actions/cache/index.js';
 import { executor, run } from './helpers.js';
+import { freePort } from '../helpers/child-server.js';
 import { mayUseCache } from '../../src/actions/runtime/index.js';
 
 const NOW = 1_800_000_000_000;
@@ -200,4 +201,33 @@ describe('store reads only for Actions that can reach api.cache', () => {
       await ex.close();
     }
   });
+});
+
+test('a store that cannot be read: get misses, set and delete answer unavailable', async () => {
+  // A real Redis client with nowhere to connect and no offline queue, as Baton's are while Redis is down.
+  const port = await freePort();
+  const client = new Redis(`redis://127.0.0.1:${port}`, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  const store = new RedisCacheStore(client, `baton-test:down:`);
+  const ex = executor({}, { cache: store });
+  try {
+    const r = await run(
+      ex,
+      `console.log(JSON.stringify([api.cache.get('k'), api.cache.set('k', 'v'), api.cache.delete('k'), api.cache.set('', 'v')]));
+      api.authentication.setUserById('u');`,
+    );
+    assert.equal(r.kind, 'ok');
+    assert.deepEqual(JSON.parse(r.logs[0]!.message), [
+      null,
+      { type: 'error', code: 'unavailable' },
+      { type: 'error', code: 'unavailable' },
+      { type: 'error', code: 'invalid_key' },
+    ]);
+  } finally {
+    await ex.close();
+    client.disconnect();
+  }
 });

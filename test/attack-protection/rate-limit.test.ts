@@ -3,6 +3,7 @@
  * over the limit a CTE request gets 429 too_many_requests with the X-RateLimit-* headers, before its Action runs,
  * and an `api_limit` tenant log entry (at most one a second per node) counts the refusals.
  */
+import { RedisClients } from '../../src/cluster/redis.js';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -161,19 +162,21 @@ describe(
       assert.equal(await other.take(), undefined);
     });
 
-    test('when Redis goes away the limit fails open and reports the error', async () => {
-      const errors: unknown[] = [];
+    test('when Redis goes away the limit holds on this node alone, counted as fallbacks', async () => {
+      const redis = new RedisClients({ warn: () => undefined, info: () => undefined });
       const l = await createExchangeRateLimit({
         ratePerSecond: 0.01,
         burst: 1,
         redisUrl: REDIS_URL,
+        redis,
         keyPrefix: `baton-test:${randomBytes(6).toString('hex')}`,
-        onError: (e) => errors.push(e),
       });
       assert.equal(await l.take(), undefined);
-      await l.close(); // the connection is gone: the next take cannot reach the bucket
-      assert.equal(await l.take(), undefined, 'allowed, not refused');
-      assert.ok(errors.length >= 1);
+      assert.equal((await l.take())?.error.status, 429, 'the shared bucket is empty');
+      await l.close(); // the connection is gone: the next takes cannot reach the shared bucket
+      assert.equal(await l.take(), undefined, "this node's own bucket allows the first request");
+      assert.equal((await l.take())?.error.status, 429, 'and refuses the next: not failing open');
+      assert.deepEqual(redis.fallbacks(), [{ limiter: 'rate-limit', count: 2 }]);
     });
   },
 );

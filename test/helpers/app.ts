@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
+import type { RedisEventLog } from '../../src/cluster/redis.js';
 
 export const ADMIN_ID = 'test-admin-client';
 /** 256 random bits after the prefix: an operator-chosen admin secret must carry at least 256 estimated bits (L2). */
@@ -63,7 +64,7 @@ async function freshPgSchema(): Promise<{ url: string; drop: () => Promise<void>
 }
 
 export async function startTestApp(
-  opts: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock } = {},
+  opts: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock; log?: RedisEventLog } = {},
 ): Promise<TestApp> {
   const dialect = opts.dialect ?? 'sqlite';
   let dropSchema: (() => Promise<void>) | undefined;
@@ -88,7 +89,11 @@ export async function startTestApp(
     dropSchema = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   const config = loadConfig(env);
-  const ctx = await createContext(config, { sqliteFile, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const ctx = await createContext(config, {
+    sqliteFile,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   await bootstrap(ctx);
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

@@ -19,6 +19,8 @@ export interface ChildServer {
   url: string;
   port: number;
   issuer: string;
+  /** The SQLite data dir (removed by stop()). */
+  dataDir: string;
   process: ChildProcess;
   /** What the process printed so far (stdout and stderr). */
   output(): string;
@@ -60,6 +62,8 @@ export async function startChildServer(
     BATON_ADMIN_CLIENT_ID: CHILD_ADMIN_ID,
     BATON_ADMIN_CLIENT_SECRET: CHILD_ADMIN_SECRET,
     BATON_SECRET_KEY: 'child-master-key-0123456789abcdef0123456789',
+    // No load balancer to wait for: stop() does not wait out the default drain delay.
+    BATON_SHUTDOWN_DRAIN_MS: '0',
     ...opts.env,
   });
   const args = ['--import', 'tsx'];
@@ -84,6 +88,7 @@ export async function startChildServer(
     url,
     port,
     issuer,
+    dataDir,
     process: child,
     output: () => out,
     running,

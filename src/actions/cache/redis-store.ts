@@ -2,23 +2,22 @@
  * The shared `api.cache` store (DESIGN section 7): one Redis hash per trigger namespace, field = key, value = JSON
  * `{value, expires_at}`. Expired fields are pruned on load; the hash itself expires with its last entry.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ActionCacheStore, CacheEntry, CacheOp } from './types.js';
 import { enforceLimits } from './session.js';
 
 export class RedisCacheStore implements ActionCacheStore {
-  private readonly redis: Redis;
-
+  /**
+   * `client` should fail fast while Redis is away (cluster/redis.ts): a run reads its namespace before it starts, and
+   * the executor reads a failed load as an unavailable cache rather than waiting. `closeClient` replaces quitting
+   * the client when its owner closes it (the process's Redis clients).
+   */
   constructor(
-    urlOrClient: string | Redis,
+    private readonly redis: Redis,
     private readonly prefix = 'baton:actions-cache:',
     private readonly now: () => number = Date.now,
-  ) {
-    this.redis =
-      typeof urlOrClient === 'string'
-        ? new Redis(urlOrClient, { lazyConnect: false, maxRetriesPerRequest: 2 })
-        : urlOrClient;
-  }
+    private readonly closeClient: () => Promise<unknown> = () => redis.quit(),
+  ) {}
 
   private key(namespace: string): string {
     return `${this.prefix}${namespace}`;
@@ -58,7 +57,7 @@ export class RedisCacheStore implements ActionCacheStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.closeClient().catch(() => this.redis.disconnect());
   }
 }
 

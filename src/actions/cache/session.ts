@@ -15,14 +15,27 @@ export class CacheSession {
   /** Keys the store held when the run started: only their deletion needs to reach the store. */
   private readonly stored = new Set<string>();
 
+  /** True when the store could not be read: reads miss and writes fail, as the run's writes could not be stored. */
+  private readonly down: boolean;
+
   constructor(
     snapshot: CacheEntry[],
     private readonly now: () => number = Date.now,
+    opts: { unavailable?: boolean } = {},
   ) {
+    this.down = opts.unavailable ?? false;
     for (const e of snapshot) {
       this.entries.set(e.key, { value: e.value, expires_at: e.expires_at });
       this.stored.add(e.key);
     }
+  }
+
+  /**
+   * The session of a run whose store did not answer (Redis down; DESIGN section 7): `get` misses and `set`/`delete`
+   * return `{type: "error", code: "unavailable"}`, which Auth0's templates treat as a miss (spec 6.11).
+   */
+  static unavailable(now: () => number = Date.now): CacheSession {
+    return new CacheSession([], now, { unavailable: true });
   }
 
   get(key: unknown): CacheRecord | undefined {
@@ -43,6 +56,7 @@ export class CacheSession {
     if (utf8Length(value) > CACHE_LIMITS.maxValueBytes) return { type: 'error', code: 'value_too_large' };
     const expires = this.expiry(options);
     if (expires === null) return { type: 'error', code: 'invalid_options' };
+    if (this.down) return { type: 'error', code: 'unavailable' };
     this.purgeExpired();
     if (!this.entries.has(key) && this.entries.size >= CACHE_LIMITS.maxEntries)
       return { type: 'error', code: 'too_many_entries' };
@@ -56,6 +70,7 @@ export class CacheSession {
 
   delete(key: unknown): CacheWriteResult {
     if (typeof key !== 'string' || key.length === 0) return { type: 'error', code: 'invalid_key' };
+    if (this.down) return { type: 'error', code: 'unavailable' };
     const had = this.get(key) !== undefined;
     this.entries.delete(key);
     if (!had) return { type: 'error', code: 'not_found' };

@@ -37,7 +37,9 @@ type CacheErrorCode =
   | 'value_too_large'
   | 'too_many_entries'
   | 'namespace_too_large'
-  | 'not_found';
+  | 'not_found'
+  /** The store did not answer when the run started (Redis down): nothing this run writes could be kept. */
+  | 'unavailable';
 
 /** One backing store (in memory or Redis); namespaces are trigger ids, and `test:<trigger>` for test runs. */
 export interface ActionCacheStore {

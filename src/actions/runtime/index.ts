@@ -173,11 +173,13 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       const limits: RunLimits = { ...defaults, ...req.limits };
       // Test runs get a scratch namespace of their own (issue 10 L3): they never read or write production's.
       const namespace = cacheNamespace(req);
-      let snapshot: CacheEntry[] = [];
+      let snapshot: CacheEntry[] | null = [];
       try {
         if (cacheWanted(req)) snapshot = await cache.load(namespace);
       } catch {
-        // spec 6.11: the cache is best effort; an unavailable store reads as empty.
+        // spec 6.11: the cache is best effort; an unavailable store reads as empty and refuses writes. The store
+        // fails fast while Redis is down (cluster/redis.ts), so the run does not wait for it.
+        snapshot = null;
       }
       const eventJson = JSON.stringify({ ...req.event, secrets: { ...req.secrets } });
       const r = await pool.submit(

@@ -41,7 +41,8 @@ export interface SandboxRunInput {
   trigger: TriggerId;
   eventJson: string;
   limits: RunLimits;
-  cache: CacheEntry[];
+  /** The namespace's entries, or null when the store could not be read (every write then fails, spec 6.11). */
+  cache: CacheEntry[] | null;
 }
 
 export type SandboxRunOutput = { result: RunResult; cacheOps: CacheOp[] };
@@ -152,7 +153,7 @@ export class Sandbox {
   async run(input: SandboxRunInput): Promise<SandboxRunOutput> {
     const started = performance.now();
     const key = `${input.trigger}:${input.versionId}`;
-    const cache = new CacheSession(input.cache);
+    const cache = input.cache ? new CacheSession(input.cache) : CacheSession.unavailable();
     const run = newRun(input.limits, cache, input.trigger, this.policy, this.heapBytes());
     const state: { entry?: Entry; poisoned: boolean } = { poisoned: false };
     let result: DistributiveOmit<RunResult, 'commands' | 'logs' | 'durationMs'>;

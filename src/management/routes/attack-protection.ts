@@ -7,6 +7,7 @@ import type { AppContext } from '../../context.js';
 import { requireScope, typed } from '../plugin.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { normalizeIp } from '../../attack-protection/ip.js';
+import { SharedBucketsUnavailable } from '../../attack-protection/buckets.js';
 import {
   MAX_ALLOWLIST,
   SHIELDS,
@@ -142,7 +143,18 @@ export function attackProtectionRoutes(untyped: FastifyInstance, ctx: AppContext
       schema: { params: ipParams },
     },
     async (request, reply) => {
-      await ctx.throttle.unblock(pathIp(request.params.ip));
+      try {
+        await ctx.throttle.unblock(pathIp(request.params.ip));
+      } catch (err) {
+        // Redis is down (docs/deployment.md): this node's fallback bucket is refilled, the shared one still blocks.
+        if (err instanceof SharedBucketsUnavailable)
+          throw new ApiError(
+            503,
+            'The shared throttling store is unavailable: the IP address was unblocked on this node only. Retry later.',
+            'temporarily_unavailable',
+          );
+        throw err;
+      }
       return reply.status(204).send();
     },
   );
