@@ -37,6 +37,7 @@ export const MANAGEMENT_SCOPES: string[] = [
   'read:mfa_policies',
   'update:mfa_policies',
   // Features Baton answers as absent (routes/absent-features.ts): reads only.
+  'read:organization_client_grants',
   'read:rules',
   'read:rules_configs',
   'read:hooks',

@@ -5,10 +5,13 @@
  * feature. Each route is authenticated and scoped like Auth0's. docs/migrating-from-auth0.md has the full table.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
 import { requireScope, typed } from '../plugin.js';
 import { ApiError, forbidden } from '../errors.js';
 import { listQuery, listResponseSchema, pagedResult, type PagingQuery } from './paging.js';
 import { checkpointQueryProperties, checkpointResponseSchema } from './checkpoint.js';
+import { idParams } from './params.js';
+import { findOrg } from './organizations.js';
 
 const anyItem = { type: 'object', additionalProperties: true } as const;
 
@@ -93,8 +96,28 @@ const promptParams = {
   properties: { prompt: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-export function absentFeatureRoutes(untyped: FastifyInstance): void {
+export function absentFeatureRoutes(untyped: FastifyInstance, ctx: AppContext): void {
   const app = typed(untyped);
+  // Baton does not tie client grants to organizations: an existing organization has none.
+  app.get(
+    '/organizations/:id/client-grants',
+    {
+      preHandler: requireScope('read:organization_client_grants'),
+      schema: {
+        params: idParams,
+        querystring: listQuery({
+          audience: { type: 'string', maxLength: 2048 },
+          client_id: { type: 'string', maxLength: 64 },
+          grant_ids: { type: 'array', items: { type: 'string', maxLength: 64 } },
+        }),
+        response: { 200: listResponseSchema('client_grants', anyItem) },
+      },
+    },
+    async (request) => {
+      await findOrg(ctx, request.params.id);
+      return pagedResult('client_grants', [], 0, request.query as unknown as PagingQuery);
+    },
+  );
   app.get(
     '/prompts/:prompt/partials',
     { preHandler: requireScope('read:prompts'), schema: { params: promptParams } },

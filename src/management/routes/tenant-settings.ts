@@ -1,7 +1,7 @@
 /**
  * Tenant-wide settings documents in Auth0's paths and shapes: `/tenants/settings` (whose `default_audience` the
  * token endpoint reads, spec 2.3), `/prompts` and their custom text, the brute-force and breached-password
- * protection settings, and `/guardian/policies`. Auth0's Deploy CLI exports each and writes it back on import, so
+ * protection settings, risk assessment (Adaptive MFA) and `/guardian/policies`. Auth0's Deploy CLI exports each and writes it back on import, so
  * each is stored as written and read back as stored (settings-document.ts). Baton has no Universal Login, password
  * login or MFA: the prompts, brute-force, breached-password and Guardian documents are kept, not acted on
  * (docs/migrating-from-auth0.md lists what each does in Baton).
@@ -154,6 +154,28 @@ export function tenantSettingsRoutes(untyped: FastifyInstance, ctx: AppContext):
       stage: { 'pre-user-registration': { shields: [] }, 'pre-change-password': { shields: [] } },
     },
     body: breachedPasswordBody,
+  });
+  settingsDocumentRoutes(untyped, ctx, {
+    path: '/risk-assessments/settings',
+    key: 'risk_assessment',
+    readScope: 'read:attack_protection',
+    updateScope: 'update:attack_protection',
+    write: 'PATCH',
+    defaults: { enabled: false },
+    body: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' } } },
+  });
+  settingsDocumentRoutes(untyped, ctx, {
+    path: '/risk-assessments/settings/new-device',
+    key: 'risk_assessment_new_device',
+    readScope: 'read:attack_protection',
+    updateScope: 'update:attack_protection',
+    write: 'PATCH',
+    defaults: { remember_for: 0 },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { remember_for: { type: 'integer', minimum: 0, maximum: 365 } },
+    },
   });
   settingsDocumentRoutes(untyped, ctx, {
     path: '/guardian/policies',
