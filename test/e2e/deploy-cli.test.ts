@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +20,8 @@ import { makeTestPki, type TestPki } from './tls.js';
 import { SEED, seedTenant } from '../helpers/deploy-cli.js';
 import { API_ID, EXCHANGE_GRANT, TOKEN_TYPE } from '../helpers/exchange.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const A0DEPLOY = path.join(root, 'node_modules/auth0-deploy-cli/lib/index.js');
+/** The package's main module is its `a0deploy` command (its bin entry). */
+const A0DEPLOY = createRequire(import.meta.url).resolve('auth0-deploy-cli');
 
 interface HttpsBaton extends TestApp {
   domain: string;
