@@ -4,7 +4,7 @@
  * directory format, and each export is imported into a fresh Baton, with no keyword replacement or exclusion. The
  * tool verifies TLS: it trusts the test's own CA through NODE_EXTRA_CA_CERTS, as an operator's private CA would be.
  * Then a token exchange through the imported profile answers 200 once the operator has done what an export cannot
- * carry (an Action secret's value, a client secret).
+ * carry (an Action secret's value, a client secret), and still does after the same export is imported again.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,6 +155,7 @@ async function exchangeThroughImportedProfile(target: HttpsBaton) {
   assert.match(String(payload.sub), /legacy-1$/);
   // The post-login Action and its binding came over too.
   assert.equal(payload['https://example.com/tier'], 'gold');
+  return exchange;
 }
 
 /** What the import created besides the exchange path: the machine client's grant and the organization. */
@@ -203,8 +204,17 @@ test('a0deploy exports a Baton tenant and imports it into fresh Batons (YAML and
   assertClean(importYaml, 'Import Successful');
   assertClean(importDir, 'Import Successful');
 
+  const exchanges = [];
   for (const target of [yamlTarget, dirTarget]) {
     await assertImportedTenant(target);
-    await exchangeThroughImportedProfile(target);
+    exchanges.push(await exchangeThroughImportedProfile(target));
   }
+
+  // Importing again updates what exists (PATCH everywhere); the Action secret, sent by name only, keeps its value.
+  assertClean(
+    await a0deploy(yamlTarget, ['import', '--input_file', path.join(yamlDir, 'tenant.yaml')]),
+    'Import Successful',
+  );
+  const again = await exchanges[0]!();
+  assert.equal(again.statusCode, 200, again.body);
 });
