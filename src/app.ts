@@ -15,10 +15,13 @@ import { registerRedisMetrics } from './ops/redis-metrics.js';
 export interface BuildAppOptions {
   /** pino options or false; tests pass `false`. */
   logger?: boolean | Record<string, unknown>;
+  /** Serve HTTPS with this PEM key and certificate (tests; production terminates TLS in front of Baton). */
+  https?: { key: string; cert: string };
 }
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     logger: opts.logger === undefined ? loggerOptions(ctx.config.logLevel) : opts.logger,
     trustProxy: ctx.config.trustProxy,
     genReqId: () => crypto.randomUUID(),

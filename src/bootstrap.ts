@@ -10,6 +10,11 @@ import { MANAGEMENT_SCOPES } from './management/scopes.js';
 import { newClientGrantId, newClientId, newClientSecret, newResourceServerId } from './storage/ids.js';
 
 const ADMIN_CLIENT_NAME = 'Baton Management (admin)';
+/**
+ * Auth0's name for its system API. Tools that copy a tenant recognise the system API by this name (Auth0's Deploy
+ * CLI leaves it out of exports), so Baton's, the same API at `{issuer}api/v2/`, carries it too.
+ */
+const MANAGEMENT_API_NAME = 'Auth0 Management API';
 
 export interface BootstrapResult {
   adminClientId: string;
@@ -26,7 +31,7 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
     await repos.resourceServers.create({
       id: newResourceServerId(),
       identifier: audience,
-      name: 'Baton Management API',
+      name: MANAGEMENT_API_NAME,
       scopes,
       signing_alg: 'RS256',
       token_lifetime: 86400,
@@ -35,7 +40,7 @@ export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
       is_system: true,
     });
   } else {
-    await repos.resourceServers.update(existingApi.id, { scopes });
+    await repos.resourceServers.update(existingApi.id, { name: MANAGEMENT_API_NAME, scopes });
   }
 
   const hasher = ctx.secretHasher;

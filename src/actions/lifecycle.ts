@@ -101,8 +101,6 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   checkRuntime(runtime);
   checkDependencies(dependencies);
   checkSecretInputs(secretInputs);
-  const missing = secretInputs.find((s) => s.value === undefined);
-  if (missing) throw badRequest(`Secret '${missing.name}' needs a value.`);
   if (await ctx.repos.actions.getByName(input.name)) throw nameTaken(input.name)();
   if ((await ctx.repos.actions.count()) >= LIMITS.actionsPerTenant) {
     throw forbidden('You reached the limit of entities of this type for this tenant.', 'too_many_entities');
@@ -113,7 +111,9 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   const sealed = await sealSecrets(
     ctx,
     id,
-    secretInputs.map((s) => ({ name: s.name, value: s.value!, updated_at: now })),
+    // A secret given by name only (Auth0's Deploy CLI exports names, never values) is declared empty: the Action
+    // reads '' until the operator sets its value with PATCH (docs/migrating-from-auth0.md).
+    secretInputs.map((s) => ({ name: s.name, value: s.value ?? '', updated_at: now })),
   );
   const action = accepted(
     await ctx.repos.actions.create({

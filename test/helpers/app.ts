@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createContext, type AppContext } from '../../src/context.js';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import type { RedisEventLog } from '../../src/cluster/redis.js';
 
@@ -64,7 +64,13 @@ async function freshPgSchema(): Promise<{ url: string; drop: () => Promise<void>
 }
 
 export async function startTestApp(
-  opts: { dialect?: Dialect; env?: Record<string, string>; clock?: Clock; log?: RedisEventLog } = {},
+  opts: {
+    dialect?: Dialect;
+    env?: Record<string, string>;
+    clock?: Clock;
+    log?: RedisEventLog;
+    https?: BuildAppOptions['https'];
+  } = {},
 ): Promise<TestApp> {
   const dialect = opts.dialect ?? 'sqlite';
   let dropSchema: (() => Promise<void>) | undefined;
@@ -95,7 +101,7 @@ export async function startTestApp(
     ...(opts.log ? { log: opts.log } : {}),
   });
   await bootstrap(ctx);
-  const app = await buildApp(ctx, { logger: false });
+  const app = await buildApp(ctx, { logger: false, ...(opts.https ? { https: opts.https } : {}) });
   await app.ready();
 
   const tokenCache = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, DIALECTS, type TestApp } from '../helpers/app.js';
+import { openSecrets, secretsRecord } from '../../src/actions/secrets.js';
 
 const CODE = `exports.onExecuteCustomTokenExchange = async (event, api) => {\n  api.authentication.setUserById('user-' + event.secrets.SUFFIX);\n};\n`;
 const CODE_V2 = `exports.onExecuteCustomTokenExchange = async (event, api) => {\n  api.access.deny('invalid_request', 'no');\n};\n`;
@@ -426,9 +427,15 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(dup.statusCode, 400);
       assert.equal(dup.json().message, "Secret 'K' is listed more than once.");
+      // A secret by name only (how Auth0's Deploy CLI exports them) is declared with an empty value.
       const noValue = await create({ name: 'snovalue', secrets: [{ name: 'K' }] });
-      assert.equal(noValue.statusCode, 400);
-      assert.equal(noValue.json().message, "Secret 'K' needs a value.");
+      assert.equal(noValue.statusCode, 201, noValue.body);
+      assert.deepEqual(
+        noValue.json().secrets.map((s: { name: string }) => s.name),
+        ['K'],
+      );
+      const record = (await t.ctx.repos.actions.get(noValue.json().id))!;
+      assert.deepEqual(secretsRecord(await openSecrets(t.ctx, record.id, record.secrets_enc)), { K: '' });
     });
 
     test('payload validation: unknown properties and missing required ones', async () => {

@@ -192,5 +192,35 @@ for (const dialect of DIALECTS) {
         403,
       );
     });
+
+    test('GET /client-grants by checkpoint: take/from with next while more remain, filters apply', async () => {
+      const ids: string[] = [];
+      for (const name of ['cp-1', 'cp-2', 'cp-3']) {
+        const c = (await t.api('POST', '/clients', { name, app_type: 'non_interactive' })).json();
+        const g = await t.api('POST', '/client-grants', { client_id: c.client_id, audience, scope: [] });
+        assert.equal(g.statusCode, 201, g.body);
+        ids.push(g.json().id);
+      }
+      const all: string[] = [];
+      let from: string | undefined;
+      for (;;) {
+        const res = await t.api(
+          'GET',
+          `/client-grants?audience=${encodeURIComponent(audience)}&take=2${from ? `&from=${from}` : ''}`,
+        );
+        assert.equal(res.statusCode, 200, res.body);
+        const body = res.json();
+        assert.ok(body.client_grants.length <= 2);
+        all.push(...body.client_grants.map((g: { id: string }) => g.id));
+        if (!body.next) break;
+        from = body.next;
+      }
+      for (const id of ids) assert.ok(all.includes(id), id);
+      assert.equal(new Set(all).size, all.length);
+      assert.ok(all.every((id) => id > ''));
+      assert.deepEqual([...all].sort(), all);
+      const tooMany = await t.api('GET', '/client-grants?take=101');
+      assert.equal(tooMany.statusCode, 400);
+    });
   });
 }

@@ -246,3 +246,43 @@ test('DELETE removes the connection and its users', async () => {
   assert.equal((await t.api('GET', `/connections/${legacy.id}`)).statusCode, 404);
   assert.equal(await t.ctx.repos.users.get('custom|legacy|u1'), undefined);
 });
+
+test('is_domain_connection and realms: what Baton answers is accepted back, anything else is refused', async () => {
+  const created = await t.api('POST', '/connections', {
+    name: 'roundtrip',
+    strategy: 'oidc',
+    is_domain_connection: false,
+    realms: ['roundtrip'],
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const c = created.json();
+  assert.equal(c.is_domain_connection, false);
+  assert.deepEqual(c.realms, ['roundtrip']);
+  const { id, name, strategy, ...writable } = c;
+  assert.equal((await t.api('PATCH', `/connections/${id}`, writable)).statusCode, 200);
+  assert.equal(name, 'roundtrip');
+  assert.equal(strategy, 'oidc');
+  const domain = await t.api('POST', '/connections', {
+    name: 'domainconn',
+    strategy: 'oidc',
+    is_domain_connection: true,
+  });
+  assert.deepEqual(
+    domain.json(),
+    err(
+      400,
+      "Payload validation error: 'Baton has no login pages: a connection cannot be a domain connection' on property is_domain_connection.",
+      'invalid_body',
+    ),
+  );
+  const realms = await t.api('PATCH', `/connections/${id}`, { realms: ['other'] });
+  assert.deepEqual(
+    realms.json(),
+    err(
+      400,
+      "Payload validation error: 'a connection's only realm is its name (roundtrip)' on property realms.",
+      'invalid_body',
+    ),
+  );
+  assert.equal((await t.api('GET', '/connections?name=domainconn')).json().length, 0);
+});

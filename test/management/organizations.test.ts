@@ -172,6 +172,19 @@ test('enabled connections: list, add, read, update, remove', async () => {
   );
 });
 
+test("Auth0's /organizations/{id}/connections is the same resource, listed under `connections`", async () => {
+  const other = (await t.api('POST', '/connections', { name: 'alias-conn', strategy: 'oidc' })).json().id;
+  const add = await t.api('POST', `/organizations/${orgId}/connections`, { connection_id: other });
+  assert.equal(add.statusCode, 201, add.body);
+  const list = await t.api('GET', `/organizations/${orgId}/connections?include_totals=true`);
+  assert.equal(list.statusCode, 200);
+  assert.ok(list.json().connections.some((c: { connection_id: string }) => c.connection_id === other));
+  const viaOld = await t.api('GET', `/organizations/${orgId}/enabled_connections/${other}`);
+  assert.equal(viaOld.statusCode, 200);
+  assert.equal((await t.api('DELETE', `/organizations/${orgId}/connections/${other}`)).statusCode, 204);
+  assert.equal((await t.api('GET', `/organizations/${orgId}/enabled_connections/${other}`)).statusCode, 404);
+});
+
 test('401 without a token; 403 with the wrong scopes', async () => {
   const anon = await t.app.inject({ method: 'GET', url: `/api/v2/organizations/${orgId}/members` });
   assert.deepEqual(anon.json(), err(401, 'Missing authentication'));

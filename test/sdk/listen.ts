@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

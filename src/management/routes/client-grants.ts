@@ -11,6 +11,7 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { newClientGrantId } from '../../storage/ids.js';
 import type { ClientGrant } from '../../storage/repositories/client-grants.js';
 import { listResponseSchema, pagedResult, pagingQueryProperties } from './paging.js';
+import { checkpointOf, checkpointQueryProperties, checkpointResponseSchema, isCheckpoint } from './checkpoint.js';
 import { written } from '../../storage/repositories/outcome.js';
 import { accepted } from '../refusals.js';
 import { idParams } from './params.js';
@@ -107,13 +108,33 @@ export function clientGrantRoutes(untyped: FastifyInstance, ctx: AppContext): vo
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { ...pagingQueryProperties, audience: { type: 'string' }, client_id: { type: 'string' } },
+          properties: {
+            ...pagingQueryProperties,
+            ...checkpointQueryProperties,
+            audience: { type: 'string' },
+            client_id: { type: 'string' },
+          },
         },
-        response: { 200: listResponseSchema('client_grants', grantSchema) },
+        response: {
+          200: {
+            anyOf: [
+              listResponseSchema('client_grants', grantSchema),
+              checkpointResponseSchema('client_grants', grantSchema),
+            ],
+          },
+        },
       },
     },
     async (request) => {
       const q = request.query;
+      // Auth0 pages client grants by checkpoint too (`from`/`take`; the Deploy CLI reads them so).
+      if (isCheckpoint(q)) {
+        return ctx.repos.clientGrants.listAfter({
+          ...checkpointOf(q),
+          ...(q.client_id ? { clientId: q.client_id } : {}),
+          ...(q.audience ? { audience: q.audience } : {}),
+        });
+      }
       const { client_grants, total } = await ctx.repos.clientGrants.list({
         page: q.page,
         perPage: q.per_page,

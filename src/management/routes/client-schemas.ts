@@ -129,7 +129,8 @@ const createProperties = {
     propertyNames: { maxLength: 255 },
     additionalProperties: { type: 'string', maxLength: 255 },
   },
-  token_exchange: tokenExchange,
+  // `null` is what a client without one reads back (presentClient); accepted so that it can be written again.
+  token_exchange: { anyOf: [tokenExchange, { type: 'null' }] },
   organization_usage: { type: 'string', enum: ['deny', 'allow', 'require'] },
   organization_require_behavior: { type: 'string', enum: ['no_prompt', 'pre_login_prompt', 'post_login_prompt'] },
   jwt_configuration: {
@@ -151,7 +152,6 @@ const createProperties = {
 const patchProperties = {
   ...createProperties,
   client_authentication_methods: { anyOf: [patchAuthenticationMethods, { type: 'null' }] },
-  token_exchange: { anyOf: [tokenExchange, { type: 'null' }] },
   refresh_token: { anyOf: [refreshToken, { type: 'null' }] },
 } as const;
 

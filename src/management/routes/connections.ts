@@ -32,6 +32,9 @@ const mutable = {
   options: { type: 'object', additionalProperties: true },
   enabled_clients: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 64 } },
   metadata: metadataSchema,
+  // What Baton answers for these (present below), accepted back so that a read connection can be written again.
+  is_domain_connection: { type: 'boolean' },
+  realms: { type: 'array', maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 128 } },
 } as const;
 
 const createBody = {
@@ -77,6 +80,25 @@ async function present(ctx: AppContext, c: Connection): Promise<Record<string, u
   };
 }
 
+/**
+ * `is_domain_connection` and `realms` are fixed in Baton: it has no login pages to offer a domain connection on,
+ * and a connection's one realm is its name. The values Baton answers are accepted back; others are refused, never
+ * silently dropped. Returns the body without them.
+ */
+function withoutFixedFields<B extends { is_domain_connection?: boolean; realms?: string[] }>(
+  body: B,
+  name: string,
+): Omit<B, 'is_domain_connection' | 'realms'> {
+  const { is_domain_connection, realms, ...rest } = body;
+  if (is_domain_connection === true)
+    throw badRequest(
+      "Payload validation error: 'Baton has no login pages: a connection cannot be a domain connection' on property is_domain_connection.",
+    );
+  if (realms !== undefined && (realms.length !== 1 || realms[0] !== name))
+    throw badRequest(`Payload validation error: 'a connection's only realm is its name (${name})' on property realms.`);
+  return rest;
+}
+
 async function findConnection(ctx: AppContext, id: string): Promise<Connection> {
   const c = await ctx.repos.connections.get(id);
   if (!c) throw notFound('The connection does not exist', 'inexistent_connection');
@@ -102,7 +124,7 @@ export function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): voi
       schema: { body: createBody, response: { 201: connectionSchema } },
     },
     async (request, reply) => {
-      const b = request.body;
+      const b = withoutFixedFields(request.body, request.body.name);
       await checkClients(ctx, b.enabled_clients);
       if (await ctx.repos.connections.getByName(b.name)) throw nameConflict();
       const id = newConnectionId();
@@ -189,8 +211,8 @@ export function connectionRoutes(untyped: FastifyInstance, ctx: AppContext): voi
       schema: { params: idParams, body: patchBody, response: { 200: connectionSchema } },
     },
     async (request) => {
-      await findConnection(ctx, request.params.id);
-      const b = request.body ?? {};
+      const existing = await findConnection(ctx, request.params.id);
+      const b = withoutFixedFields(request.body ?? {}, existing.name);
       await checkClients(ctx, b.enabled_clients);
       // Auth0 replaces `options` and `metadata` as a whole.
       const patch = b.options ? { ...b, options: await sealOptions(ctx.sealer, request.params.id, b.options) } : b;

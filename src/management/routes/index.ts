@@ -15,6 +15,8 @@ import { organizationRoutes } from './organizations.js';
 import { organizationMemberRoutes } from './organization-members.js';
 import { organizationConnectionRoutes } from './organization-connections.js';
 import { logRoutes } from './logs.js';
+import { tenantSettingsRoutes } from './tenant-settings.js';
+import { absentFeatureRoutes } from './absent-features.js';
 
 export const managementRoutes: RouteRegistrar[] = [
   keyRoutes,
@@ -27,4 +29,4 @@ export const managementRoutes: RouteRegistrar[] = [
 ];
 managementRoutes.push(tokenExchangeProfileRoutes, attackProtectionRoutes);
 managementRoutes.push(connectionRoutes, userRoutes, organizationRoutes, organizationMemberRoutes);
-managementRoutes.push(organizationConnectionRoutes, logRoutes);
+managementRoutes.push(organizationConnectionRoutes, logRoutes, tenantSettingsRoutes, absentFeatureRoutes);

@@ -52,6 +52,19 @@ export function clientGrantsRepository(db: Db) {
       ]);
       return { client_grants: rows.map(fromRow), total: Number(total.n) };
     },
+    /** Checkpoint paging: the grants after `from` (a grant id) in id order, and the id to continue from if any remain. */
+    async listAfter(opts: { from?: string; take: number; clientId?: string; audience?: string }) {
+      let q = db.selectFrom('client_grants').selectAll();
+      if (opts.clientId) q = q.where('client_id', '=', opts.clientId);
+      if (opts.audience) q = q.where('audience', '=', opts.audience);
+      if (opts.from !== undefined) q = q.where('id', '>', opts.from);
+      const rows = await q
+        .orderBy('id')
+        .limit(opts.take + 1)
+        .execute();
+      const page = rows.slice(0, opts.take).map(fromRow);
+      return { client_grants: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+    },
     async updateScope(id: string, scope: string[]): Promise<ClientGrant | undefined> {
       const r = await db
         .updateTable('client_grants')
