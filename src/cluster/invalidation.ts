@@ -2,10 +2,12 @@
  * Cache invalidation across nodes (DESIGN sections 5 and 7). Configuration every request reads (keys, profiles,
  * throttling settings, and the configuration reads of cluster/config-reads.ts) is cached in process; a write publishes a topic, and every node, this one included, drops
  * or reloads what it caches for it. With BATON_REDIS_URL the topic also goes over Redis pub/sub to the other nodes;
- * without it there is one node and the local handlers are all there is.
+ * without it there is one node and the local handlers are all there is. Under `baton serve --workers N` the other
+ * processes of the machine are told over IPC first, and the write waits until they applied it (worker-link.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { WorkerLink } from './worker-link.js';
 
 type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
 type Handler = () => void | Promise<void>;
@@ -22,9 +24,11 @@ const CHANNEL = 'baton:invalidate';
 export async function createInvalidationBus(
   redisUrl: string | undefined,
   onError: (err: unknown) => void,
+  siblings?: WorkerLink,
 ): Promise<InvalidationBus> {
   const handlers = new Map<Topic, Handler[]>();
-  const nodeId = randomUUID();
+  // The processes of one `--workers` machine share their id on the channel: they tell each other over IPC.
+  const nodeId = siblings?.machineId ?? randomUUID();
   const runLocal = async (topic: Topic) => {
     for (const h of handlers.get(topic) ?? []) {
       try {
@@ -34,6 +38,7 @@ export async function createInvalidationBus(
       }
     }
   };
+  siblings?.onInvalidate((topic) => runLocal(topic as Topic));
   let pub: Redis | undefined;
   let sub: Redis | undefined;
   if (redisUrl) {
@@ -51,6 +56,7 @@ export async function createInvalidationBus(
   return {
     async publish(topic) {
       await runLocal(topic);
+      await siblings?.broadcast(topic);
       if (pub) await pub.publish(CHANNEL, `${nodeId} ${topic}`).catch(onError);
     },
     subscribe(topic, handler) {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import type { Database } from './schema.js';
 import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
 import { ensurePrivateDir, ensurePrivateFile, restrictFile } from './file-modes.js';
@@ -88,7 +88,7 @@ export function openDatabase(opts: {
   if (onDisk) for (const f of sidecars) restrictFile(f);
   const readStatements = reader && withStatementCache(reader);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
+    dialect: new ImmediateSqliteDialect({
       database: {
         prepare: withStatementCache(sqlite).prepare,
         // Kysely calls close() without awaiting it: the checkpointer stops, then both connections close.
@@ -107,6 +107,29 @@ export function openDatabase(opts: {
       (sqlText, parameters) => new Promise((resolve) => resolve(readStatements.prepare(sqlText).all(...parameters)))
     : async (sqlText, parameters) => (await db.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))).rows;
   return { db, dialect: 'sqlite', read };
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE (the write lock at once). Kysely's BEGIN is deferred: a transaction that
+ * reads, then writes, fails at once with SQLITE_BUSY (no busy wait: its snapshot is stale) when another process
+ * wrote in between, which `baton serve --workers N` makes routine. IMMEDIATE waits for the lock under busy_timeout
+ * instead. Within one process Kysely already runs one transaction at a time on the one connection.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /**

@@ -54,14 +54,15 @@ export interface OpenStorage extends Storage {
  */
 export async function openStorage(
   config: { databaseUrl?: string | undefined; dataDir: string },
-  opts: { sqliteFile?: string } = {},
+  opts: { sqliteFile?: string; migrate?: boolean } = {},
 ): Promise<OpenStorage> {
   const opened = openDatabase({
     databaseUrl: config.databaseUrl,
     sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
   });
   try {
-    await migrateToLatest(opened.db, opened.dialect);
+    // A `--workers` server process skips it: the primary migrated before forking (cluster/workers.ts).
+    if (opts.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
   } catch (err) {
     await opened.db.destroy();
     throw err;

@@ -1,0 +1,108 @@
+/**
+ * The server-process side of `baton serve --workers N` (cluster/workers.ts is the primary's side): what the processes
+ * of one machine share over the primary's IPC channel, with or without Redis.
+ *
+ * - Cache invalidation. A Management API write clears the caches of every process of the machine before its answer
+ *   is sent (DESIGN section 7): `broadcast` goes to the primary, which relays it to the other processes and answers
+ *   once each has applied it, so the caller's next request, whichever process takes its connection, sees the write.
+ *   With Redis the other machines are told over pub/sub as before; the processes of this one share `machineId` on
+ *   the channel and ignore their siblings' messages there (they had them over IPC, acknowledged).
+ * - Metrics. A scrape reaches one process; its /metrics asks the primary for the sum over every process
+ *   (prom-client's AggregatorRegistry), so counters do not jump with the process a scrape lands on.
+ */
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import client from 'prom-client';
+
+/** How long a write waits for the other processes to apply an invalidation; past it, the 60 s cache TTL bounds it. */
+const RELAY_TIMEOUT_MS = 2000;
+/** prom-client's primary gives up on a worker after 5 s. */
+const METRICS_TIMEOUT_MS = 6000;
+
+/** IPC messages between the primary and its server processes; `baton` tells them from prom-client's own. */
+export type LinkMessage =
+  | { baton: 'invalidate'; id: string; topic: string }
+  | { baton: 'invalidated'; id: string }
+  | { baton: 'metrics'; id: string }
+  | { baton: 'metrics-result'; id: string; text?: string; error?: string };
+
+/** The environment variable through which the primary gives its processes their shared id on the Redis channel. */
+export const MACHINE_ID_ENV = 'BATON_CLUSTER_MACHINE_ID';
+
+export interface WorkerLink {
+  /** The same in every process of this primary. */
+  readonly machineId: string;
+  /** Has the other processes apply an invalidation; resolves when they all did (or after RELAY_TIMEOUT_MS). */
+  broadcast(topic: string): Promise<void>;
+  /** Applies an invalidation another process of this machine broadcast. */
+  onInvalidate(handler: (topic: string) => Promise<void>): void;
+  /** Answers the primary's metrics requests from `registry`. */
+  shareMetrics(registry: client.Registry): void;
+  /** The metrics of every process of the machine, summed by the primary. */
+  clusterMetrics(): Promise<string>;
+}
+
+let link: WorkerLink | undefined;
+
+/** The link when this process is a `--workers` server process; undefined otherwise (one process, tests). */
+export function workerLink(): WorkerLink | undefined {
+  if (!cluster.isWorker || !process.send) return undefined;
+  return (link ??= createLink());
+}
+
+function createLink(): WorkerLink {
+  const pending = new Map<string, { resolve: (m: LinkMessage) => void; timer: NodeJS.Timeout }>();
+  let invalidate: (topic: string) => Promise<void> = async () => undefined;
+  const send = (message: LinkMessage) => {
+    try {
+      process.send!(message);
+      return true;
+    } catch {
+      // The channel is closed: the primary is gone and this process is about to be.
+      return false;
+    }
+  };
+  /** Sends a request and resolves with its answer, or with undefined after `timeoutMs`. */
+  const request = (message: LinkMessage, timeoutMs: number) =>
+    new Promise<LinkMessage | undefined>((resolve) => {
+      if (!send(message)) return resolve(undefined);
+      const timer = setTimeout(() => {
+        pending.delete(message.id);
+        resolve(undefined);
+      }, timeoutMs);
+      pending.set(message.id, { resolve, timer });
+    });
+  process.on('message', (message: Partial<LinkMessage> | null) => {
+    if (!message || typeof message.baton !== 'string' || typeof message.id !== 'string') return;
+    if (message.baton === 'invalidate') {
+      const { id, topic } = message as { id: string; topic: string };
+      void invalidate(topic).finally(() => send({ baton: 'invalidated', id }));
+      return;
+    }
+    const waiting = pending.get(message.id);
+    if (!waiting) return;
+    pending.delete(message.id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(message as LinkMessage);
+  });
+  return {
+    machineId: process.env[MACHINE_ID_ENV] ?? randomUUID(),
+    async broadcast(topic) {
+      await request({ baton: 'invalidate', id: randomUUID(), topic }, RELAY_TIMEOUT_MS);
+    },
+    onInvalidate(handler) {
+      invalidate = handler;
+    },
+    shareMetrics(registry) {
+      client.AggregatorRegistry.setRegistries([registry]);
+      // Constructing one is what makes prom-client answer the primary's requests in a worker (lib/cluster.js).
+      new client.AggregatorRegistry();
+    },
+    async clusterMetrics() {
+      const answer = await request({ baton: 'metrics', id: randomUUID() }, METRICS_TIMEOUT_MS);
+      if (answer?.baton !== 'metrics-result' || answer.text === undefined)
+        throw new Error(`cluster metrics: ${answer?.baton === 'metrics-result' ? answer.error : 'no answer'}`);
+      return answer.text;
+    },
+  };
+}
