@@ -52,7 +52,7 @@ export function workerLink(): WorkerLink | undefined {
 
 function createLink(): WorkerLink {
   const pending = new Map<string, { resolve: (m: LinkMessage) => void; timer: NodeJS.Timeout }>();
-  let invalidate: (topic: string) => Promise<void> = async () => undefined;
+  let invalidate: (topic: string) => Promise<void> = () => Promise.resolve();
   const send = (message: LinkMessage) => {
     try {
       process.send!(message);
