@@ -65,6 +65,17 @@ export class MemoryBuckets implements BucketStore {
     this.fullAt.delete(key);
     return Promise.resolve();
   }
+
+  /** When the key's bucket is full again; undefined: it is full (cluster/shared-buckets.ts mirrors this). */
+  fullAtOf(key: string): number | undefined {
+    return this.fullAt.get(key);
+  }
+
+  /** Sets the key's state as another process's store has it (undefined: full). */
+  mirror(key: string, fullAt: number | undefined): void {
+    if (fullAt === undefined) this.fullAt.delete(key);
+    else this.fullAt.set(key, fullAt);
+  }
 }
 
 /**

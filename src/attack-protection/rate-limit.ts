@@ -14,6 +14,7 @@
 import { OAuthError } from '../oauth/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
+import { sharedBuckets } from '../cluster/shared-buckets.js';
 
 export const TOO_MANY_REQUESTS_DESCRIPTION = 'Too many token exchange requests. Retry later.';
 const KEY = 'tenant';
@@ -57,7 +58,10 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
   const redis = opts.redisUrl
     ? await connectBucketRedis(opts.redisUrl, 'the token exchange rate limit', onError)
     : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
+  // Without Redis, the processes of a `--workers` machine share the primary's buckets (cluster/shared-buckets.ts).
+  const buckets: BucketStore = redis
+    ? new RedisBuckets(redis, prefix)
+    : (sharedBuckets(prefix, clock) ?? new MemoryBuckets(clock));
   let unreported = 0;
   let lastReport = 0;
 

@@ -16,6 +16,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { SettingsRepository } from '../storage/repositories/settings.js';
 import { MemoryBuckets, RedisBuckets, connectBucketRedis, warnEvery, type BucketStore } from './buckets.js';
+import { sharedBuckets } from '../cluster/shared-buckets.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
 
@@ -93,7 +94,10 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
   const redis = opts.redisUrl
     ? await connectBucketRedis(opts.redisUrl, 'suspicious IP throttling', onError)
     : undefined;
-  const buckets: BucketStore = redis ? new RedisBuckets(redis, prefix) : new MemoryBuckets(clock);
+  // Without Redis, the processes of a `--workers` machine share the primary's buckets (cluster/shared-buckets.ts).
+  const buckets: BucketStore = redis
+    ? new RedisBuckets(redis, prefix)
+    : (sharedBuckets(prefix, clock) ?? new MemoryBuckets(clock));
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 
   let cached:

@@ -7,6 +7,8 @@
  *   once each has applied it, so the caller's next request, whichever process takes its connection, sees the write.
  *   With Redis the other machines are told over pub/sub as before; the processes of this one share `machineId` on
  *   the channel and ignore their siblings' messages there (they had them over IPC, acknowledged).
+ * - Throttling buckets without Redis (Suspicious IP Throttling, the exchange rate limit): the primary keeps them, so
+ *   the limits hold for the machine, not per process (cluster/shared-buckets.ts).
  * - Metrics. A scrape reaches one process; its /metrics asks the primary for the sum over every process
  *   (prom-client's AggregatorRegistry), so counters do not jump with the process a scrape lands on.
  */
@@ -16,6 +18,8 @@ import client from 'prom-client';
 
 /** How long a write waits for the other processes to apply an invalidation; past it, the 60 s cache TTL bounds it. */
 const RELAY_TIMEOUT_MS = 2000;
+/** A bucket the primary does not answer for within this fails open, like Redis buckets (attack-protection/). */
+const BUCKET_TIMEOUT_MS = 1000;
 /** prom-client's primary gives up on a worker after 5 s. */
 const METRICS_TIMEOUT_MS = 6000;
 
@@ -24,7 +28,10 @@ export type LinkMessage =
   | { baton: 'invalidate'; id: string; topic: string }
   | { baton: 'invalidated'; id: string }
   | { baton: 'metrics'; id: string }
-  | { baton: 'metrics-result'; id: string; text?: string; error?: string };
+  | { baton: 'metrics-result'; id: string; text?: string; error?: string }
+  | { baton: 'bucket'; id: string; store: string; op: 'take' | 'clear'; key: string; max: number; rate: number }
+  | { baton: 'bucket-result'; id: string; used?: number; error?: string }
+  | { baton: 'bucket-state'; id: string; store: string; key: string; fullAt: number | null };
 
 /** The environment variable through which the primary gives its processes their shared id on the Redis channel. */
 export const MACHINE_ID_ENV = 'BATON_CLUSTER_MACHINE_ID';
@@ -40,6 +47,11 @@ export interface WorkerLink {
   shareMetrics(registry: client.Registry): void;
   /** The metrics of every process of the machine, summed by the primary. */
   clusterMetrics(): Promise<string>;
+  /** Takes from a bucket the primary keeps (cluster/shared-buckets.ts); the attempts used afterwards. */
+  bucketTake(store: string, key: string, max: number, rate: number): Promise<number>;
+  bucketClear(store: string, key: string): Promise<void>;
+  /** A bucket of `store` changed on the primary (null: full again): every process mirrors it. */
+  onBucketState(store: string, handler: (key: string, fullAt: number | null) => void): void;
 }
 
 let link: WorkerLink | undefined;
@@ -53,6 +65,7 @@ export function workerLink(): WorkerLink | undefined {
 function createLink(): WorkerLink {
   const pending = new Map<string, { resolve: (m: LinkMessage) => void; timer: NodeJS.Timeout }>();
   let invalidate: (topic: string) => Promise<void> = () => Promise.resolve();
+  const bucketStates = new Map<string, (key: string, fullAt: number | null) => void>();
   const send = (message: LinkMessage) => {
     try {
       process.send!(message);
@@ -79,6 +92,11 @@ function createLink(): WorkerLink {
       void invalidate(topic).finally(() => send({ baton: 'invalidated', id }));
       return;
     }
+    if (message.baton === 'bucket-state') {
+      const { store, key, fullAt } = message as { store: string; key: string; fullAt: number | null };
+      bucketStates.get(store)?.(key, fullAt);
+      return;
+    }
     const waiting = pending.get(message.id);
     if (!waiting) return;
     pending.delete(message.id);
@@ -103,6 +121,24 @@ function createLink(): WorkerLink {
       if (answer?.baton !== 'metrics-result' || answer.text === undefined)
         throw new Error(`cluster metrics: ${answer?.baton === 'metrics-result' ? answer.error : 'no answer'}`);
       return answer.text;
+    },
+    async bucketTake(store, key, max, rate) {
+      const answer = await request(
+        { baton: 'bucket', id: randomUUID(), store, op: 'take', key, max, rate },
+        BUCKET_TIMEOUT_MS,
+      );
+      if (answer?.baton !== 'bucket-result' || answer.used === undefined) throw new Error('shared bucket: no answer');
+      return answer.used;
+    },
+    async bucketClear(store, key) {
+      const answer = await request(
+        { baton: 'bucket', id: randomUUID(), store, op: 'clear', key, max: 0, rate: 0 },
+        BUCKET_TIMEOUT_MS,
+      );
+      if (answer?.baton !== 'bucket-result') throw new Error('shared bucket: no answer');
+    },
+    onBucketState(store, handler) {
+      bucketStates.set(store, handler);
     },
   };
 }

@@ -6,7 +6,8 @@
  * the master key file, migrations, the first signing keys, the admin client (bootstrap.ts); then it forks the server
  * processes, each building its own context and listening (server.ts with `clusterWorker`; node:cluster shares the
  * port and hands connections round-robin). It relays cache invalidations between them and sums their metrics
- * (worker-link.ts is the other side), serves BATON_METRICS_PORT itself, restarts a process that dies (with a
+ * (worker-link.ts is the other side), keeps the throttling buckets when there is no Redis (shared-buckets.ts),
+ * serves BATON_METRICS_PORT itself, restarts a process that dies (with a
  * backoff), and on SIGTERM or SIGINT stops every process and waits for them before it exits 0.
  *
  * Each process gets a share of the machine's cores for its Action sandbox (runtime/index.ts `defaultPoolSize`)
@@ -27,6 +28,7 @@ import { buildMetricsServer } from '../ops/routes.js';
 import { loggerOptions } from '../ops/logger.js';
 import { startBanner } from '../banner.js';
 import { defaultPoolSize } from '../actions/runtime/index.js';
+import { MemoryBuckets } from '../attack-protection/buckets.js';
 import { MACHINE_ID_ENV, type LinkMessage } from './worker-link.js';
 
 /** First restart delay after a crash; it doubles with each crash in a row, up to RESTART_MAX_MS. */
@@ -159,7 +161,7 @@ function supervise(count: number, env: Record<string, string>, log: Logger) {
 
 /**
  * The primary's side of worker-link.ts: invalidations relayed to the other listening processes and acknowledged
- * to the sender once they all applied them; metrics requests answered with every process's metrics, summed.
+ * to the sender once they all applied them; throttling buckets taken and cleared; metrics requests answered with every process's metrics, summed.
  * Returns the ids of the processes listening now.
  */
 function relayMessages(aggregator: client.AggregatorRegistry<client.RegistryContentType>): Set<number> {
@@ -181,6 +183,18 @@ function relayMessages(aggregator: client.AggregatorRegistry<client.RegistryCont
     relay.waiting.delete(workerId);
     if (relay.waiting.size === 0) finish(relayId);
   };
+  // Throttling buckets without Redis, one store per limit, kept here for every process (cluster/shared-buckets.ts).
+  const stores = new Map<string, MemoryBuckets>();
+  const bucketOp = async (worker: Worker, m: Extract<LinkMessage, { baton: 'bucket' }>) => {
+    let store = stores.get(m.store);
+    if (!store) stores.set(m.store, (store = new MemoryBuckets()));
+    const used = m.op === 'take' ? await store.take(m.key, m.max, m.rate) : (await store.clear(m.key), 0);
+    // Every process mirrors the bucket before the taker hears back (one ordered channel per process).
+    const fullAt = store.fullAtOf(m.key) ?? null;
+    for (const w of Object.values(cluster.workers ?? {}))
+      if (w) send(w, { baton: 'bucket-state', id: '', store: m.store, key: m.key, fullAt });
+    send(worker, { baton: 'bucket-result', id: m.id, used });
+  };
   cluster.on('listening', (worker) => listening.add(worker.id));
   cluster.on('exit', (worker) => {
     listening.delete(worker.id);
@@ -199,6 +213,7 @@ function relayMessages(aggregator: client.AggregatorRegistry<client.RegistryCont
       relays.set(relayId, { origin: worker, id, waiting: new Set(others.map((w) => w.id)), timer });
       for (const w of others) send(w, { baton: 'invalidate', id: relayId, topic: message.topic });
     } else if (message.baton === 'invalidated') acknowledged(id, worker.id);
+    else if (message.baton === 'bucket') void bucketOp(worker, message as Extract<LinkMessage, { baton: 'bucket' }>);
     else if (message.baton === 'metrics') {
       aggregator.clusterMetrics().then(
         (text: string) => send(worker, { baton: 'metrics-result', id, text }),

@@ -183,11 +183,60 @@ function sharedChecks(get: () => ChildServer) {
 describe('baton serve --workers 2 on SQLite', () => {
   let server: ChildServer;
   before(async () => {
-    server = await startChildServer({ env: { BATON_WORKERS: '2', BATON_LOG_LEVEL: 'info' } });
+    server = await startChildServer({
+      env: {
+        BATON_WORKERS: '2',
+        BATON_LOG_LEVEL: 'info',
+        // Three token exchanges, then one per 100 s: for the machine, not for each process.
+        BATON_TOKEN_EXCHANGE_RATE: '0.01',
+        BATON_TOKEN_EXCHANGE_BURST: '3',
+      },
+    });
   });
   after(async () => server?.stop());
 
   sharedChecks(() => server);
+
+  test('without Redis the exchange rate limit holds for the machine, not per process', async () => {
+    const token = await server.adminToken();
+    const created = await call(
+      server.url,
+      'POST',
+      '/api/v2/clients',
+      {
+        name: 'workers rate',
+        app_type: 'regular_web',
+        grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+        token_endpoint_auth_method: 'client_secret_post',
+        token_exchange: { allow_any_profile_of_type: ['custom_authentication'] },
+      },
+      token,
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const from = server.output().length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await call(
+        server.url,
+        'POST',
+        '/oauth/token',
+        {
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          client_id: created.body.client_id as string,
+          client_secret: created.body.client_secret as string,
+          subject_token: 'x',
+          subject_token_type: 'urn:acme:no-such-profile',
+        },
+        undefined,
+        true,
+      );
+      statuses.push(res.status);
+    }
+    assert.equal(answeringPids(server, from).size, 2, 'both processes took requests');
+    // Per-process buckets would let three through on each process (six); the primary's buckets let three in all.
+    assert.equal(statuses.filter((s) => s !== 429).length, 3, JSON.stringify(statuses));
+    assert.deepEqual(statuses.slice(3), [429, 429, 429, 429, 429]);
+  });
 
   test('a server process killed with SIGKILL is restarted and the port keeps answering', async () => {
     const from = server.output().length;
