@@ -91,7 +91,7 @@ async function createAction(m: Mgmt, jwksUrl: string): Promise<{ id: string }> {
         deploy: true,
       });
     } catch (err) {
-      if (attempt >= 8 || !/did not finish loading/.test((err as Error).message)) throw err;
+      if (attempt >= 4 || !/did not finish loading/.test((err as Error).message)) throw err;
       process.stderr.write(
         `[bench] Action compile timed out while the sandbox started (attempt ${attempt}); retrying\n`,
       );

@@ -84,8 +84,19 @@ function metricsRoute(app: FastifyInstance, metrics: MetricsSource, token: strin
   app.get('/metrics', async (request, reply) => {
     const refused = guard?.(request, reply);
     if (refused) return refused;
+    let text: string;
+    try {
+      text = await metrics.render();
+    } catch (err) {
+      // `--workers`: a server process did not answer the primary in time (one that is starting, say).
+      request.log.warn({ err }, 'metrics could not be collected');
+      return reply
+        .status(503)
+        .header('Retry-After', '5')
+        .send({ error: 'temporarily_unavailable', error_description: 'Metrics could not be collected; retry' });
+    }
     reply.header('Content-Type', metrics.registry.contentType);
-    return metrics.render();
+    return text;
   });
 }
 
