@@ -11,6 +11,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { PG_URL, REDIS_URL } from '../helpers/app.js';
@@ -182,9 +186,11 @@ function sharedChecks(get: () => ChildServer) {
 
 describe('baton serve --workers 2 on SQLite', () => {
   let server: ChildServer;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-workers-'));
   before(async () => {
     server = await startChildServer({
       env: {
+        BATON_DATA_DIR: dataDir,
         BATON_WORKERS: '2',
         BATON_LOG_LEVEL: 'info',
         // Three token exchanges, then one per 100 s: for the machine, not for each process.
@@ -193,9 +199,49 @@ describe('baton serve --workers 2 on SQLite', () => {
       },
     });
   });
-  after(async () => server?.stop());
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
   sharedChecks(() => server);
+
+  test('concurrent writes from both processes: no SQLITE_BUSY to clients, no audit entry lost', async () => {
+    const token = await server.adminToken();
+    const { clientId } = await makeClient(server.url, token);
+    const from = server.output().length;
+    const total = 40;
+    let next = 0;
+    const statuses: number[] = [];
+    // Eight at a time, each on its own connection: both processes write the same row and the tenant log at once.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < total) {
+          const i = next++;
+          const res = await call(server.url, 'PATCH', `/api/v2/clients/${clientId}`, { description: `w${i}` }, token);
+          statuses.push(res.status);
+        }
+      }),
+    );
+    assert.deepEqual(statuses, new Array<number>(total).fill(200));
+    assert.equal(answeringPids(server, from).size, 2);
+    // Each update is a `sapi` entry, written behind the response by whichever process served it.
+    const db = new Database(path.join(dataDir, 'baton.sqlite'), { readonly: true });
+    try {
+      const count = () =>
+        (
+          db
+            .prepare(
+              "select count(*) as n from logs where type = 'sapi' and description = 'Update a client' and client_id is not null",
+            )
+            .get() as { n: number }
+        ).n;
+      await until(() => count() >= total, `${total} audit entries`, 10_000);
+      assert.equal(count(), total);
+    } finally {
+      db.close();
+    }
+  });
 
   test('without Redis the exchange rate limit holds for the machine, not per process', async () => {
     const token = await server.adminToken();
