@@ -42,3 +42,36 @@ test('a transaction that reads, then writes, is not failed by another connection
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a write that finds another connection holding the lock waits for it without freezing the event loop', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-immediate-'));
+  const file = path.join(dir, 'baton.sqlite');
+  const { db } = openDatabase({ sqliteFile: file });
+  const other = new SQLite(file);
+  try {
+    await sql`create table counter (n integer not null)`.execute(db);
+    other.exec('begin immediate');
+    other.exec('insert into counter (n) values (1)');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    // The other "process" commits 200 ms later; this insert must wait for it, with this event loop still running.
+    const release = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        other.exec('commit');
+        resolve();
+      }, 200),
+    );
+    await sql`insert into counter (n) values (2)`.execute(db);
+    clearInterval(ticker);
+    await release;
+    assert.ok(ticks >= 5, `the event loop ran while the write waited (${ticks} ticks)`);
+    assert.deepEqual((await sql<{ n: number }>`select n from counter order by n`.execute(db)).rows, [
+      { n: 1 },
+      { n: 2 },
+    ]);
+  } finally {
+    other.close();
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
