@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Idp } from './idp.js';
-import { startBaton, type Target } from './targets.js';
-import { peakRssMb, freePort } from './procs.js';
+import { startBaton, ROOT, type Target } from './targets.js';
+import { peakRssMb, freePort, spawnChild, waitForOutput, cpuTicks, TICK_US, type Child } from './procs.js';
 import { seedExchange, setSigningAlg, exchangeBody, failedExchanges } from './seed.js';
 import { drive, checkExchange, type LoadResult } from './load.js';
 import { freshDatabase, redisAnswers, REDIS_URL } from './backends.js';
 import { side, ratio, type Side } from './report.js';
-import { startProxy } from '../scripts/round-robin-proxy.js';
 
 export interface ProcessesComparison {
   storage: string;
@@ -25,6 +24,9 @@ export interface ProcessesComparison {
   many: Side;
   /** many rps / single rps. */
   ratio: number;
+  /** CPU ms per successful exchange of every process of each side (the proxy included), mean of the runs. */
+  singleCpuMs: number;
+  manyCpuMs: number;
   failures: Record<string, number>;
 }
 
@@ -45,6 +47,7 @@ interface Options {
 }
 
 const ALG = 'ES256';
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 /** Peak RSS of a process and its children (the `--workers` primary and its server processes), in MB. */
 function treePeakRssMb(pid: number): number {
@@ -60,6 +63,32 @@ function treePeakRssMb(pid: number): number {
   return sum;
 }
 
+/** CPU ticks of a process and its children, threads included (utime + stime from /proc). */
+function treeCpuTicks(pid: number): number {
+  let sum = cpuTicks(`/proc/${pid}/stat`);
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const child of children ? children.split(/\s+/) : []) sum += treeCpuTicks(Number(child));
+    }
+  } catch {
+    // not Linux, or gone
+  }
+  return sum;
+}
+
+/** The proxy as a process of its own, as `npm run cluster` runs it: in the bench's process it would share
+ * autocannon's thread. */
+async function startProxyProcess(port: number, upstreams: string[]): Promise<{ url: string; child: Child }> {
+  const child = spawnChild(
+    ['--import', 'tsx', path.join(ROOT, 'scripts/round-robin-proxy.ts'), String(port), ...upstreams],
+    {},
+    ROOT,
+  );
+  await waitForOutput(child, /round-robin proxy on/);
+  return { url: `http://127.0.0.1:${port}/`, child };
+}
+
 /** Waits for the banner: the `--workers` primary prints it once every server process listens. */
 async function listening(target: Target): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -73,8 +102,8 @@ async function compare(
   o: Options,
   label: string,
   multi: string,
-  single: { base: string; rss(): number },
-  many: { base: string; rss(): number },
+  single: { base: string; rss(): number; pids: number[] },
+  many: { base: string; rss(): number; pids: number[] },
 ): Promise<ProcessesComparison> {
   const bodiesOf = async (base: string) => {
     const seeded = await seedExchange(base, o.idp.jwksUrl);
@@ -94,9 +123,13 @@ async function compare(
     await drive(base, bodies, { connections: o.connections, duration: o.warmS });
   }
   const runs: { single: LoadResult[]; many: LoadResult[] } = { single: [], many: [] };
+  const cpu: { single: number[]; many: number[] } = { single: [], many: [] };
+  const ticks = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuTicks(pid), 0);
   for (let i = 0; i < 2; i++) {
     for (const which of ['single', 'many'] as const) {
       const base = which === 'single' ? single.base : many.base;
+      const pids = which === 'single' ? single.pids : many.pids;
+      const before = ticks(pids);
       const r = await drive(base, which === 'single' ? singleBodies : manyBodies, {
         connections: o.connections,
         duration: o.duration,
@@ -107,6 +140,8 @@ async function compare(
       if (r.non2xx + r.errors > Math.max(5, r.total * 0.01))
         throw new Error(`${label} ${which}: ${r.non2xx} non-2xx, ${r.errors} errors of ${r.total}`);
       runs[which].push(r);
+      const ok = r.rps * r.durationS;
+      if (ok > 0) cpu[which].push(((ticks(pids) - before) * TICK_US) / 1000 / ok);
     }
   }
   const s = side(runs.single, single.rss());
@@ -117,6 +152,8 @@ async function compare(
     single: s,
     many: m,
     ratio: ratio(m.rps, s.rps),
+    singleCpuMs: Math.round(mean(cpu.single) * 100) / 100,
+    manyCpuMs: Math.round(mean(cpu.many) * 100) / 100,
     failures: await failedExchanges(many.base),
   };
 }
@@ -134,8 +171,8 @@ async function workersPass(o: Options): Promise<ProcessesComparison> {
       o,
       'SQLite',
       '--workers 2',
-      { base: single.base, rss: () => single.child.peakRssMb() },
-      { base: many.base, rss: () => treePeakRssMb(many.child.pid) },
+      { base: single.base, rss: () => single.child.peakRssMb(), pids: [single.child.pid] },
+      { base: many.base, rss: () => treePeakRssMb(many.child.pid), pids: [many.child.pid] },
     );
   } finally {
     for (const t of targets) await t.stop();
@@ -150,7 +187,7 @@ async function clusterPass(o: Options): Promise<ProcessesComparison | string> {
   if (!singleDb || !clusterDb) return 'cluster pass: PostgreSQL does not answer';
   const dirs = [0, 1, 2, 3].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-')));
   const targets: Target[] = [];
-  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  let proxy: { url: string; child: Child } | undefined;
   try {
     const single = await startBaton({ dataDir: dirs[0]!, databaseUrl: singleDb.url, redisUrl: REDIS_URL });
     targets.push(single);
@@ -168,16 +205,24 @@ async function clusterPass(o: Options): Promise<ProcessesComparison | string> {
     targets.push(await node(dirs[1]!));
     targets.push(...(await Promise.all([node(dirs[2]!), node(dirs[3]!)])));
     const nodes = targets.slice(1);
-    proxy = await startProxy({ port: proxyPort, upstreams: nodes.map((t) => t.base) });
+    proxy = await startProxyProcess(
+      proxyPort,
+      nodes.map((t) => t.base),
+    );
+    const proxyPid = proxy.child.pid;
     return await compare(
       o,
       'PostgreSQL + Redis',
       `3 nodes behind the proxy`,
-      { base: single.base, rss: () => single.child.peakRssMb() },
-      { base: proxy.url, rss: () => nodes.reduce((sum, t) => sum + t.child.peakRssMb(), 0) },
+      { base: single.base, rss: () => single.child.peakRssMb(), pids: [single.child.pid] },
+      {
+        base: proxy.url,
+        rss: () => nodes.reduce((sum, t) => sum + t.child.peakRssMb(), 0),
+        pids: [...nodes.map((t) => t.child.pid), proxyPid],
+      },
     );
   } finally {
-    await proxy?.close();
+    await proxy?.child.stop();
     for (const t of targets) await t.stop();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     await singleDb.drop();

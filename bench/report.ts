@@ -216,11 +216,22 @@ export function resultsTable(r: BenchReport): string {
 function processesTable(p: ProcessesResult): string {
   const rows: Array<Array<string | number>> = [];
   for (const c of p.comparisons) {
-    rows.push([c.storage, 'one process', c.single.rps, c.single.p50, c.single.p99, c.single.peakRssMb, '1.00×']);
-    rows.push([c.storage, c.multi, c.many.rps, c.many.p50, c.many.p99, c.many.peakRssMb, `${c.ratio.toFixed(2)}×`]);
+    const s = c.single;
+    const m = c.many;
+    rows.push([c.storage, 'one process', s.rps, s.p50, s.p99, s.peakRssMb, c.singleCpuMs, '1.00×']);
+    rows.push([c.storage, c.multi, m.rps, m.p50, m.p99, m.peakRssMb, c.manyCpuMs, `${c.ratio.toFixed(2)}×`]);
   }
   return table(
-    ['storage', 'server', 'exchanges/s', 'p50 ms', 'p99 ms', 'peak RSS MB (all processes)', 'vs one process'],
+    [
+      'storage',
+      'server',
+      'exchanges/s',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MB (all processes)',
+      'CPU ms / exchange (all processes)',
+      'vs one process',
+    ],
     rows,
   );
 }
