@@ -56,9 +56,17 @@ export interface WorkerLink {
 
 let link: WorkerLink | undefined;
 
+/**
+ * True in a server process forked by Baton's own primary: the id it passes marks it. A process some other cluster
+ * manager forked (PM2's cluster mode, say) is a node:cluster worker too, but its primary would not answer.
+ */
+export function isBatonWorker(): boolean {
+  return cluster.isWorker && process.send !== undefined && Boolean(process.env[MACHINE_ID_ENV]);
+}
+
 /** The link when this process is a `--workers` server process; undefined otherwise (one process, tests). */
 export function workerLink(): WorkerLink | undefined {
-  if (!cluster.isWorker || !process.send) return undefined;
+  if (!isBatonWorker()) return undefined;
   return (link ??= createLink());
 }
 
@@ -104,7 +112,7 @@ function createLink(): WorkerLink {
     waiting.resolve(message as LinkMessage);
   });
   return {
-    machineId: process.env[MACHINE_ID_ENV] ?? randomUUID(),
+    machineId: process.env[MACHINE_ID_ENV]!,
     async broadcast(topic) {
       await request({ baton: 'invalidate', id: randomUUID(), topic }, RELAY_TIMEOUT_MS);
     },

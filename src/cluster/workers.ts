@@ -29,7 +29,7 @@ import { loggerOptions } from '../ops/logger.js';
 import { startBanner } from '../banner.js';
 import { defaultPoolSize } from '../actions/runtime/index.js';
 import { MemoryBuckets } from '../attack-protection/buckets.js';
-import { MACHINE_ID_ENV, type LinkMessage } from './worker-link.js';
+import { MACHINE_ID_ENV, isBatonWorker, type LinkMessage } from './worker-link.js';
 
 /** First restart delay after a crash; it doubles with each crash in a row, up to RESTART_MAX_MS. */
 const RESTART_FIRST_MS = 500;
@@ -43,7 +43,7 @@ const RELAY_WAIT_MS = 1500;
 
 /** `baton serve`: one process, or with `config.workers` > 1 the primary or one of its server processes. */
 export async function startServer(config: Config): Promise<void> {
-  if (cluster.isWorker) {
+  if (isBatonWorker()) {
     // The primary is gone (killed): stop as SIGTERM would, rather than serve on alone, unsupervised.
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
     await serve(config, { clusterWorker: true });
