@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LoadResult, PacedResult } from './load.js';
 import type { OverheadResult } from './action-overhead.js';
+import type { ProcessesResult } from './processes.js';
 
 export interface Side {
   runs: LoadResult[];
@@ -72,6 +73,8 @@ export interface BenchReport {
   skipped: string[];
   actionOverhead: OverheadResult;
   scale: ScaleResult | undefined;
+  /** `--workers 2` and a three-node cluster against one process (bench/processes.ts). */
+  processes?: ProcessesResult | undefined;
   targets: TargetCheck[];
 }
 
@@ -209,6 +212,30 @@ export function resultsTable(r: BenchReport): string {
   );
 }
 
+/** One process against `--workers 2` (SQLite) and against three nodes behind the proxy (PostgreSQL + Redis). */
+function processesTable(p: ProcessesResult): string {
+  const rows: Array<Array<string | number>> = [];
+  for (const c of p.comparisons) {
+    const s = c.single;
+    const m = c.many;
+    rows.push([c.storage, 'one process', s.rps, s.p50, s.p99, s.peakRssMb, c.singleCpuMs, '1.00×']);
+    rows.push([c.storage, c.multi, m.rps, m.p50, m.p99, m.peakRssMb, c.manyCpuMs, `${c.ratio.toFixed(2)}×`]);
+  }
+  return table(
+    [
+      'storage',
+      'server',
+      'exchanges/s',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MB (all processes)',
+      'CPU ms / exchange (all processes)',
+      'vs one process',
+    ],
+    rows,
+  );
+}
+
 export function printReport(r: BenchReport): void {
   const lines = [
     '',
@@ -226,6 +253,7 @@ export function printReport(r: BenchReport): void {
     lines.push(`${p.storage}: JWKS fetched ${p.jwksFetches} times by the Action during the pass`);
     if (Object.keys(p.failures).length) lines.push(`${p.storage}: failed exchanges: ${JSON.stringify(p.failures)}`);
   }
+  if (r.processes?.comparisons.length) lines.push('', processesTable(r.processes));
   for (const s of r.skipped) lines.push(`skipped: ${s}`);
   lines.push(
     '',
@@ -321,6 +349,17 @@ ${r.actionOverhead.p99Ms} ms. Empty handler: median ${r.actionOverhead.emptyMedi
 ### Cost of scale
 
 ${scale}
+
+### Every core: server processes and a cluster
+
+${
+  r.processes?.comparisons.length
+    ? `${processesTable(r.processes)}\n\n${r.processes.alg} access tokens; runs alternated one process, several, one, several, each\n` +
+      'against its own fresh database; the ratio compares the two measured in this run. `--workers 2` is\n' +
+      '`baton serve --workers 2`; the cluster is three `baton serve` nodes on one PostgreSQL and one Redis behind\n' +
+      '`scripts/round-robin-proxy.ts` (what `npm run cluster` runs), the proxy a process of its own on the same machine.'
+    : '_Not measured in this run._'
+}
 
 ## Targets
 

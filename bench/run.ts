@@ -3,7 +3,8 @@
  *
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 10), BENCH_USERS (distinct
  * subject users, default 1000), BENCH_SCALE_USERS / BENCH_SCALE_CLIENTS (default 10000), BENCH_PASSES
- * (`sqlite,postgres`), BENCH_PACED_RUNS (paced runs at half of peak, default 3), BENCH_SKIP_SCALE=1, BENCH_PG_URL,
+ * (`sqlite,postgres,workers,cluster`: `workers` is `--workers 2` against one process on SQLite, `cluster` three nodes
+ * behind the round-robin proxy against one process on PostgreSQL + Redis; bench/processes.ts), BENCH_PACED_RUNS (paced runs at half of peak, default 3), BENCH_SKIP_SCALE=1, BENCH_PG_URL,
  * BENCH_REDIS_URL. Everything runs on loopback.
  */
 import fs from 'node:fs';
@@ -24,6 +25,7 @@ import {
 import { seedVolume } from './scale.js';
 import { drive, pace, checkExchange, type LoadResult, type PacedResult } from './load.js';
 import { measureActionOverhead } from './action-overhead.js';
+import { processesPass } from './processes.js';
 import { freshDatabase, redisAnswers, REDIS_URL } from './backends.js';
 import {
   side,
@@ -46,7 +48,7 @@ const SCALE_USERS = num(process.env.BENCH_SCALE_USERS, 10_000);
 const SCALE_CLIENTS = num(process.env.BENCH_SCALE_CLIENTS, 10_000);
 const SCALE_PROFILES = 100;
 const PACED_RUNS = Math.max(1, num(process.env.BENCH_PACED_RUNS, 3));
-const PASSES = (process.env.BENCH_PASSES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
+const PASSES = (process.env.BENCH_PASSES ?? 'sqlite,postgres,workers,cluster').split(',').map((s) => s.trim());
 const WARM_S = Math.min(3, DURATION);
 const ALGS = ['RS256', 'ES256'] as const;
 
@@ -220,6 +222,15 @@ async function scalePass(idp: Idp, tokens: string[]): Promise<ScaleResult> {
   }
 }
 
+/** The command as run, with the BENCH_ variables that were set, so a figure can be reproduced. */
+function benchCommand(): string {
+  const vars = Object.entries(process.env)
+    .filter(([k, v]) => k.startsWith('BENCH_') && v)
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+  return [...vars, 'npm run bench'].join(' ');
+}
+
 async function main() {
   const started = Date.now();
   const idp = await startIdp();
@@ -237,9 +248,15 @@ async function main() {
         skipped.push(r);
       } else passes.push(r);
     }
+    const which = { workers: PASSES.includes('workers'), cluster: PASSES.includes('cluster') };
+    const processes =
+      which.workers || which.cluster
+        ? await processesPass({ idp, tokens, connections: CONNECTIONS, duration: DURATION, warmS: WARM_S, which, log })
+        : undefined;
+    skipped.push(...(processes?.skipped ?? []));
     const scale = process.env.BENCH_SKIP_SCALE === '1' ? undefined : await scalePass(idp, tokens);
     const partial: Omit<BenchReport, 'targets'> = {
-      command: `npm run bench${process.env.BENCH_DURATION ? ` (BENCH_DURATION=${DURATION})` : ''}`,
+      command: benchCommand(),
       date: new Date().toISOString(),
       machine: machine(),
       settings: { durationS: DURATION, connections: CONNECTIONS, subjectUsers: USERS, pacedRuns: PACED_RUNS },
@@ -247,6 +264,7 @@ async function main() {
       skipped,
       actionOverhead,
       scale,
+      processes,
     };
     const report: BenchReport = { ...partial, targets: checkTargets(partial) };
     printReport(report);

@@ -71,7 +71,7 @@ export function startNodeFlags(): string[] {
 
 let built = false;
 
-/** Compiles src/ to dist/ once per bench process (`npm run build`), so Baton runs as `npm start` runs it. */
+/** Compiles src/ to dist/ once per bench process (as `npm run build` does), so Baton runs as `npm start` runs it. */
 export function buildBaton(): void {
   if (built) return;
   execFileSync(
@@ -82,6 +82,8 @@ export function buildBaton(): void {
       stdio: 'inherit',
     },
   );
+  // The sandbox's guest JavaScript, which tsc does not emit (package.json `build`): without it no Action compiles.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/copy-guest.mjs')], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
 

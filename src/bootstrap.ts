@@ -22,7 +22,10 @@ export interface BootstrapResult {
   generatedSecret?: string;
 }
 
-export async function bootstrap(ctx: AppContext): Promise<BootstrapResult> {
+/** What bootstrap reads: a context, or (the `--workers` primary, cluster/workers.ts) just storage and the hasher. */
+type BootstrapDeps = Pick<AppContext, 'repos' | 'managementAudience' | 'secretHasher' | 'config'>;
+
+export async function bootstrap(ctx: BootstrapDeps): Promise<BootstrapResult> {
   const { repos } = ctx;
   const audience = ctx.managementAudience;
   const scopes = MANAGEMENT_SCOPES.map((value) => ({ value, description: value }));
@@ -82,7 +85,7 @@ const adminClientAuth = (): { token_endpoint_auth_method: 'client_secret_post'; 
   grant_types: ['client_credentials'],
 });
 
-async function createAdminClient(ctx: AppContext, clientId: string, secretHash: string): Promise<void> {
+async function createAdminClient(ctx: BootstrapDeps, clientId: string, secretHash: string): Promise<void> {
   await ctx.repos.clients.create({
     client_id: clientId,
     name: ADMIN_CLIENT_NAME,

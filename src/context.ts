@@ -23,6 +23,7 @@ import type { ActionExecutor } from './actions/contract.js';
 import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
 import { DeployedActions } from './actions/deployed.js';
+import { workerLink } from './cluster/worker-link.js';
 import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
 import { createConfigReads, type ConfigReads } from './cluster/config-reads.js';
 import { RedisClients, type RedisEventLog } from './cluster/redis.js';
@@ -76,6 +77,8 @@ export interface AppContext {
 export interface ContextOptions {
   /** SQLite file instead of `dataDir/baton.sqlite` (tests: ':memory:'). */
   sqliteFile?: string;
+  /** False in a `--workers` server process: the primary migrated the database before forking it. */
+  migrate?: boolean;
   /** Master key instead of BATON_SECRET_KEY or the key file in `dataDir`. */
   masterKey?: Uint8Array;
   clock?: Clock;
@@ -92,7 +95,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
 async function createServices(
   config: Config,
   storage: OpenStorage,
-  opts: Omit<ContextOptions, 'sqliteFile'> = {},
+  opts: Omit<ContextOptions, 'sqliteFile' | 'migrate'> = {},
 ): Promise<AppContext> {
   const closers: Array<() => Promise<void> | void> = [() => storage.close()];
   const closeAll = async () => {
@@ -109,7 +112,7 @@ async function createServices(
 async function build(
   config: Config,
   storage: OpenStorage,
-  opts: Omit<ContextOptions, 'sqliteFile'>,
+  opts: Omit<ContextOptions, 'sqliteFile' | 'migrate'>,
   closers: Array<() => Promise<void> | void>,
   closeAll: () => Promise<void>,
 ): Promise<AppContext> {
@@ -163,8 +166,11 @@ async function build(
   const actions = createActionExecutor(config.actions, { cache: actionCache });
   closers.push(() => actions.close());
 
-  const invalidation = await createInvalidationBus(config.redisUrl, redis, (err) =>
-    process.emitWarning(`cache invalidation: ${(err as Error).message}`),
+  const invalidation = await createInvalidationBus(
+    config.redisUrl,
+    redis,
+    (err) => process.emitWarning(`cache invalidation: ${(err as Error).message}`),
+    workerLink(),
   );
   closers.push(() => invalidation.close());
   const configReads = createConfigReads(repos);

@@ -33,7 +33,7 @@ const usedFor = (debtMs: number, rateMs: number) => Math.ceil(Math.max(0, debtMs
 /** How many IPs' buckets one node keeps in memory; past it the least recently used is forgotten (a full bucket). */
 const MEMORY_BUCKETS_MAX_KEYS = 100_000;
 
-class MemoryBuckets implements BucketStore {
+export class MemoryBuckets implements BucketStore {
   /** Per key, the time at which its bucket is full again (its debt is that time minus now). */
   private readonly fullAt: LRUCache<string, number>;
 
@@ -65,6 +65,17 @@ class MemoryBuckets implements BucketStore {
   clear(key: string): Promise<void> {
     this.fullAt.delete(key);
     return Promise.resolve();
+  }
+
+  /** When the key's bucket is full again; undefined: it is full (cluster/shared-buckets.ts mirrors this). */
+  fullAtOf(key: string): number | undefined {
+    return this.fullAt.get(key);
+  }
+
+  /** Sets the key's state as another process's store has it (undefined: full). */
+  mirror(key: string, fullAt: number | undefined): void {
+    if (fullAt === undefined) this.fullAt.delete(key);
+    else this.fullAt.set(key, fullAt);
   }
 }
 
@@ -207,6 +218,8 @@ export interface SharedBucketOptions {
   name: 'throttle' | 'rate-limit';
   keyPrefix: string;
   clock: Clock;
+  /** The buckets to decide on without Redis (and while Redis is away): this process's memory when absent. */
+  local?: BucketStore | undefined;
   /** A Redis failure while the connection is up (Redis answering too slowly): the outage itself is logged once. */
   onError: (err: unknown) => void;
 }
@@ -215,7 +228,7 @@ export interface SharedBucketOptions {
 export async function openBuckets(
   opts: SharedBucketOptions,
 ): Promise<{ store: BucketStore; close: () => Promise<void> }> {
-  const local = new MemoryBuckets(opts.clock);
+  const local = opts.local ?? new MemoryBuckets(opts.clock);
   if (!opts.redisUrl) return { store: local, close: () => Promise.resolve() };
   const clients = opts.redis ?? new RedisClients(processWarningLog);
   const redis = await clients.connect(opts.redisUrl, opts.name);

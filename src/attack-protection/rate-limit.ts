@@ -16,6 +16,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import { openBuckets, warnEvery } from './buckets.js';
 import type { RedisClients } from '../cluster/redis.js';
+import { sharedBuckets } from '../cluster/shared-buckets.js';
 
 export const TOO_MANY_REQUESTS_DESCRIPTION = 'Too many token exchange requests. Retry later.';
 const KEY = 'tenant';
@@ -65,6 +66,8 @@ export async function createExchangeRateLimit(opts: ExchangeRateLimitOptions): P
     keyPrefix: prefix,
     clock,
     onError,
+    // Under `--workers` the processes of a machine share the primary's buckets (cluster/shared-buckets.ts).
+    local: sharedBuckets(prefix, clock),
   });
   let unreported = 0;
   let lastReport = 0;

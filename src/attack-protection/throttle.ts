@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { SettingsRepository } from '../storage/repositories/settings.js';
 import { openBuckets, warnEvery } from './buckets.js';
 import type { RedisClients } from '../cluster/redis.js';
+import { sharedBuckets } from '../cluster/shared-buckets.js';
 import { DEFAULT_IPV6_PREFIX, buildAllowlist, isAllowlisted, normalizeIp, throttleKey } from './ip.js';
 import { CTE_STAGE, SETTINGS_KEY, loadSettings, type Shield, type SuspiciousIpThrottlingSettings } from './settings.js';
 
@@ -101,6 +102,8 @@ export async function createSuspiciousIpThrottle(opts: ThrottleOptions): Promise
     keyPrefix: prefix,
     clock,
     onError,
+    // Under `--workers` the processes of a machine share the primary's buckets (cluster/shared-buckets.ts).
+    local: sharedBuckets(prefix, clock),
   });
   const listeners = new Set<(event: IpBlockedEvent) => void>();
 

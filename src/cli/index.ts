@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --max-old-space-size=256
 /** `baton`: run the server, migrate, rotate keys, and drive the Management API (like the `auth0` CLI). */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/index.js';
-import { serve } from '../server.js';
+import { envSchema } from '../config/env.js';
+import { startServer } from '../cluster/workers.js';
 import { openStorage } from '../storage/index.js';
 import { tenantKeySet } from '../keys/key-set.js';
 import { createSealer, resolveMasterKey } from '../crypto/master-key.js';
@@ -18,9 +19,20 @@ program
 program
   .command('serve')
   .description('start the server (configuration from the environment)')
-  .action(async () => {
-    await serve(loadConfig());
+  .option('--workers <n>', 'server processes on one port, 1 to 64 (default: BATON_WORKERS, else 1)', parseWorkers)
+  .action(async (opts: { workers?: number }) => {
+    // The flag wins over BATON_WORKERS; through the environment it also reaches the forked server processes.
+    if (opts.workers !== undefined) process.env.BATON_WORKERS = String(opts.workers);
+    await startServer(loadConfig());
   });
+
+/** `--workers` within BATON_WORKERS's bounds (config/env.ts). */
+function parseWorkers(value: string): number {
+  const parsed = envSchema.shape.BATON_WORKERS.safeParse(value);
+  if (!parsed.success || !/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return parsed.data;
+}
 
 program
   .command('migrate')

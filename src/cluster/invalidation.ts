@@ -2,10 +2,12 @@
  * Cache invalidation across nodes (DESIGN sections 5 and 7). Configuration every request reads (keys, profiles,
  * throttling settings, and the configuration reads of cluster/config-reads.ts) is cached in process; a write publishes a topic, and every node, this one included, drops
  * or reloads what it caches for it. With BATON_REDIS_URL the topic also goes over Redis pub/sub to the other nodes;
- * without it there is one node and the local handlers are all there is.
+ * without it there is one node and the local handlers are all there is. Under `baton serve --workers N` the other
+ * processes of the machine are told over IPC first, and the write waits until they applied it (worker-link.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClients } from './redis.js';
+import type { WorkerLink } from './worker-link.js';
 
 type Topic = 'keys' | 'profiles' | 'throttle' | 'config';
 type Handler = () => void | Promise<void>;
@@ -33,9 +35,11 @@ export async function createInvalidationBus(
   redisUrl: string | undefined,
   redis: RedisClients,
   onError: (err: unknown) => void,
+  siblings?: WorkerLink,
 ): Promise<InvalidationBus> {
   const handlers = new Map<Topic, Handler[]>();
-  const nodeId = randomUUID();
+  // The processes of one `--workers` machine share their id on the channel: they tell each other over IPC.
+  const nodeId = siblings?.machineId ?? randomUUID();
   const runLocal = async (topic: Topic) => {
     for (const h of handlers.get(topic) ?? []) {
       try {
@@ -45,8 +49,12 @@ export async function createInvalidationBus(
       }
     }
   };
+  siblings?.onInvalidate((topic) => runLocal(topic as Topic));
   const local: InvalidationBus = {
-    publish: runLocal,
+    async publish(topic) {
+      await runLocal(topic);
+      await siblings?.broadcast(topic);
+    },
     subscribe(topic, handler) {
       handlers.set(topic, [...(handlers.get(topic) ?? []), handler]);
     },
@@ -82,7 +90,7 @@ export async function createInvalidationBus(
   return {
     ...local,
     async publish(topic) {
-      await runLocal(topic);
+      await local.publish(topic);
       await send(topic);
     },
     async close() {

@@ -54,6 +54,13 @@ const urlWithSlash = z.url({ protocol: /^https?$/ }).refine((v) => v.endsWith('/
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on'),
+  BATON_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe('server processes on one port (node:cluster); `baton serve --workers N` overrides it'),
   BATON_ISSUER: urlWithSlash.optional().describe('issuer URL with trailing slash; `iss` of every token'),
   BATON_DATA_DIR: z.string().min(1).default('./data').describe('embedded database and generated master key'),
   BATON_DATABASE_URL: z

@@ -9,6 +9,8 @@ import { envSchema, type Env } from './env.js';
 export interface Config {
   port: number;
   host: string;
+  /** Server processes on one port (BATON_WORKERS, `--workers`; cluster/workers.ts). */
+  workers: number;
   issuer: string;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    workers: e.BATON_WORKERS,
     issuer: e.BATON_ISSUER ?? `http://localhost:${e.PORT}/`,
     dataDir: path.resolve(e.BATON_DATA_DIR),
     databaseUrl: e.BATON_DATABASE_URL,

@@ -12,6 +12,7 @@ import client from 'prom-client';
 import type { AppContext } from '../context.js';
 import { findGrant } from '../oauth/grants/index.js';
 import { loggerOptions } from './logger.js';
+import { workerLink } from '../cluster/worker-link.js';
 
 export function createMetrics() {
   const registry = new client.Registry();
@@ -29,10 +30,17 @@ export function createMetrics() {
     labelNames: ['grant_type', 'status'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, tokenRequests };
+  // Under `--workers N`, /metrics answers for every process of the machine, summed (cluster/worker-link.ts).
+  const link = workerLink();
+  link?.shareMetrics(registry);
+  const render = link ? () => link.clusterMetrics() : () => registry.metrics();
+  return { registry, httpRequests, tokenRequests, render };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What /metrics serves: a process's own metrics, or (the `--workers` primary) every process's, summed. */
+export type MetricsSource = Pick<Metrics, 'render'> & { registry: { contentType: string } };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -71,18 +79,32 @@ function bearerGuard(token: string) {
 }
 
 /** GET /metrics on `app`, behind the token when one is set. */
-function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
+function metricsRoute(app: FastifyInstance, metrics: MetricsSource, token: string | undefined): void {
   const guard = token ? bearerGuard(token) : undefined;
   app.get('/metrics', async (request, reply) => {
     const refused = guard?.(request, reply);
     if (refused) return refused;
+    let text: string;
+    try {
+      text = await metrics.render();
+    } catch (err) {
+      // `--workers`: a server process did not answer the primary in time (one that is starting, say).
+      request.log.warn({ err }, 'metrics could not be collected');
+      return reply
+        .status(503)
+        .header('Retry-After', '5')
+        .send({ error: 'temporarily_unavailable', error_description: 'Metrics could not be collected; retry' });
+    }
     reply.header('Content-Type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return text;
   });
 }
 
 /** The metrics listener of BATON_METRICS_PORT: /metrics and nothing else (not listening yet; server.ts listens). */
-export async function buildMetricsServer(ctx: AppContext, metrics: Metrics): Promise<FastifyInstance> {
+export async function buildMetricsServer(
+  ctx: { config: Pick<AppContext['config'], 'logLevel' | 'metrics'> },
+  metrics: MetricsSource,
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(ctx.config.logLevel) });
   metricsRoute(app, metrics, ctx.config.metrics.token);
   await app.ready();

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import { createPgPool, kyselyPool, type PoolTimeouts } from './pg-pool.js';
 import { storageFault } from './unavailable.js';
 import type { Database } from './schema.js';
@@ -105,7 +105,8 @@ export function openDatabase(opts: {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // 0: the driver retries a refused write off the event loop (ImmediateSqliteDriver).
+  sqlite.pragma('busy_timeout = 0');
   const onDisk = file !== ':memory:';
   if (onDisk) sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   const checkpointer = onDisk ? startCheckpointer(file) : undefined;
@@ -114,7 +115,7 @@ export function openDatabase(opts: {
   if (onDisk) for (const f of sidecars) restrictFile(f);
   const readStatements = reader && withStatementCache(reader);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
+    dialect: new ImmediateSqliteDialect({
       database: {
         prepare: withStatementCache(sqlite).prepare,
         // Kysely calls close() without awaiting it: the checkpointer stops, then both connections close.
@@ -133,6 +134,59 @@ export function openDatabase(opts: {
       (sqlText, parameters) => new Promise((resolve) => resolve(readStatements.prepare(sqlText).all(...parameters)))
     : async (sqlText, parameters) => (await db.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))).rows;
   return { db, dialect: 'sqlite', read };
+}
+
+/** How long a write waits for another process's write lock, retrying off the event loop (see below). */
+const WRITE_LOCK_WAIT_MS = 5000;
+
+/**
+ * The writer connection under several processes (`baton serve --workers N`; docs/deployment.md).
+ *
+ * Transactions start with BEGIN IMMEDIATE (the write lock at once). Kysely's BEGIN is deferred: a transaction that
+ * reads, then writes, fails at once with SQLITE_BUSY (no busy wait: its snapshot is stale) when another process
+ * wrote in between. Within one process Kysely already runs one transaction at a time on the one connection.
+ *
+ * The writer's busy_timeout is 0 and a statement refused with SQLITE_BUSY (another process holds the write lock) is
+ * retried after an async pause, up to WRITE_LOCK_WAIT_MS: SQLite's busy handler sleeps in the calling thread, and
+ * with better-sqlite3 that froze this process's event loop, hot reads included, while another process held the
+ * lock. A refused statement did nothing (outside a transaction it is its own; BEGIN IMMEDIATE is the only one that
+ * can be refused inside one), so retrying it is safe.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    return {
+      executeQuery: (query) => retryWhileBusy(() => connection.executeQuery(query)),
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+async function retryWhileBusy<T>(run: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return await run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + pause > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /**

@@ -71,17 +71,19 @@ export interface OpenStorage extends Storage {
  */
 export async function openStorage(
   config: { databaseUrl?: string | undefined; dataDir: string; pgTimeouts?: PoolTimeouts },
-  opts: { sqliteFile?: string } = {},
+  opts: { sqliteFile?: string; migrate?: boolean } = {},
 ): Promise<OpenStorage> {
   const where = {
     databaseUrl: config.databaseUrl,
     sqliteFile: opts.sqliteFile ?? path.join(config.dataDir, 'baton.sqlite'),
   };
-  if (config.databaseUrl)
+  // A `--workers` server process skips migrations: the primary migrated before forking (cluster/workers.ts).
+  const migrate = opts.migrate !== false;
+  if (config.databaseUrl && migrate)
     await migrateOver(openDatabase({ ...where, poolSize: 2, timeouts: migrationTimeouts(config) }), 'close');
   const opened = openDatabase({ ...where, ...(config.pgTimeouts ? { timeouts: config.pgTimeouts } : {}) });
   // SQLite migrates over the one connection (an in-memory database has no other).
-  if (!config.databaseUrl) await migrateOver(opened, 'keep');
+  if (!config.databaseUrl && migrate) await migrateOver(opened, 'keep');
   return {
     db: opened.db,
     dialect: opened.dialect,

@@ -100,6 +100,16 @@ function cacheNamespace(req: Pick<RunRequest, 'trigger' | 'testRun'>): string {
   return req.testRun ? `test:${req.trigger}` : req.trigger;
 }
 
+/**
+ * Sandbox threads of one server process when BATON_ACTION_WORKERS is unset: 2 to 4 by the machine's cores for a
+ * single process; under `baton serve --workers N` the cores are divided among the N processes (at least one thread
+ * each, at most 4), so N processes' sandboxes together do not oversubscribe the machine.
+ */
+export function defaultPoolSize(processes = 1, cores = os.availableParallelism()): number {
+  if (processes <= 1) return Math.max(2, Math.min(4, cores));
+  return Math.max(1, Math.min(4, Math.floor(cores / processes)));
+}
+
 export function createActionExecutor(config: Config['actions'], options: ActionExecutorOptions = {}): ActionExecutor {
   const cache = options.cache ?? new MemoryCacheStore();
   const usesCache = new Map<string, boolean>();
@@ -111,7 +121,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
     }
     return wanted;
   };
-  const size = options.poolSize ?? config.workers ?? Math.max(2, Math.min(4, os.availableParallelism()));
+  const size = options.poolSize ?? config.workers ?? defaultPoolSize();
   const pool = new WorkerPool(
     size,
     {
