@@ -99,8 +99,10 @@
     provided[name] = modules[name];
   }
   for (const alias of O.keys(tables.moduleAliases)) provided[alias] = provided[tables.moduleAliases[alias]];
+  const packages = parts.packages();
   function require(name) {
     if (typeof name === 'string' && provided[name] !== undefined) return provided[name];
+    if (typeof name === 'string' && packages.has(name)) return packages.load(name, require);
     const e = /** @type {Error & {code?: string}} */ (new Error("Cannot find module '" + name + "'"));
     e.code = 'MODULE_NOT_FOUND';
     throw e;
@@ -125,6 +127,10 @@
 
   const mod = { exports: {} };
   return {
+    /** Registers a bundled npm dependency's CommonJS wrapper (guest/packages.js). */
+    definePackage(name, fn) {
+      packages.define(name, fn);
+    },
     /** Runs the CommonJS wrapper of the Action's code. */
     load(fn) {
       fn.call(mod.exports, mod.exports, require, mod, '/action.js', '/');

@@ -38,8 +38,10 @@
 import os from 'node:os';
 import type { Config } from '../../config/index.js';
 import {
+  PROVIDED_MODULES,
   TRIGGERS,
   type ActionExecutor,
+  type PackageBundle,
   type CompileError,
   type RunLimits,
   type RunRequest,
@@ -148,21 +150,22 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
   };
 
   return {
-    async compile(code: string, trigger: TriggerId): Promise<CompileError | null> {
+    async compile(code: string, trigger: TriggerId, packages: PackageBundle[] = []): Promise<CompileError | null> {
       if (!(trigger in TRIGGERS)) return { message: `unknown trigger ${String(trigger)}` };
       if (Buffer.byteLength(code, 'utf8') > MAX_CODE_BYTES)
         return { message: `Action code exceeds ${MAX_CODE_BYTES / 1024} kB` };
+      const declared = new Set(packages.map((p) => p.name));
       for (const r of findRequires(code)) {
-        if (!isProvidedModule(r.name)) {
+        if (!isProvidedModule(r.name) && !declared.has(r.name)) {
           return {
-            message: `Cannot find module '${r.name}': Baton provides only ${['jose', 'crypto'].join(', ')}`,
+            message: `Cannot find module '${r.name}': Baton provides ${PROVIDED_MODULES.join(', ')}; declare any other in the Action's dependencies`,
             line: r.line,
             column: r.column,
           };
         }
       }
       const limits = { ...defaults, ...COMPILE_LIMITS };
-      const r = await pool.submit({ type: 'compile', code, trigger, limits }, limits.wallMs);
+      const r = await pool.submit({ type: 'compile', code, trigger, limits, packages }, limits.wallMs);
       if (r.failure) return { message: 'Action module code did not finish loading within the limits' };
       return r.output as CompileError | null;
     },
@@ -182,7 +185,15 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       const r = await pool.submit(
         {
           type: 'run',
-          input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot },
+          input: {
+            versionId: req.versionId,
+            code: req.code,
+            trigger: req.trigger,
+            eventJson,
+            limits,
+            cache: snapshot,
+            packages: req.packages ?? [],
+          },
         },
         limits.wallMs,
         { client: req.clientId, queueTimeoutMs },

@@ -12,7 +12,7 @@ import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core';
 import { GUEST_TABLES } from '../triggers/tables.js';
 
 /** The parts prelude.js receives, in the order they are evaluated; `guest/<name>.js` each. */
-export const GUEST_PARTS = ['bytes', 'url', 'web', 'modules', 'api'] as const;
+export const GUEST_PARTS = ['bytes', 'url', 'web', 'modules', 'packages', 'api'] as const;
 export const GUEST_DIR = fileURLToPath(new URL('../guest/', import.meta.url));
 
 export interface GuestFile {
