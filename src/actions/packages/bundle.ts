@@ -57,10 +57,12 @@ function builtinsPlugin(provided: ReadonlySet<string>, missing: Missing[]): Plug
           resolveDir: args.resolveDir,
           pluginData: 'inner',
         });
-        if (inner.errors.length === 0 && !inner.external) return inner;
+        // Mapped to `false` by the package's browser field: esbuild's own answer is an empty module.
+        if (inner.errors.length === 0 && !inner.external) return { path: args.path, namespace: 'baton-disabled' };
         missing.push({ module: args.path.replace(/^node:/, ''), by: packageOf(args.importer) });
         return { path: args.path, external: true };
       });
+      b.onLoad({ filter: /.*/, namespace: 'baton-disabled' }, () => ({ contents: 'module.exports = {};' }));
     },
   };
 }
