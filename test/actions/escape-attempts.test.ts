@@ -47,7 +47,7 @@ test("require('fs') and require('child_process') are refused at compile time and
       'custom-token-exchange',
     );
     assert.deepEqual(c, {
-      message: `Cannot find module '${m}': Baton provides only jose, crypto`,
+      message: `Cannot find module '${m}': Baton provides jose, crypto; declare any other in the Action's dependencies`,
       line: 1,
       column: 11,
     });

@@ -29,6 +29,8 @@ export function providedBuiltins(): ReadonlySet<string> {
   return new Set(names);
 }
 
+const sameRegistry = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
 /** Bundles kept in memory per process, by size (a bundle is at most BATON_ACTION_PACKAGE_MAX_BYTES). */
 const MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -61,15 +63,23 @@ export class ActionPackages {
     return out;
   }
 
-  private prepareOne(dep: ActionDependency): Promise<ActionDependency> {
+  private async prepareOne(dep: ActionDependency): Promise<ActionDependency> {
     const spec = parseDependency(dep);
+    if (dep.registry_url !== undefined && !sameRegistry(dep.registry_url, this.deps.config.registry)) {
+      // Auth0 lets an Action name its registry; here the server would fetch from a URL its client chose.
+      throw new PackageError(
+        'invalid',
+        `Dependency '${dep.name}' names the registry ${dep.registry_url}: Baton installs only from the one its operator configured (BATON_ACTION_NPM_REGISTRY).`,
+      );
+    }
     const key = `${dep.name}@${specText(spec)}`;
     let p = this.building.get(key);
     if (!p) {
       p = this.build(dep.name, spec).finally(() => this.building.delete(key));
       this.building.set(key, p);
     }
-    return p;
+    const resolved = await p;
+    return dep.registry_url !== undefined ? { ...resolved, registry_url: dep.registry_url } : resolved;
   }
 
   private async build(name: string, spec: ReturnType<typeof parseDependency>): Promise<ActionDependency> {
