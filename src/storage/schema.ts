@@ -246,7 +246,7 @@ export interface ActionVersionsTable {
 }
 
 /** One npm package bundled for the Actions sandbox (actions/packages/), immutable once written. */
-export interface ActionPackagesTable {
+interface ActionPackagesTable {
   name: string;
   version: string;
   /** The package and its own dependencies as one CommonJS module. */

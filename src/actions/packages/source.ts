@@ -77,7 +77,10 @@ function npmError(stdout: string): { code: string; summary: string } {
   const start = stdout.indexOf('{');
   try {
     const e = (JSON.parse(stdout.slice(start)) as { error?: { code?: unknown; summary?: unknown } }).error;
-    return { code: String(e?.code ?? 'unknown'), summary: String(e?.summary ?? '') };
+    return {
+      code: typeof e?.code === 'string' ? e.code : 'unknown',
+      summary: typeof e?.summary === 'string' ? e.summary : '',
+    };
   } catch {
     return { code: 'unknown', summary: '' };
   }
