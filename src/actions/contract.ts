@@ -10,10 +10,14 @@ export const TRIGGERS: Record<TriggerId, { version: string; entryPoint: string }
   'post-login': { version: 'v3', entryPoint: 'onExecutePostLogin' },
 };
 
+/** Node's built-in modules the sandbox provides (docs/actions-sandbox.md "What the guest gets"). */
+const NODE_BUILTINS = ['crypto', 'buffer', 'events', 'querystring', 'url', 'util'] as const;
 /** Modules Action code may `require` (DESIGN section 4); anything else is refused at create/update/deploy. */
-export const PROVIDED_MODULES = ['jose', 'crypto'] as const;
-/** `node:`-prefixed aliases of PROVIDED_MODULES that Node code commonly uses. */
-export const MODULE_ALIASES: Record<string, (typeof PROVIDED_MODULES)[number]> = { 'node:crypto': 'crypto' };
+export const PROVIDED_MODULES = ['jose', ...NODE_BUILTINS] as const;
+/** The `node:`-prefixed names of the Node built-ins (`require('node:buffer')`), each the same module. */
+export const MODULE_ALIASES: Record<string, (typeof PROVIDED_MODULES)[number]> = Object.fromEntries(
+  NODE_BUILTINS.map((name) => [`node:${name}`, name]),
+);
 
 /**
  * An npm dependency of an Action, bundled with its own dependencies into one CommonJS module (actions/packages/);

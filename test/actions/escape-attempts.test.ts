@@ -29,14 +29,16 @@ console.log(seen(() => Function('return globalThis.process')()));`);
   assert.deepEqual(messages(r2), ['undefined']);
 });
 
-test('globalThis has no process, Buffer, require, host functions or Node built-ins', async () => {
+test('globalThis has no process, require, host functions or Node built-ins; Buffer and global are guest-made', async () => {
   const r =
-    await probe(`console.log(typeof globalThis.process, typeof process, typeof Buffer, typeof global, typeof hostCall, typeof hostAsync, typeof __hostCall, typeof module.constructor._load);
-console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|Buffer|global|require|module|exports|hostCall|hostAsync|std|os|Deno|Bun|importScripts|postMessage|WebAssembly)$/.test(n))));`);
+    await probe(`console.log(typeof globalThis.process, typeof process, typeof hostCall, typeof hostAsync, typeof __hostCall, typeof module.constructor._load);
+console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|require|module|exports|hostCall|hostAsync|std|os|Deno|Bun|importScripts|postMessage|WebAssembly)$/.test(n))));
+console.log(global === globalThis, Buffer.constructor === Function, Object.getPrototypeOf(Buffer.prototype) === Uint8Array.prototype);`);
   assert.equal(r.kind, 'ok');
   assert.deepEqual(messages(r), [
-    'undefined undefined undefined undefined undefined undefined undefined undefined',
+    'undefined undefined undefined undefined undefined undefined',
     '[]',
+    'true true true',
   ]);
 });
 
@@ -47,7 +49,7 @@ test("require('fs') and require('child_process') are refused at compile time and
       'custom-token-exchange',
     );
     assert.deepEqual(c, {
-      message: `Cannot find module '${m}': Baton provides jose, crypto; declare any other in the Action's dependencies`,
+      message: `Cannot find module '${m}': Baton provides jose, crypto, buffer, events, querystring, url, util; declare any other in the Action's dependencies`,
       line: 1,
       column: 11,
     });

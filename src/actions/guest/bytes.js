@@ -1,6 +1,6 @@
 /**
- * Bytes in the guest: base64 (and base64url), hex, UTF-8, a Uint8Array with Node Buffer's `toString(encoding)`,
- * `TextEncoder`/`TextDecoder`, `atob`/`btoa`. Pure guest code: no host call. Called once by prelude.js.
+ * Bytes in the guest: base64 (and base64url), hex, UTF-8, `TextEncoder`/`TextDecoder`, `atob`/`btoa` (Node's
+ * `Buffer` is the vendored one, node.js). Pure guest code: no host call. Called once by prelude.js.
  */
 'use strict';
 (function bytes({ makeError }) {
@@ -33,7 +33,7 @@
       const v = B64IDX[s[i]];
       if (v === undefined) {
         throw makeError({
-          kind: 'error',
+          kind: 'dom',
           name: 'InvalidCharacterError',
           message: 'The string to be decoded is not correctly encoded.',
         });
@@ -142,28 +142,15 @@
     }
     return out;
   }
-  /** A Uint8Array with Node Buffer's toString(encoding), for digest() and randomBytes(). */
-  class ByteBuffer extends Uint8Array {
-    toString(enc) {
-      if (enc === 'hex') return hexEncode(this);
-      if (enc === 'base64') return b64encode(this, false);
-      if (enc === 'base64url') return b64encode(this, true);
-      if (enc === 'latin1' || enc === 'binary') {
-        let s = '';
-        for (let i = 0; i < this.length; i++) s += String.fromCharCode(this[i]);
-        return s;
-      }
-      return utf8Decode(this);
-    }
-  }
+  /** Bytes as text in one of Node's binary encodings (a digest's `hex`, `base64`, `base64url`, `latin1`). */
   function encodeOut(bytes, enc) {
-    if (enc === undefined) {
-      const b = new ByteBuffer(bytes.length);
-      b.set(bytes);
-      return b;
-    }
-    if (enc === 'hex' || enc === 'base64' || enc === 'base64url' || enc === 'latin1' || enc === 'binary') {
-      return ByteBuffer.prototype.toString.call(bytes, enc);
+    if (enc === 'hex') return hexEncode(bytes);
+    if (enc === 'base64') return b64encode(bytes, false);
+    if (enc === 'base64url') return b64encode(bytes, true);
+    if (enc === 'latin1' || enc === 'binary') {
+      let s = '';
+      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      return s;
     }
     throw new TypeError('Unsupported digest encoding: ' + enc);
   }
@@ -193,7 +180,7 @@
     const u = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c > 255) throw makeError({ kind: 'error', name: 'InvalidCharacterError', message: 'Invalid character' });
+      if (c > 255) throw makeError({ kind: 'dom', name: 'InvalidCharacterError', message: 'Invalid character' });
       u[i] = c;
     }
     return b64encode(u, false);

@@ -1,47 +1,22 @@
 /**
- * The modules Action code may `require` (contract.ts PROVIDED_MODULES): `jose`, whose keys are opaque handles to
- * host keys, and the Node `crypto` subset; plus the global `crypto` (Web Crypto's randomUUID, getRandomValues).
- * Every operation is a host call. Called once by prelude.js.
+ * The modules `jose`, whose keys are opaque handles to host keys (keys.js), and the Node `crypto` subset (with
+ * `webcrypto` and `subtle`, subtle.js); plus the global `crypto` (Web Crypto's randomUUID, getRandomValues,
+ * subtle). Every operation is a host call. Called once by prelude.js.
  */
 'use strict';
-(function modules({ hostCall, call, callAsync, makeError, joseErrors, bytes, URL }) {
+(function modules({ call, callAsync, makeError, joseErrors, bytes, URL, keys, subtle, toBuffer }) {
   const O = Object;
   const { b64encode, b64decode, utf8Decode, toBytes, concat, encodeOut } = bytes;
+  /**
+   * A digest as Node returns it: a Buffer when no encoding is asked for; the common encodings without loading the
+   * vendored Buffer, the others through it.
+   */
+  const digestOut = (u8, enc) =>
+    enc === undefined ? toBuffer(u8) : ENCODINGS.has(enc) ? encodeOut(u8, enc) : toBuffer(u8).toString(enc);
+  const ENCODINGS = new Set(['hex', 'base64', 'base64url', 'latin1', 'binary']);
 
-  // ---- jose (keys are opaque handles to host keys) ----
-  const keyIds = new WeakMap();
-  const jwksIds = new WeakMap();
-  const release =
-    typeof FinalizationRegistry === 'function'
-      ? new FinalizationRegistry((id) => {
-          try {
-            hostCall('jose.release', JSON.stringify(id));
-          } catch {
-            // Best effort: a handle not released goes with the context's key table.
-          }
-        })
-      : null;
-  class KeyObject {}
-  function wrapKey(d) {
-    if (d.secret !== undefined) return b64decode(d.secret);
-    const k = O.create(KeyObject.prototype, {
-      type: { value: d.type, enumerable: true },
-      algorithm: { value: d.algorithm, enumerable: true },
-      extractable: { value: false, enumerable: true },
-      usages: { value: d.usages, enumerable: true },
-    });
-    keyIds.set(k, d.id);
-    if (release) release.register(k, d.id);
-    return O.freeze(k);
-  }
-  function keyRef(key) {
-    if (keyIds.has(key)) return { h: keyIds.get(key) };
-    if (typeof key === 'function' && jwksIds.has(key)) return { jwks: jwksIds.get(key) };
-    if (key instanceof Uint8Array || ArrayBuffer.isView(key) || key instanceof ArrayBuffer)
-      return { secret: b64encode(toBytes(key), false) };
-    if (key && typeof key === 'object' && typeof key.kty === 'string') return { jwk: key };
-    throw new TypeError('Key must be one of type KeyObject, CryptoKey, JSON Web Key, or Uint8Array.');
-  }
+  // ---- jose (keys are opaque handles to host keys: keys.js) ----
+  const { wrapKey, keyRef, registerJwks, isJwks } = keys;
   function verifyOptions(o) {
     if (o === undefined || o === null) return undefined;
     const out = O.assign({}, o);
@@ -53,12 +28,10 @@
     const fn = async function jwks(protectedHeader, token) {
       return wrapKey(await callAsync('jose.jwksResolve', { id, protectedHeader }));
     };
-    jwksIds.set(fn, id);
-    if (release) release.register(fn, id);
-    return fn;
+    return registerJwks(fn, id);
   }
   async function jwtVerify(jwt, key, options) {
-    if (typeof key === 'function' && !jwksIds.has(key))
+    if (typeof key === 'function' && !isJwks(key))
       key = await key(decodeProtectedHeader(jwt), { payload: String(jwt).split('.')[1] });
     const r = await callAsync('jose.jwtVerify', {
       jwt: String(jwt),
@@ -120,7 +93,7 @@
       digest(enc) {
         if (done) throw finalized();
         done = true;
-        return encodeOut(b64decode(call(op, { alg: String(alg), key, data: b64encode(concat(chunks), false) })), enc);
+        return digestOut(b64decode(call(op, { alg: String(alg), key, data: b64encode(concat(chunks), false) })), enc);
       },
     };
   }
@@ -140,17 +113,21 @@
       return call('crypto.randomUUID');
     },
     randomBytes(n) {
-      return encodeOut(b64decode(call('crypto.randomBytes', n)));
+      return toBuffer(b64decode(call('crypto.randomBytes', n)));
+    },
+    getRandomValues,
+    subtle,
+    get webcrypto() {
+      return webcrypto;
     },
   });
-  const webcrypto = O.freeze({
-    randomUUID: crypto.randomUUID,
-    getRandomValues(arr) {
-      const b = b64decode(call('crypto.randomBytes', arr.byteLength));
-      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(b);
-      return arr;
-    },
-  });
+  function getRandomValues(arr) {
+    const b = b64decode(call('crypto.randomBytes', arr.byteLength));
+    new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(b);
+    return arr;
+  }
+  // The global `crypto`, and require('crypto').webcrypto (the same object, as in Node).
+  const webcrypto = O.freeze({ randomUUID: crypto.randomUUID, getRandomValues, subtle, CryptoKey: keys.CryptoKey });
 
   return { modules: { jose, crypto }, webcrypto };
 });

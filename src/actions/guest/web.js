@@ -1,11 +1,14 @@
 /**
- * The guest's `console` (lines go to the run's logs), `setTimeout`/`clearTimeout` (the host sleeps; timers are
- * capped per run and cleared when it ends), `Headers`, `Response` and `fetch` (the host's guarded fetch, runtime/
- * fetch.ts). Called once by prelude.js.
+ * The guest's `console` (lines go to the run's logs) and the WHATWG fetch API as Node has it: `Headers`,
+ * `Request`, `Response` (constructors, `Response.json`/`error`/`redirect`, `clone`, `text`/`json`/`arrayBuffer`/
+ * `bytes`) and `fetch`, which sends through the host's guarded fetch (runtime/fetch.ts) and honours an
+ * AbortSignal (the fetch rejects with the signal's reason and the host request is aborted). Bodies are whole
+ * strings or bytes, not streams. Called once by prelude.js.
  */
 'use strict';
-(function web({ hostCall, call, callAsync, bytes, URL, URLSearchParams }) {
+(function web({ hostCall, call, callAsync, bytes, URL, URLSearchParams, AbortController }) {
   const O = Object;
+  const P = Promise;
   const stringify = JSON.stringify;
   const { b64encode, b64decode, utf8Encode, utf8Decode, toBytes } = bytes;
 
@@ -30,32 +33,6 @@
     };
   }
   console.trace = console.debug;
-
-  // ---- timers (host sleeps, capped per run and cleared when the run ends; the wall-clock limit covers them) ----
-  let timerSeq = 0;
-  const timers = new Map();
-  function setTimeout(fn, ms, ...args) {
-    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
-    const id = ++timerSeq;
-    call('timer.arm', id);
-    timers.set(id, true);
-    callAsync('sleep', { id, ms: Math.max(0, Number(ms) || 0) }).then(
-      () => {
-        if (timers.delete(id)) fn(...args);
-      },
-      () => {
-        timers.delete(id);
-      },
-    );
-    return id;
-  }
-  function clearTimeout(id) {
-    if (timers.delete(id)) call('timer.clear', id);
-  }
-  /** At the start of a run: the previous run's timers were cleared on the host when it ended. */
-  function clearTimers() {
-    timers.clear();
-  }
 
   // ---- Headers / Response / fetch ----
   class Headers {
@@ -102,64 +79,216 @@
       return this.entries();
     }
   }
-  class Response {
-    constructor(r) {
-      this.status = r.status;
-      this.statusText = r.statusText;
-      this.ok = r.status >= 200 && r.status < 300;
-      this.url = r.url;
-      this.redirected = r.redirected;
-      this.headers = new Headers(r.headers);
-      this.type = 'basic';
-      this._text = r.text;
-      this._b64 = r.b64;
-      this.bodyUsed = false;
+  // ---- bodies (Fetch's Body mixin: a body is text or bytes, read once) ----
+  const BODY = Symbol('body');
+  /** A BodyInit as `{text}` or `{bytes}`, and the content-type it implies (Fetch "extract a body"). */
+  function extractBody(b) {
+    if (b === undefined || b === null) return { body: null, type: null };
+    if (typeof b === 'string') return { body: { text: b }, type: 'text/plain;charset=UTF-8' };
+    if (b instanceof URLSearchParams)
+      return { body: { text: b.toString() }, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) return { body: { bytes: toBytes(b).slice() }, type: null };
+    // Fetch converts any other value to a string (WebIDL USVString), as Node's fetch does.
+    return { body: { text: String(b) }, type: 'text/plain;charset=UTF-8' };
+  }
+  const bodyBytes = (body) => (body.bytes !== undefined ? body.bytes : utf8Encode(body.text));
+  class Body {
+    get bodyUsed() {
+      return this[BODY].used;
     }
-    _consume() {
-      if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
-      this.bodyUsed = true;
+    _take() {
+      const state = this[BODY];
+      if (state.used) throw new TypeError('Body is unusable: Body has already been read');
+      state.used = true;
+      return state.body;
     }
     async text() {
-      this._consume();
-      return this._text !== undefined ? this._text : utf8Decode(b64decode(this._b64));
+      const body = this._take();
+      if (!body) return '';
+      return body.text !== undefined ? body.text : utf8Decode(body.bytes);
     }
     async json() {
       return JSON.parse(await this.text());
     }
     async arrayBuffer() {
-      this._consume();
-      const b = this._b64 !== undefined ? b64decode(this._b64) : utf8Encode(this._text);
+      const body = this._take();
+      const b = body ? bodyBytes(body) : new Uint8Array(0);
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     }
+    async bytes() {
+      return new Uint8Array(await this.arrayBuffer());
+    }
   }
-  async function fetch(input, init) {
-    init = init || {};
-    const url =
-      typeof input === 'string'
-        ? input
-        : input instanceof URL
-          ? input.href
-          : input && input.url
-            ? String(input.url)
-            : String(input);
-    const headers = new Headers(init.headers);
-    let body;
-    const b = init.body;
-    if (b === undefined || b === null) body = undefined;
-    else if (typeof b === 'string') body = { text: b };
-    else if (b instanceof URLSearchParams) {
-      body = { text: b.toString() };
-      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
-    } else if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) body = { b64: b64encode(toBytes(b), false) };
-    else throw new TypeError('fetch: unsupported body type; send a string, URLSearchParams or bytes');
-    const r = await callAsync('fetch', {
-      url,
-      method: init.method ? String(init.method).toUpperCase() : 'GET',
-      headers: [...headers],
-      body,
-    });
-    return new Response(r);
+  function setBody(target, body) {
+    O.defineProperty(target, BODY, { value: { body, used: false } });
+  }
+  function cloneBody(source, target) {
+    if (source[BODY].used) throw new TypeError('Response.clone: Body has already been consumed.');
+    target[BODY].body = source[BODY].body;
   }
 
-  return { console, setTimeout, clearTimeout, clearTimers, Headers, Response, fetch };
+  // ---- Request ----
+  const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
+  function normalizeMethod(m) {
+    const s = String(m);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(s)) throw new TypeError("'" + s + "' is not a valid HTTP method.");
+    const upper = s.toUpperCase();
+    if (upper === 'CONNECT' || upper === 'TRACE' || upper === 'TRACK')
+      throw new TypeError("'" + s + "' HTTP method is unsupported.");
+    return METHODS.includes(upper) ? upper : s;
+  }
+  class Request extends Body {
+    constructor(input, init) {
+      super();
+      init = init || {};
+      const src = input instanceof Request ? input : null;
+      let url;
+      try {
+        url = src ? src.url : new URL(input instanceof URL ? input.href : String(input)).href;
+      } catch {
+        throw new TypeError('Failed to parse URL from ' + String(input));
+      }
+      this.url = url;
+      this.method = init.method !== undefined ? normalizeMethod(init.method) : src ? src.method : 'GET';
+      this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      this.signal = init.signal || (src && src.signal) || new AbortController().signal;
+      this.redirect = init.redirect || (src ? src.redirect : 'follow');
+      this.credentials = 'same-origin';
+      this.mode = 'cors';
+      this.cache = 'default';
+      let body = null;
+      if (init.body !== undefined && init.body !== null) {
+        const e = extractBody(init.body);
+        body = e.body;
+        if (e.type && !this.headers.has('content-type')) this.headers.set('content-type', e.type);
+      } else if (src && init.body === undefined) body = src._take();
+      if (body && (this.method === 'GET' || this.method === 'HEAD'))
+        throw new TypeError('Request with GET/HEAD method cannot have body.');
+      setBody(this, body);
+    }
+    clone() {
+      const r = new Request(this.url, {
+        method: this.method,
+        headers: this.headers,
+        signal: this.signal,
+        redirect: this.redirect,
+      });
+      cloneBody(this, r);
+      return r;
+    }
+  }
+
+  // ---- Response ----
+  const FROM_HOST = Symbol('fromHost');
+  const STATUS_TEXT_OK = /^[\t\x20-\x7e\x80-\xff]*$/;
+  class Response extends Body {
+    constructor(body, init) {
+      super();
+      if (body === FROM_HOST) {
+        const r = init;
+        this.status = r.status;
+        this.statusText = r.statusText;
+        this.url = r.url;
+        this.redirected = r.redirected;
+        this.headers = new Headers(r.headers);
+        this.type = 'basic';
+        setBody(this, r.text !== undefined ? { text: r.text } : { bytes: b64decode(r.b64) });
+      } else {
+        init = init || {};
+        const status = init.status === undefined ? 200 : Number(init.status);
+        if (!(status >= 200 && status <= 599) || Math.floor(status) !== status)
+          throw new RangeError(
+            'init["status"] must be in the range of 200 to 599, inclusive. Received ' + String(init.status),
+          );
+        const statusText = init.statusText === undefined ? '' : String(init.statusText);
+        if (!STATUS_TEXT_OK.test(statusText)) throw new TypeError('Invalid statusText');
+        this.status = status;
+        this.statusText = statusText;
+        this.url = '';
+        this.redirected = false;
+        this.headers = new Headers(init.headers);
+        this.type = 'default';
+        const e = extractBody(body);
+        if (e.body && (status === 101 || status === 204 || status === 205 || status === 304))
+          throw new TypeError('Response constructor: Invalid response status code ' + status);
+        if (e.type && !this.headers.has('content-type')) this.headers.set('content-type', e.type);
+        setBody(this, e.body);
+      }
+      this.ok = this.status >= 200 && this.status < 300;
+    }
+    clone() {
+      const r = new Response(null, { status: this.status, statusText: this.statusText, headers: this.headers });
+      r.url = this.url;
+      r.redirected = this.redirected;
+      r.type = this.type;
+      cloneBody(this, r);
+      return r;
+    }
+    static json(data, init) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError('Value is not JSON serializable');
+      const headers = new Headers(init && init.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      return new Response(text, O.assign({}, init, { headers }));
+    }
+    static error() {
+      const r = new Response(null, { status: 200 });
+      r.status = 0;
+      r.ok = false;
+      r.type = 'error';
+      return r;
+    }
+    static redirect(url, status) {
+      const s = status === undefined ? 302 : Number(status);
+      if (![301, 302, 303, 307, 308].includes(s)) throw new RangeError('Invalid status code ' + String(status));
+      return new Response(null, { status: s, headers: { location: new URL(String(url)).href } });
+    }
+  }
+
+  // ---- fetch (the host's guarded fetch; an AbortSignal rejects at once and stops the host request) ----
+  let fetchSeq = 0;
+  async function fetch(input, init) {
+    const req = new Request(input, init);
+    const signal = req.signal;
+    signal.throwIfAborted();
+    const body = req[BODY].body;
+    const abortId = ++fetchSeq;
+    const sent = callAsync('fetch', {
+      request: {
+        url: req.url,
+        method: req.method,
+        headers: [...req.headers],
+        body: body
+          ? body.text !== undefined
+            ? { text: body.text }
+            : { b64: b64encode(body.bytes, false) }
+          : undefined,
+      },
+      abortId,
+    });
+    const r = await new P((resolve, reject) => {
+      const onAbort = () => {
+        try {
+          call('fetch.abort', abortId);
+        } catch {
+          // The run is over: the host aborted the request already.
+        }
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      sent.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+    return new Response(FROM_HOST, r);
+  }
+
+  return { console, Headers, Request, Response, fetch };
 });

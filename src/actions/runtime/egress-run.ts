@@ -21,6 +21,8 @@ export class RunEgress {
   /** Reserved timer ids (setTimeout called); the host timer once its sleep started. */
   private readonly timers = new Map<number, { timer?: NodeJS.Timeout; done?: () => void }>();
   private ended = false;
+  /** Fetches in flight that the guest may abort (an AbortSignal passed to fetch), by the guest's fetch id. */
+  private readonly aborts = new Map<number, AbortController>();
 
   constructor(private readonly policy: FetchPolicy) {}
 
@@ -28,21 +30,34 @@ export class RunEgress {
     return this.controller.signal;
   }
 
-  async fetch(req: FetchRequest): Promise<FetchResult> {
+  /**
+   * `abortId`: the guest's id for this fetch, when its `signal` may abort it (`abort`); the request then stops on
+   * the host too, closing its socket, rather than running on unseen.
+   */
+  async fetch(req: FetchRequest, abortId?: number): Promise<FetchResult> {
     if (this.ended) throw new FetchError('fetch: the run is over');
     const max = this.policy.fetchesPerRun ?? DEFAULT_FETCHES_PER_RUN;
     if (this.started >= max) throw new FetchError(`fetch: too many fetches in one run (at most ${max})`);
     this.started++;
+    const own = new AbortController();
+    if (abortId !== undefined) this.aborts.set(abortId, own);
     if (this.active >= (this.policy.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY)) {
       await new Promise<void>((go, fail) => this.waiting.push({ go, fail }));
     }
     this.active++;
     try {
-      return await guardedFetch(req, this.policy, this.signal);
+      const signal = abortId === undefined ? this.signal : AbortSignal.any([this.signal, own.signal]);
+      return await guardedFetch(req, this.policy, signal);
     } finally {
+      if (abortId !== undefined) this.aborts.delete(abortId);
       this.active--;
       this.waiting.shift()?.go();
     }
+  }
+
+  /** The guest aborted its fetch `abortId` (its AbortSignal fired); a fetch no longer in flight is ignored. */
+  abort(abortId: number): void {
+    this.aborts.get(abortId)?.abort();
   }
 
   /** Reserves a live timer for guest timer `id`; throws when the run already has its cap of them. */
@@ -53,15 +68,18 @@ export class RunEgress {
     this.timers.set(id, {});
   }
 
-  /** Waits `ms` for timer `id`; resolves at once when it was cleared (or never armed). */
-  sleep(id: number, ms: number): Promise<void> {
+  /**
+   * Waits `ms` for timer `id`; resolves at once when it was cleared (or never armed). A `repeat` timer (setInterval)
+   * keeps its place when the wait ends: the guest sleeps on it again until it is cleared.
+   */
+  sleep(id: number, ms: number, repeat = false): Promise<void> {
     const slot = this.timers.get(id);
     if (!slot || this.ended) return Promise.resolve();
     return new Promise<void>((resolve) => {
       slot.done = resolve;
       slot.timer = setTimeout(
         () => {
-          this.timers.delete(id);
+          if (!repeat) this.timers.delete(id);
           resolve();
         },
         Math.min(Math.max(0, ms), MAX_DELAY_MS),

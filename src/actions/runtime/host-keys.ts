@@ -34,12 +34,19 @@ export class KeyTable {
 export function describeKey(table: KeyTable, key: unknown): Record<string, unknown> {
   if (key instanceof Uint8Array) return { secret: Buffer.from(key).toString('base64') };
   const k = key as CryptoKey;
-  const alg = k.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
+  const alg = k.algorithm as {
+    name: string;
+    namedCurve?: string;
+    hash?: { name: string };
+    modulusLength?: number;
+    length?: number;
+  };
   const algorithm: Record<string, unknown> = { name: alg.name };
   if (alg.namedCurve) algorithm.namedCurve = alg.namedCurve;
   if (alg.hash) algorithm.hash = { name: alg.hash.name };
   if (alg.modulusLength) algorithm.modulusLength = alg.modulusLength;
-  return { id: table.add(k), type: k.type, algorithm, usages: [...k.usages] };
+  if (alg.length) algorithm.length = alg.length;
+  return { id: table.add(k), type: k.type, algorithm, extractable: k.extractable, usages: [...k.usages] };
 }
 
 export function resolveKey(table: KeyTable, ref: Record<string, unknown>): unknown {

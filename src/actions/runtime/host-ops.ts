@@ -11,9 +11,11 @@ import type { CacheSession } from '../cache/session.js';
 import { FetchError, joseFetch, checkUrl, type FetchPolicy, type FetchRequest } from './fetch.js';
 import type { RunEgress } from './egress-run.js';
 import { describeKey, resolveKey, type KeyTable } from './host-keys.js';
+import { vendorSource } from './prelude.js';
+import { subtleOp } from './host-subtle.js';
 
 interface GuestErrorDescription {
-  kind: 'jose' | 'type' | 'range' | 'error';
+  kind: 'jose' | 'type' | 'range' | 'error' | 'dom';
   name?: string;
   message: string;
   code?: string;
@@ -44,6 +46,8 @@ function describeError(err: unknown): GuestErrorDescription {
     const e = err as jose.errors.JOSEError & { claim?: string; reason?: string; payload?: unknown };
     return { kind: 'jose', code: e.code, message: e.message, claim: e.claim, reason: e.reason, payload: e.payload };
   }
+  // WebCrypto's errors (crypto.subtle): the guest re-creates them as its own DOMException of the same name.
+  if (err instanceof DOMException) return { kind: 'dom', name: err.name, message: err.message };
   if (err instanceof FetchError)
     return { kind: err.name === 'TypeError' ? 'type' : 'error', name: err.name, message: err.message };
   if (err instanceof TypeError) return { kind: 'type', message: err.message };
@@ -95,6 +99,11 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
       case 'timer.clear':
         run.egress.clearTimer(Number(p));
         return ok(null);
+      case 'fetch.abort':
+        run.egress.abort(Number(p));
+        return ok(null);
+      case 'vendor':
+        return ok(vendorSource(String(p)));
       case 'cache.get':
         return ok(run.cache.get(fields(p).key) ?? null);
       case 'cache.set': {
@@ -207,11 +216,12 @@ export async function hostAsync(
     switch (op) {
       case 'sleep': {
         const t = fields(p ?? {});
-        await egress.sleep(Number(t.id), Number(t.ms) || 0);
+        await egress.sleep(Number(t.id), Number(t.ms) || 0, t.repeat === true);
         return ok(null);
       }
       case 'fetch': {
-        const r = await egress.fetch(p as FetchRequest);
+        const f = fields(p);
+        const r = await egress.fetch(f.request as FetchRequest, typeof f.abortId === 'number' ? f.abortId : undefined);
         const type = r.headers.find(([k]) => k === 'content-type')?.[1] ?? '';
         const textual = type === '' || /json|text|xml|javascript|x-www-form-urlencoded/i.test(type);
         const base = {
@@ -258,6 +268,7 @@ export async function hostAsync(
         return ok(describeKey(keys, key));
       }
       default:
+        if (op.startsWith('subtle.')) return ok(await subtleOp(op, fields(p), keys));
         throw new Error(`unknown host call ${op}`);
     }
   } catch (err) {

@@ -59,6 +59,11 @@ const MAX_CODE_BYTES = 100 * 1024;
 const DEFAULT_STACK_BYTES = 512 * 1024;
 /** Module top-level code at compile time gets this much (it runs again, for real, on first use). */
 const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
+/**
+ * With npm dependencies, top-level `require`s evaluate their bundles too (lodash: about 150 kB of module code),
+ * and the CPU budget is measured in wall time of guest slices, which a loaded host stretches: more room.
+ */
+const COMPILE_LIMITS_WITH_PACKAGES = { cpuMs: 3000, wallMs: 10_000 };
 
 /**
  * V8 heap a sandbox worker needs besides its runs' data: its code (the QuickJS glue, jose, the sandbox), about 8 MB
@@ -164,7 +169,7 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
           };
         }
       }
-      const limits = { ...defaults, ...COMPILE_LIMITS };
+      const limits = { ...defaults, ...(packages.length ? COMPILE_LIMITS_WITH_PACKAGES : COMPILE_LIMITS) };
       const r = await pool.submit({ type: 'compile', code, trigger, limits, packages }, limits.wallMs);
       if (r.failure) return { message: 'Action module code did not finish loading within the limits' };
       return r.output as CompileError | null;

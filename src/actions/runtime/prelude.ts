@@ -4,7 +4,8 @@
  * once per worker from the `guest/` folder next to this module's folder: `src/actions/guest/` under tsx,
  * `dist/actions/guest/` once built (scripts/copy-guest.mjs copies them). `prelude.js` is called with the two host
  * functions, the shared tables as JSON (triggers/tables.ts) and the other parts; it returns the object the sandbox
- * drives (`load`, `hasEntry`, `start`, `describe`).
+ * drives (`load`, `hasEntry`, `start`, `describe`). The vendored Node libraries of `guest/vendor/` are not
+ * evaluated here: the guest asks for one when an Action first uses it (`vendorSource`).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,21 @@ import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core';
 import { GUEST_TABLES } from '../triggers/tables.js';
 
 /** The parts prelude.js receives, in the order they are evaluated; `guest/<name>.js` each. */
-export const GUEST_PARTS = ['bytes', 'url', 'web', 'modules', 'packages', 'api'] as const;
+export const GUEST_PARTS = [
+  'bytes',
+  'url',
+  'timers',
+  'abort',
+  'clone',
+  'node',
+  'keys',
+  'subtle',
+  'web',
+  'modules',
+  'api',
+] as const;
+/** The vendored Node libraries (guest/vendor/<name>.js, scripts/build-guest-vendor.mjs), evaluated on first use. */
+export const VENDOR_LIBS = ['buffer', 'events', 'util', 'url'] as const;
 export const GUEST_DIR = fileURLToPath(new URL('../guest/', import.meta.url));
 
 export interface GuestFile {
@@ -34,6 +49,21 @@ function read(name: string): GuestFile {
 }
 
 const PRELUDE = read('prelude');
+const vendored = new Map<string, string>();
+
+/**
+ * The source of vendored library `name`, for the guest's `vendor` host call (guest/node.js evaluates it on first
+ * use): read once per worker, and only the names of VENDOR_LIBS.
+ */
+export function vendorSource(name: string): string {
+  if (!(VENDOR_LIBS as readonly string[]).includes(name)) throw new TypeError(`no vendored library ${name}`);
+  let code = vendored.get(name);
+  if (code === undefined) {
+    code = read(`vendor/${name}`).code;
+    vendored.set(name, code);
+  }
+  return code;
+}
 const PARTS = GUEST_PARTS.map((name) => ({ key: name, ...read(name) }));
 const TABLES_JSON = JSON.stringify(GUEST_TABLES);
 

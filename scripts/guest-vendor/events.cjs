@@ -1,0 +1,3 @@
+/** The vendored `events` (guest/vendor/events.js): Node's EventEmitter, the npm package `events`. */
+'use strict';
+module.exports = require('events/');
