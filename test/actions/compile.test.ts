@@ -17,6 +17,20 @@ test('valid Action code compiles', async () => {
   assert.equal(await ex.compile('module.exports = { onExecutePostLogin: async () => {} };', 'post-login'), null);
 });
 
+test("Node's built-ins the sandbox provides compile, by name and node: name; others are refused", async () => {
+  for (const m of ['buffer', 'events', 'util', 'url', 'querystring', 'crypto']) {
+    const code = `const a = require('${m}');\nconst b = require('node:${m}');\nexports.onExecuteCustomTokenExchange = async () => {};`;
+    assert.equal(await ex.compile(code, CTE), null, m);
+  }
+  for (const m of ['node:fs', 'node:jose', 'stream', 'node:http', 'string_decoder']) {
+    const c = await ex.compile(
+      `const a = require('${m}');\nexports.onExecuteCustomTokenExchange = async () => {};`,
+      CTE,
+    );
+    assert.equal(c?.message.startsWith(`Cannot find module '${m}'`), true, m);
+  }
+});
+
 test('a syntax error reports its line and column', async () => {
   const c = await ex.compile('exports.onExecuteCustomTokenExchange = async (event, api) => {\n  const x = {;\n};', CTE);
   assert.deepEqual(c, { message: 'SyntaxError: invalid property name', line: 2, column: 13 });

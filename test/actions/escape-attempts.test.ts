@@ -109,3 +109,59 @@ console.log(Object.isFrozen(publicKey), JSON.stringify(Object.keys(publicKey)), 
   assert.equal(r.kind, 'ok');
   assert.deepEqual(messages(r), ['true', 'true ["type","algorithm","extractable","usages"] threw ReferenceError']);
 });
+
+test('the Node globals and modules are guest objects: their constructor chains find no process', async () => {
+  const r = await probe(`
+console.log(seen(() => Buffer.constructor.constructor('return process')()));
+console.log(seen(() => Buffer.from('x').constructor.constructor.constructor('return globalThis.process')()));
+console.log(seen(() => require('util').promisify.constructor('return process')()));
+console.log(seen(() => require('events').constructor.constructor('return process')()));
+console.log(seen(() => require('url').parse.constructor('return process')()));
+console.log(seen(() => structuredClone.constructor('return process')()));
+console.log(seen(() => AbortSignal.timeout.constructor('return process')()));
+console.log(seen(() => crypto.subtle.constructor.constructor('return process')()));
+console.log(seen(() => new Response('x').constructor.constructor('return process')()));
+console.log(seen(() => setInterval.constructor('return process')()));
+console.log(await crypto.subtle.sign.constructor('return process')().catch((e) => e.name));
+console.log(typeof require('buffer').Buffer.from('x').buffer, typeof globalThis.hostCall, globalThis.eval('typeof process'));`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), [
+    'threw ReferenceError',
+    'nothing',
+    ...Array(8).fill('threw ReferenceError'),
+    'ReferenceError',
+    'object undefined undefined',
+  ]);
+});
+
+test('WebCrypto and abort errors are guest DOMExceptions, never host objects', async () => {
+  const r = await probe(`
+const caught = async (f) => { try { await f(); return null; } catch (e) { return e; } };
+const key = await crypto.subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt']);
+const errors = [
+  await caught(() => crypto.subtle.exportKey('raw', key)),
+  await caught(() => crypto.subtle.importKey('raw', new Uint8Array(3), { name: 'NOPE' }, false, ['sign'])),
+  await caught(() => crypto.subtle.digest('NOPE', new Uint8Array(1))),
+  await caught(() => fetch('https://example.com/', { signal: AbortSignal.abort() })),
+  await caught(() => structuredClone(() => 1)),
+];
+for (const e of errors)
+  console.log(e.name, e instanceof DOMException, Object.getPrototypeOf(e) === DOMException.prototype, seen(() => e.constructor.constructor('return process')()), typeof e.stack);`);
+  assert.equal(r.kind, 'ok', JSON.stringify(r));
+  assert.deepEqual(messages(r), [
+    'InvalidAccessException true true threw ReferenceError string',
+    'NotSupportedError true true threw ReferenceError string',
+    'NotSupportedError true true threw ReferenceError string',
+    'AbortError true true threw ReferenceError string',
+    'DataCloneError true true threw ReferenceError string',
+  ]);
+});
+
+test('the vendored libraries come only from the host’s fixed list: no other file is served', async () => {
+  // `vendor` is a host call the Action cannot make (host functions are prelude arguments); what it can reach is
+  // require, which knows the provided modules only.
+  const r = await probe(`
+for (const m of ['node:fs', 'vendor/buffer', '../prelude', 'buffer/', 'node:buffer/']) { try { require(m); console.log('LOADED ' + m); } catch (e) { console.log(e.code); } }`);
+  assert.equal(r.kind, 'ok');
+  assert.deepEqual(messages(r), Array(5).fill('MODULE_NOT_FOUND'));
+});

@@ -94,11 +94,8 @@
       if (!(event instanceof Event)) throw new TypeError('The "event" argument must be an instance of Event');
       event.target = this;
       event.currentTarget = this;
-      const own = this['on' + event.type];
       const list = (listenersOf.get(this).get(event.type) || []).slice();
-      const handlers =
-        typeof own === 'function' && this instanceof AbortSignal ? [{ listener: own, once: false }, ...list] : list;
-      for (const l of handlers) {
+      for (const l of list) {
         if (l.once) this.removeEventListener(event.type, l.listener);
         if (typeof l.listener === 'function') l.listener.call(this, event);
         else if (l.listener && typeof l.listener.handleEvent === 'function') l.listener.handleEvent(event);
@@ -118,8 +115,20 @@
     constructor(key) {
       if (key !== making) throw new TypeError('Illegal constructor');
       super();
-      stateOf.set(this, { aborted: false, reason: undefined });
-      this.onabort = null;
+      stateOf.set(this, { aborted: false, reason: undefined, onabort: null, handlerAdded: false });
+    }
+    // An event handler attribute: it runs in the place of its first assignment among the listeners, as in Node.
+    get onabort() {
+      return stateOf.get(this).onabort;
+    }
+    set onabort(fn) {
+      const st = stateOf.get(this);
+      st.onabort = typeof fn === 'function' ? fn : null;
+      if (st.handlerAdded) return;
+      st.handlerAdded = true;
+      this.addEventListener('abort', (e) => {
+        if (st.onabort) st.onabort.call(this, e);
+      });
     }
     get aborted() {
       return stateOf.get(this).aborted;
@@ -133,7 +142,9 @@
     }
     static abort(reason) {
       const s = new AbortSignal(making);
-      stateOf.set(s, { aborted: true, reason: reason === undefined ? abortedReason() : reason });
+      const st = stateOf.get(s);
+      st.aborted = true;
+      st.reason = reason === undefined ? abortedReason() : reason;
       return s;
     }
     static timeout(ms) {
@@ -146,7 +157,8 @@
       const list = [...signals];
       const done = list.find((x) => x.aborted);
       if (done) {
-        stateOf.set(s, { aborted: true, reason: done.reason });
+        stateOf.get(s).aborted = true;
+        stateOf.get(s).reason = done.reason;
         return s;
       }
       for (const x of list) x.addEventListener('abort', () => fire(s, x.reason), { once: true });

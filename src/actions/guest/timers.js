@@ -22,16 +22,19 @@
   const info = new WeakMap();
   class Timeout {
     constructor(id, repeat) {
-      info.set(this, { id, repeat });
+      info.set(this, { id, repeat, ref: true });
     }
+    // Reference state is recorded only: a sandbox run ends with its handler, whatever its timers.
     ref() {
+      info.get(this).ref = true;
       return this;
     }
     unref() {
+      info.get(this).ref = false;
       return this;
     }
     hasRef() {
-      return true;
+      return info.get(this).ref;
     }
     [Symbol.toPrimitive]() {
       return info.get(this).id;
