@@ -301,3 +301,61 @@ test('a bundle is stored once per name and version, in the database every node r
   assert.ok(rows[0]!.bytes > 10_000);
   assert.match(rows[0]!.sha256, /^[0-9a-f]{64}$/);
 });
+
+test('jsonwebtoken: verifies HS256 and RS256 tokens, refuses a bad signature, signs RS256 (host-backed crypto)', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const jose = await import('jose');
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const secret = 'a-shared-secret-of-enough-length-0123456789';
+  const now = Math.floor(Date.now() / 1000);
+  const hs = await new jose.SignJWT({ sub: 'user-hs', scope: 'read' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(secret));
+  const rs = await new jose.SignJWT({ sub: 'user-rs' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer('https://idp.example.com/')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(privateKey);
+  const forged = `${rs.split('.').slice(0, 2).join('.')}.${'A'.repeat(342)}`;
+  const res = await create(
+    t,
+    `const jwt = require('jsonwebtoken');
+exports.onExecuteCustomTokenExchange = async (event, api) => {
+  const b = event.request.body;
+  const hs = jwt.verify(b.hs, event.secrets.HS_SECRET, { algorithms: ['HS256'] });
+  const rs = jwt.verify(b.rs, event.secrets.RS_PUBLIC, { algorithms: ['RS256'], issuer: 'https://idp.example.com/' });
+  let forged;
+  try { jwt.verify(b.forged, event.secrets.RS_PUBLIC); forged = 'accepted'; } catch (e) { forged = e.name + ': ' + e.message; }
+  const signed = jwt.sign({ sub: 'from-sandbox' }, event.secrets.RS_PRIVATE, { algorithm: 'RS256', expiresIn: 60 });
+  api.authentication.setUserById(JSON.stringify([hs.sub, hs.scope, rs.sub, forged, signed]));
+};`,
+    [{ name: 'jsonwebtoken', version: installed('jsonwebtoken') }],
+  );
+  assert.equal(res.statusCode, 201, res.body);
+  const id = res.json().id as string;
+  const patched = await t.api('PATCH', `/actions/actions/${id}`, {
+    secrets: [
+      { name: 'HS_SECRET', value: secret },
+      { name: 'RS_PUBLIC', value: publicKey.export({ format: 'pem', type: 'spki' }) as string },
+      { name: 'RS_PRIVATE', value: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string },
+    ],
+  });
+  assert.equal(patched.statusCode, 200, patched.body);
+  const run = await t.api('POST', `/actions/actions/${id}/test`, {
+    payload: { request: { body: { hs, rs, forged } } },
+  });
+  const payload = run.json().payload;
+  assert.equal(payload.error, null, JSON.stringify(payload));
+  const [hsSub, hsScope, rsSub, forgedResult, signed] = JSON.parse(payload.commands[0].args[0] as string) as string[];
+  assert.deepEqual(
+    [hsSub, hsScope, rsSub, forgedResult],
+    ['user-hs', 'read', 'user-rs', 'JsonWebTokenError: invalid signature'],
+  );
+  // What the sandbox signed verifies on the host with the public key.
+  const { payload: claims, protectedHeader } = await jose.jwtVerify(signed!, publicKey);
+  assert.equal(protectedHeader.alg, 'RS256');
+  assert.equal(claims.sub, 'from-sandbox');
+});

@@ -117,6 +117,13 @@
     subtle,
     toBuffer: node.toBuffer,
   });
+  const nodeCrypto = parts['node-crypto']({
+    hostCall,
+    call,
+    bytes,
+    toBuffer: node.toBuffer,
+    base: guestModules.modules.crypto,
+  });
   const makeApi = parts.api({ hostCall, tables, URL });
 
   // ---- the module registry ----
@@ -132,7 +139,7 @@
   for (const alias of O.keys(tables.moduleAliases)) aliases[alias] = tables.moduleAliases[alias];
   const builtins = O.assign({}, node.modules, {
     jose: () => guestModules.modules.jose,
-    crypto: () => guestModules.modules.crypto,
+    crypto: () => nodeCrypto.crypto,
   });
   for (const name of tables.modules) {
     if (!builtins[name]) throw new Error('prelude: the provided module ' + name + ' has no guest implementation');

@@ -6,12 +6,20 @@
  * `require` the guest serves at run time; any other built-in, or a native addon, refuses the package, naming the
  * module and the package that needs it.
  */
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { PackageError } from './errors.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/**
+ * Node built-ins the sandbox lacks but a small pure-JS browser port replaces at bundle time, resolved from Baton's
+ * own dependencies (not the package's tree). `stream`: stream-browserify 3.0.0 (readable-stream 3, the browserify
+ * port; jws, under jsonwebtoken, extends Stream).
+ */
+const ALIASES: Record<string, string> = { stream: 'stream-browserify' };
+const ownRequire = createRequire(import.meta.url);
 
 /**
  * What a Node package may expect of `process` in the sandbox: a production environment, a Node version (semver
@@ -51,6 +59,8 @@ function builtinsPlugin(provided: ReadonlySet<string>, missing: Missing[]): Plug
         }
         if (!BUILTINS.has(args.path)) return undefined;
         if (provided.has(args.path)) return { path: args.path, external: true };
+        const alias = ALIASES[args.path.replace(/^node:/, '')];
+        if (alias) return { path: ownRequire.resolve(alias) };
         const inner = await b.resolve(args.path, {
           kind: args.kind,
           importer: args.importer,
