@@ -7,10 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as jose from 'jose';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { setupExchange } from '../helpers/exchange.js';
 
@@ -26,6 +28,9 @@ let fixtureDir: string;
 let server: http.Server;
 let origin: string;
 let n = 0;
+let jwksRequests = 0;
+/** The RSA key of the tokens the jsonwebtoken and jwks-rsa Actions verify; its JWK is served by the test server. */
+const RSA = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 /** A package in the fixture folder: its package.json fields and files. */
 function fixture(name: string, files: Record<string, string>, pkg: Record<string, unknown> = {}): void {
@@ -44,6 +49,11 @@ function fixture(name: string, files: Record<string, string>, pkg: Record<string
 before(async () => {
   server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/jwks.json') {
+      jwksRequests++;
+      const jwk = RSA.publicKey.export({ format: 'jwk' });
+      return void res.end(JSON.stringify({ keys: [{ ...jwk, kid: 'k1', alg: 'RS256', use: 'sig' }] }));
+    }
     res.end(JSON.stringify({ path: req.url, accept: req.headers.accept ?? null, user: 'ext-42' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -303,9 +313,7 @@ test('a bundle is stored once per name and version, in the database every node r
 });
 
 test('jsonwebtoken: verifies HS256 and RS256 tokens, refuses a bad signature, signs RS256 (host-backed crypto)', async () => {
-  const { generateKeyPairSync } = await import('node:crypto');
-  const jose = await import('jose');
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { publicKey, privateKey } = RSA;
   const secret = 'a-shared-secret-of-enough-length-0123456789';
   const now = Math.floor(Date.now() / 1000);
   const hs = await new jose.SignJWT({ sub: 'user-hs', scope: 'read' })
@@ -358,4 +366,88 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
   const { payload: claims, protectedHeader } = await jose.jwtVerify(signed!, publicKey);
   assert.equal(protectedHeader.alg, 'RS256');
   assert.equal(claims.sub, 'from-sandbox');
+});
+
+test('jwks-rsa: getSigningKey from a local JWKS (its http client over the sandbox fetch), then jsonwebtoken.verify', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new jose.SignJWT({ sub: 'user-jwks' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(RSA.privateKey);
+  const res = await create(
+    t,
+    `const jwksClient = require('jwks-rsa');
+const jwt = require('jsonwebtoken');
+const client = jwksClient({ jwksUri: '${origin}/.well-known/jwks.json', cache: true, rateLimit: true });
+exports.onExecuteCustomTokenExchange = async (event, api) => {
+  const token = event.request.body.token;
+  const { header } = jwt.decode(token, { complete: true });
+  const key = await client.getSigningKey(header.kid);
+  const claims = jwt.verify(token, key.getPublicKey(), { algorithms: ['RS256'] });
+  let unknown;
+  try { await client.getSigningKey('nope'); } catch (e) { unknown = e.name; }
+  api.authentication.setUserById(claims.sub + ' ' + key.kid + ' ' + unknown);
+};`,
+    [
+      { name: 'jwks-rsa', version: installed('jwks-rsa') },
+      { name: 'jsonwebtoken', version: installed('jsonwebtoken') },
+    ],
+  );
+  assert.equal(res.statusCode, 201, res.body);
+  jwksRequests = 0;
+  const run = await t.api('POST', `/actions/actions/${res.json().id}/test`, {
+    payload: { request: { body: { token } } },
+  });
+  const payload = run.json().payload;
+  assert.equal(payload.error, null, JSON.stringify(payload));
+  assert.deepEqual(payload.commands, [
+    { name: 'authentication.setUserById', args: ['user-jwks k1 SigningKeyNotFoundError'] },
+  ]);
+  assert.ok(jwksRequests >= 1, 'the JWKS was fetched from the local server');
+});
+
+test('jwks-rsa and jsonwebtoken in a full token exchange: the subject token is verified against the JWKS', async () => {
+  const fx = await setupExchange(t, {
+    code: setUser("'placeholder'"),
+    skipApi: true,
+    subjectTokenType: 'urn:acme:jwt',
+  });
+  const code = `const jwksClient = require('jwks-rsa');
+const jwt = require('jsonwebtoken');
+const client = jwksClient({ jwksUri: '${origin}/.well-known/jwks.json' });
+const getKey = (header, cb) => client.getSigningKey(header.kid, (err, key) => cb(err, key && key.getPublicKey()));
+exports.onExecuteCustomTokenExchange = async (event, api) => {
+  const claims = await new Promise((resolve) =>
+    jwt.verify(event.transaction.subject_token, getKey, { algorithms: ['RS256'], issuer: 'https://idp.example.com/' },
+      (err, c) => resolve(err ? null : c)));
+  if (!claims) return api.access.rejectInvalidSubjectToken('the subject token is not valid');
+  api.authentication.setUserByConnection('legacy-idp', { user_id: claims.sub, email: claims.sub + '@example.com' },
+    { creationBehavior: 'create_if_not_exists', updateBehavior: 'none' });
+};`;
+  const patched = await t.api('PATCH', `/actions/actions/${fx.actionId}`, {
+    code,
+    dependencies: [
+      { name: 'jwks-rsa', version: installed('jwks-rsa') },
+      { name: 'jsonwebtoken', version: installed('jsonwebtoken') },
+    ],
+  });
+  assert.equal(patched.statusCode, 200, patched.body);
+  assert.equal((await t.api('POST', `/actions/actions/${fx.actionId}/deploy`)).statusCode, 202);
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (iss: string) =>
+    new jose.SignJWT({ sub: 'jwks-user' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(iss)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(RSA.privateKey);
+  const res = await fx.exchange({ subject_token: await sign('https://idp.example.com/') });
+  assert.equal(res.statusCode, 200, res.body);
+  const claims = JSON.parse(Buffer.from(res.json().access_token.split('.')[1], 'base64url').toString());
+  assert.equal(claims.sub, 'oidc|legacy-idp|jwks-user');
+  // A token from another issuer fails jsonwebtoken's check: the Action rejects it, no token is issued.
+  const refused = await fx.exchange({ subject_token: await sign('https://evil.example.com/') });
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.deepEqual(refused.json(), { error: 'invalid_request', error_description: 'the subject token is not valid' });
 });

@@ -10,13 +10,15 @@ import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { PackageError } from './errors.js';
+import { httpShimSource } from './http-shim.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /**
  * Node built-ins the sandbox lacks but a small pure-JS browser port replaces at bundle time, resolved from Baton's
  * own dependencies (not the package's tree). `stream`: stream-browserify 3.0.0 (readable-stream 3, the browserify
- * port; jws, under jsonwebtoken, extends Stream).
+ * port; jws, under jsonwebtoken, extends Stream). `http` and `https`: the client shim of http-shim.ts, over the
+ * sandbox fetch.
  */
 const ALIASES: Record<string, string> = { stream: 'stream-browserify' };
 const ownRequire = createRequire(import.meta.url);
@@ -59,7 +61,9 @@ function builtinsPlugin(provided: ReadonlySet<string>, missing: Missing[]): Plug
         }
         if (!BUILTINS.has(args.path)) return undefined;
         if (provided.has(args.path)) return { path: args.path, external: true };
-        const alias = ALIASES[args.path.replace(/^node:/, '')];
+        const bare = args.path.replace(/^node:/, '');
+        if (bare === 'http' || bare === 'https') return { path: bare, namespace: 'baton-http' };
+        const alias = ALIASES[bare];
         if (alias) return { path: ownRequire.resolve(alias) };
         const inner = await b.resolve(args.path, {
           kind: args.kind,
@@ -73,6 +77,10 @@ function builtinsPlugin(provided: ReadonlySet<string>, missing: Missing[]): Plug
         return { path: args.path, external: true };
       });
       b.onLoad({ filter: /.*/, namespace: 'baton-disabled' }, () => ({ contents: 'module.exports = {};' }));
+      b.onLoad({ filter: /.*/, namespace: 'baton-http' }, (args) => ({
+        contents: httpShimSource(args.path === 'https' ? 'https:' : 'http:'),
+        loader: 'js',
+      }));
     },
   };
 }
