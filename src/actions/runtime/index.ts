@@ -33,6 +33,9 @@
  *   `BATON_ACTION_EGRESS_ALLOW_SELF` (runtime/egress.ts; issue 10 H3 overrides DESIGN section 4, which had every
  *   host reachable as on Auth0). `BATON_ACTION_EGRESS_ALLOW` narrows egress further by name. A run's fetches and
  *   timers are capped and end with it (runtime/egress-run.ts).
+ * - npm dependencies (actions/packages/): bundled at deploy with no install script run on the host, then evaluated
+ *   in the version's own context as guest code; they get what the Action gets, plus the Node crypto key operations
+ *   of host-node-crypto.ts (keys as handles). Their http/https is a client shim over the same guarded fetch.
  * - Out of scope: side channels (timing, Spectre) between Actions on one machine; the guest can observe time.
  */
 import os from 'node:os';
