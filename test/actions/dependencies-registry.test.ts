@@ -1,12 +1,13 @@
 /**
  * Issue 12: Action dependencies installed from an npm registry (BATON_ACTION_NPM_REGISTRY) with the npm CLI and
- * `--ignore-scripts`. The registry is a local one served by this test (packuments and `npm pack` tarballs of
+ * `--ignore-scripts`. The registry is a local one served by this test (packuments and tarballs, packed as `npm pack` does, of
  * fixture packages), so the real install path runs without the network: ranges and tags resolved to one exact
  * version, transitive dependencies, no install script run, an unknown package or version, a registry gone.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -29,28 +30,22 @@ interface Published {
 }
 const packages = new Map<string, Map<string, Published>>();
 
-/** Packs a fixture package with `npm pack` and publishes it to the local registry. */
+/** Packs a fixture package as `npm pack` does (a gzipped tar of `package/`) and publishes it to the local registry. */
 function publish(name: string, version: string, files: Record<string, string>, pkg: Record<string, unknown> = {}) {
   const dir = fs.mkdtempSync(path.join(tmp, 'src-'));
   const manifest = { name, version, main: 'index.js', ...pkg };
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest));
-  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
-  const out = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
-      cwd: dir,
-      encoding: 'utf8',
-    }),
-  ) as Array<{ filename: string; integrity: string; shasum: string }>;
-  const tarball = fs.readFileSync(path.join(dir, out[0]!.filename));
+  fs.mkdirSync(path.join(dir, 'package'));
+  fs.writeFileSync(path.join(dir, 'package', 'package.json'), JSON.stringify(manifest));
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'package', file), text);
+  execFileSync('tar', ['-czf', path.join(dir, 'pkg.tgz'), '-C', dir, 'package']);
+  const tarball = fs.readFileSync(path.join(dir, 'pkg.tgz'));
+  const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
+  const shasum = createHash('sha1').update(tarball).digest('hex');
   const versions = packages.get(name) ?? new Map<string, Published>();
   versions.set(version, {
     manifest: {
       ...manifest,
-      dist: {
-        tarball: `${base}/${name}/-/${name}-${version}.tgz`,
-        integrity: out[0]!.integrity,
-        shasum: out[0]!.shasum,
-      },
+      dist: { tarball: `${base}/${name}/-/${name}-${version}.tgz`, integrity, shasum },
     },
     tarball,
   });
@@ -225,4 +220,36 @@ test('the registry unreachable at draft save: 503 in the Management API shape, n
   // A bundle already stored needs no registry: an exact version built earlier still deploys.
   const stored = await create([{ name: 'greet', version: '1.2.0' }]);
   assert.equal(stored.statusCode, 201, stored.body);
+});
+
+test('a registry that does not answer within BATON_ACTION_PACKAGE_TIMEOUT_MS: 503, and the install is stopped', async () => {
+  const sockets = new Set<import('node:net').Socket>();
+  const silent = http.createServer(() => undefined);
+  silent.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const slow = await startTestApp({
+    env: {
+      BATON_ACTION_NPM_REGISTRY: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+      BATON_DATA_DIR: path.join(tmp, 'data-slow'),
+      BATON_ACTION_PACKAGE_TIMEOUT_MS: '1000',
+    },
+  });
+  try {
+    const res = await slow.api('POST', '/actions/actions', {
+      name: 'reg-slow',
+      supported_triggers: CTE,
+      dependencies: [{ name: 'greet', version: '1.0.0' }],
+    });
+    assert.equal(res.statusCode, 503, res.body);
+    const body = res.json();
+    assert.equal(body.errorCode, 'dependency_registry_unavailable');
+    assert.match(
+      body.message,
+      /^(Installing 'greet@1\.0\.0' took longer than 1000 ms\.|The npm registry could not be reached to install 'greet@1\.0\.0'\.)$/,
+    );
+  } finally {
+    await slow.close();
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
 });
