@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -223,7 +224,7 @@ test('the registry unreachable at draft save: 503 in the Management API shape, n
 });
 
 test('a registry that does not answer within BATON_ACTION_PACKAGE_TIMEOUT_MS: 503, and the install is stopped', async () => {
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const silent = http.createServer(() => undefined);
   silent.on('connection', (s) => sockets.add(s));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
