@@ -1,7 +1,8 @@
 /**
  * Diagnostic: what creating one Action context costs (runtime + context + the prelude and every guest file,
  * `newEntry` in guest-context.ts), and the first run on it. `npx tsx bench/context-micro.ts` (BENCH_OPS contexts,
- * default 200). Prints the mean wall-clock ms per context, and the WASM heap the contexts grew it by.
+ * default 200). Prints the mean wall-clock and process CPU ms per context, and the WASM heap the contexts grew it
+ * by. Read the CPU figure on a busy machine.
  */
 import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
@@ -16,6 +17,7 @@ const module = await newQuickJSWASMModuleFromVariant(
 const policy = { timeoutMs: 5000, maxBytes: 1 << 20, egressAllow: undefined };
 for (const pass of ['warm-up', 'measured']) {
   const heap0 = memory.buffer.byteLength;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const m = pass === 'warm-up' ? Math.min(n, 20) : n;
   for (let i = 0; i < m; i++) {
@@ -25,7 +27,9 @@ for (const pass of ['warm-up', 'measured']) {
     e.rt.dispose();
   }
   const ms = (performance.now() - t0) / m;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / m;
   console.log(
-    `${pass}: ${ms.toFixed(2)} ms per context (${m} contexts), heap ${heap0 >> 20} → ${memory.buffer.byteLength >> 20} MiB`,
+    `${pass}: ${ms.toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per context (${m} contexts), heap ${heap0 >> 20} → ${memory.buffer.byteLength >> 20} MiB`,
   );
 }

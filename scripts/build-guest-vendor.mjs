@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the Node libraries the sandbox vendors (the npm packages `buffer`, `events`, `util` with
- * `node-inspect-extracted`, `url` with `querystring-es3`: the browser ports of Node's own modules that Browserify
+ * Bundles the Node libraries the sandbox vendors (the npm packages `buffer`, `events`, `util`,
+ * `node-inspect-extracted` (as `inspect`), `url` with `querystring-es3`: the browser ports of Node's own modules that Browserify
  * and webpack 4 ship; scripts/guest-vendor/<name>.cjs says what each entry adds) with esbuild
  * into src/actions/guest/vendor/<name>.js, each one parenthesized function returning the module's exports (so
  * evaluating it defines no global, like every guest file). guest/node.js loads each on first use. The output is
@@ -19,7 +19,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const VENDOR_DIR = path.join(root, 'src/actions/guest/vendor');
 
 /** The vendored libraries: each is bundled from its entry, scripts/guest-vendor/<name>.cjs. */
-const VENDOR_LIBS = ['buffer', 'events', 'util', 'url'];
+const VENDOR_LIBS = ['buffer', 'events', 'util', 'inspect', 'url'];
 
 /** The generated source of one library. */
 function buildVendor(name) {

@@ -31,6 +31,8 @@ test("each vendor file evaluates in the sandbox's QuickJS to a function returnin
     buffer: 'Buffer,INSPECT_MAX_BYTES,SlowBuffer,kMaxLength',
     events: 'EventEmitter,defaultMaxListeners,init,listenerCount,once',
     url: 'querystring,url',
+    inspect:
+      'Proxy,format,formatWithOptions,getStringWidth,identicalSequenceRange,inspect,inspectDefaultOptions,isZeroWidthCodePoint,stripVTControlCharacters,stylizeWithColor,stylizeWithHTML',
   };
   for (const name of VENDOR_LIBS) {
     const ctx = module.newContext();

@@ -209,6 +209,24 @@ exports.onExecuteCustomTokenExchange = async (event, api) => {
   assert.deepEqual(messages(second), [cap, 'run 2 ticked true ticks between runs 0']);
 });
 
+test('AbortSignal.timeout holds a place of the timer cap until it fires', async () => {
+  const r = await run(
+    ex,
+    `
+for (let i = 0; i < ${DEFAULT_TIMERS_PER_RUN - 1}; i++) setTimeout(() => {}, 60000);
+const last = AbortSignal.timeout(20);
+try { AbortSignal.timeout(20); } catch (e) { console.log(e.name, e.message); }
+await new Promise((ok) => last.addEventListener('abort', ok));
+console.log('fired', last.reason.name, typeof AbortSignal.timeout(20));
+api.authentication.setUserById('u');`,
+  );
+  assert.equal(r.kind, 'ok', JSON.stringify(r));
+  assert.deepEqual(messages(r), [
+    `RangeError setTimeout: too many live timers in one run (at most ${DEFAULT_TIMERS_PER_RUN})`,
+    'fired TimeoutError object',
+  ]);
+});
+
 test('crypto.subtle verifies host signatures and signs what the host verifies (HMAC, RSA, PSS, ECDSA, Ed25519)', async () => {
   const pair = (type: 'rsa' | 'ec' | 'ed25519') =>
     type === 'rsa'

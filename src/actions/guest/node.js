@@ -39,6 +39,18 @@
     }
   }
 
+  // Node's util.inspect and util.format (vendor/inspect.js), loaded on their first call: the largest library.
+  function inspect(...args) {
+    return lib('inspect').inspect(...args);
+  }
+  inspect.custom = Symbol.for('nodejs.util.inspect.custom');
+  O.defineProperty(inspect, 'defaultOptions', {
+    get: () => lib('inspect').inspect.defaultOptions,
+    set: (v) => {
+      lib('inspect').inspect.defaultOptions = v;
+    },
+  });
+
   /**
    * The built-in modules: name -> a function building its exports (called once, on the first `require`). Not
    * frozen, as Node's are not.
@@ -46,7 +58,14 @@
   const modules = {
     buffer: () => lib('buffer'),
     events: () => lib('events'),
-    util: () => O.assign({}, lib('util'), { TextEncoder: bytes.TextEncoder, TextDecoder: bytes.TextDecoder }),
+    util: () =>
+      O.assign({}, lib('util'), {
+        inspect,
+        format: (...args) => lib('inspect').format(...args),
+        formatWithOptions: (...args) => lib('inspect').formatWithOptions(...args),
+        TextEncoder: bytes.TextEncoder,
+        TextDecoder: bytes.TextDecoder,
+      }),
     url: () => O.assign({}, lib('url').url, { URL, URLSearchParams }),
     querystring: () => O.assign({}, lib('url').querystring, { escape: (s) => encodeURIComponent(s), unescape }),
   };

@@ -247,12 +247,31 @@
 
   // ---- fetch (the host's guarded fetch; an AbortSignal rejects at once and stops the host request) ----
   let fetchSeq = 0;
+  /**
+   * What to send, from `fetch(input, init)`. A Request input goes through the Request constructor; a URL string
+   * (the usual call, and a loop of thousands of them must stay cheap) is read directly, with the same checks, and
+   * its URL is parsed once, by the host.
+   */
+  function requestOf(input, init) {
+    if (input instanceof Request) {
+      const req = init ? new Request(input, init) : input;
+      return { url: req.url, method: req.method, headers: req.headers, body: req._take(), signal: req.signal };
+    }
+    init = init || {};
+    const method = init.method !== undefined ? normalizeMethod(init.method) : 'GET';
+    const headers = new Headers(init.headers);
+    const e = extractBody(init.body);
+    if (e.type && !headers.has('content-type')) headers.set('content-type', e.type);
+    if (e.body && (method === 'GET' || method === 'HEAD'))
+      throw new TypeError('Request with GET/HEAD method cannot have body.');
+    const url = input instanceof URL ? input.href : String(input);
+    return { url, method, headers, body: e.body, signal: init.signal || null };
+  }
   async function fetch(input, init) {
-    const req = new Request(input, init);
-    const signal = req.signal;
-    signal.throwIfAborted();
-    const body = req[BODY].body;
-    const abortId = ++fetchSeq;
+    const req = requestOf(input, init);
+    const { body, signal } = req;
+    if (signal) signal.throwIfAborted();
+    const abortId = signal ? ++fetchSeq : undefined;
     const sent = callAsync('fetch', {
       request: {
         url: req.url,
@@ -266,6 +285,7 @@
       },
       abortId,
     });
+    if (!signal) return new Response(FROM_HOST, await sent);
     const r = await new P((resolve, reject) => {
       const onAbort = () => {
         try {

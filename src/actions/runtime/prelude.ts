@@ -28,7 +28,7 @@ export const GUEST_PARTS = [
   'api',
 ] as const;
 /** The vendored Node libraries (guest/vendor/<name>.js, scripts/build-guest-vendor.mjs), evaluated on first use. */
-export const VENDOR_LIBS = ['buffer', 'events', 'util', 'url'] as const;
+export const VENDOR_LIBS = ['buffer', 'events', 'util', 'inspect', 'url'] as const;
 export const GUEST_DIR = fileURLToPath(new URL('../guest/', import.meta.url));
 
 export interface GuestFile {
