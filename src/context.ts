@@ -24,6 +24,7 @@ import { createActionExecutor } from './actions/runtime/index.js';
 import { createActionCacheStore } from './actions/cache/index.js';
 import { DeployedActions } from './actions/deployed.js';
 import { workerLink } from './cluster/worker-link.js';
+import { ActionPackages, providedBuiltins } from './actions/packages/index.js';
 import { createInvalidationBus, type InvalidationBus } from './cluster/invalidation.js';
 import { createConfigReads, type ConfigReads } from './cluster/config-reads.js';
 import { RedisClients, type RedisEventLog } from './cluster/redis.js';
@@ -52,6 +53,8 @@ export interface AppContext {
   exchangeRateLimit: ExchangeRateLimit | undefined;
   /** The Actions sandbox (DESIGN section 4): compiles and runs Action code; `api.cache` in Redis with BATON_REDIS_URL. */
   actions: ActionExecutor;
+  /** Actions' npm dependencies: resolved, bundled and stored at deploy, read back for runs (actions/packages/). */
+  actionPackages: ActionPackages;
   /** The deployed Action versions and post-login flow the token endpoint runs, decoded once per version. */
   deployedActions: DeployedActions;
   /** Token exchange profiles by `subject_token_type`, cached in process. */
@@ -165,6 +168,11 @@ async function build(
   closers.push(() => actionCache.close());
   const actions = createActionExecutor(config.actions, { cache: actionCache });
   closers.push(() => actions.close());
+  const actionPackages = new ActionPackages({
+    config: config.actionPackages,
+    repo: repos.actionPackages,
+    provided: providedBuiltins(),
+  });
 
   const invalidation = await createInvalidationBus(
     config.redisUrl,
@@ -195,7 +203,13 @@ async function build(
     throttle,
     exchangeRateLimit,
     actions,
-    deployedActions: new DeployedActions({ reads: configReads, actions: repos.actions, sealer }),
+    actionPackages,
+    deployedActions: new DeployedActions({
+      reads: configReads,
+      actions: repos.actions,
+      packages: actionPackages,
+      sealer,
+    }),
     profileLookup,
     invalidation,
     configReads,

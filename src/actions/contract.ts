@@ -19,6 +19,16 @@ export const MODULE_ALIASES: Record<string, (typeof PROVIDED_MODULES)[number]> =
   NODE_BUILTINS.map((name) => [`node:${name}`, name]),
 );
 
+/**
+ * An npm dependency of an Action, bundled with its own dependencies into one CommonJS module (actions/packages/);
+ * the guest's `require(name)` evaluates it on first use.
+ */
+export interface PackageBundle {
+  name: string;
+  version: string;
+  code: string;
+}
+
 /** One recorded `api.*` call, applied by the pipeline after a successful run. */
 export interface ActionCommand {
   /** e.g. 'authentication.setUserById', 'access.deny', 'accessToken.setCustomClaim' */
@@ -133,11 +143,16 @@ export interface RunRequest {
   testRun?: boolean;
   /** The client the run is for: one client's runs share a concurrency cap (runtime/pool.ts). Absent: no client cap. */
   clientId?: string;
+  /** The version's npm dependencies, bundled; `versionId` must change when they do. */
+  packages?: PackageBundle[];
 }
 
 export interface ActionExecutor {
-  /** Syntax check plus `require` check against PROVIDED_MODULES and presence of the trigger's entry point. */
-  compile(code: string, trigger: TriggerId): Promise<CompileError | null>;
+  /**
+   * Syntax check, `require` check against PROVIDED_MODULES and the bundled dependencies, and presence of the
+   * trigger's entry point.
+   */
+  compile(code: string, trigger: TriggerId, packages?: PackageBundle[]): Promise<CompileError | null>;
   run(request: RunRequest): Promise<RunResult>;
   close(): Promise<void>;
 }

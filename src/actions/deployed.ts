@@ -2,12 +2,17 @@
  * The deployed Actions the token endpoint runs: an Action's deployed version (token exchange) and the post-login
  * flow, decoded once per version and cached per process.
  */
-import type { TriggerId } from './contract.js';
+import { PROVIDED_MODULES, type PackageBundle, type TriggerId } from './contract.js';
+import type { ActionPackages } from './packages/index.js';
 import { isTriggerId } from './catalog.js';
 import { openSecrets, secretsRecord } from './secrets.js';
 import type { Sealer } from '../crypto/master-key.js';
 import type { ConfigReads } from '../cluster/config-reads.js';
 import type { ActionsRepository } from '../storage/repositories/actions.js';
+
+/** The dependencies that are npm packages: the provided modules (contract.ts) are served by the sandbox. */
+export const npmDependencies = <D extends { name: string }>(deps: readonly D[]): D[] =>
+  deps.filter((d) => !(PROVIDED_MODULES as readonly string[]).includes(d.name));
 
 /** A deployed version as the pipeline runs it. */
 export interface DeployedAction {
@@ -17,6 +22,8 @@ export interface DeployedAction {
   code: string;
   secrets: Record<string, string>;
   trigger: TriggerId;
+  /** The version's npm dependencies, bundled (actions/packages/). */
+  packages: PackageBundle[];
 }
 
 interface Pointer {
@@ -37,6 +44,7 @@ export class DeployedActions {
     private readonly deps: {
       reads: Pick<ConfigReads, 'actionPointer' | 'postLoginFlow'>;
       actions: Pick<ActionsRepository, 'getVersion'>;
+      packages: Pick<ActionPackages, 'load'>;
       sealer: Sealer;
     },
   ) {}
@@ -59,6 +67,7 @@ export class DeployedActions {
       code: version.code,
       secrets: secretsRecord(secrets),
       trigger: pointer.trigger,
+      packages: await this.deps.packages.load(npmDependencies(version.dependencies)),
     };
     this.versions.set(version.id, deployed);
     return deployed;

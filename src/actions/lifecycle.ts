@@ -4,8 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { PROVIDED_MODULES, TRIGGERS, type TriggerId } from './contract.js';
-import { badRequest, conflict, forbidden, notFound } from '../management/errors.js';
+import { TRIGGERS, type TriggerId } from './contract.js';
+import { npmDependencies } from './deployed.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../management/errors.js';
+import { PackageError } from './packages/index.js';
 import { accepted } from '../management/refusals.js';
 import { nowIso } from '../storage/codec.js';
 import type { ActionDependency, ActionRecord, ActionVersionRecord } from '../storage/repositories/actions.js';
@@ -62,24 +64,49 @@ function checkRuntime(runtime: string): void {
     throw badRequest(`Runtime '${runtime}' is not supported; supported runtimes: ${RUNTIMES.join(', ')}.`);
 }
 
-/** DESIGN section 2: dependencies are accepted for the modules Baton provides and refused for any other. */
+/** Auth0's limit of 10 dependencies, each listed once (spec 5.1). */
 function checkDependencies(deps: ActionDependency[]): void {
   if (deps.length > LIMITS.dependencies)
     throw badRequest(`An action can have at most ${LIMITS.dependencies} dependencies.`);
-  for (const d of deps) {
-    if (!(PROVIDED_MODULES as readonly string[]).includes(d.name)) {
-      throw badRequest(
-        `Dependency '${d.name}' is not available: Baton provides only the modules ${PROVIDED_MODULES.join(', ')}.`,
-      );
-    }
-  }
   const names = deps.map((d) => d.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw badRequest(`Dependency '${dup}' is listed more than once.`);
 }
 
-async function compileOrThrow(ctx: AppContext, code: string, trigger: TriggerId): Promise<void> {
-  const error = await ctx.actions.compile(code, trigger);
+/**
+ * Issue 12: each npm dependency resolved to one exact version, installed with no script run, bundled and stored
+ * (actions/packages/). A client mistake (unknown package or version, a package needing what the sandbox lacks, a
+ * bundle over the limit) is a 400; a registry that cannot be reached or answers too slowly is a 503.
+ */
+async function resolveDependencies(ctx: AppContext, deps: ActionDependency[]): Promise<ActionDependency[]> {
+  try {
+    // A dependency Baton serves itself (contract.ts PROVIDED_MODULES) is kept as declared, never installed.
+    const npm = await ctx.actionPackages.prepare(npmDependencies(deps));
+    return deps.map((d) => npm.find((n) => n.name === d.name) ?? d);
+  } catch (err) {
+    throw dependencyError(err);
+  }
+}
+
+function dependencyError(err: unknown): unknown {
+  if (!(err instanceof PackageError)) return err;
+  if (err.kind === 'unavailable') return new ApiError(503, err.message, 'dependency_registry_unavailable');
+  return badRequest(err.message, 'invalid_dependency');
+}
+
+async function compileOrThrow(
+  ctx: AppContext,
+  code: string,
+  trigger: TriggerId,
+  deps: ActionDependency[],
+): Promise<void> {
+  let packages;
+  try {
+    packages = await ctx.actionPackages.load(npmDependencies(deps));
+  } catch (err) {
+    throw dependencyError(err);
+  }
+  const error = await ctx.actions.compile(code, trigger, packages);
   if (!error) return;
   const where =
     error.line !== undefined
@@ -105,7 +132,8 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
   if ((await ctx.repos.actions.count()) >= LIMITS.actionsPerTenant) {
     throw forbidden('You reached the limit of entities of this type for this tenant.', 'too_many_entities');
   }
-  await compileOrThrow(ctx, code, trigger.id);
+  const resolved = await resolveDependencies(ctx, dependencies);
+  await compileOrThrow(ctx, code, trigger.id, resolved);
   const now = nowIso();
   const id = randomUUID();
   const sealed = await sealSecrets(
@@ -123,7 +151,7 @@ export async function createAction(ctx: AppContext, input: CreateActionInput): P
       trigger_version: trigger.version,
       code,
       runtime,
-      dependencies,
+      dependencies: resolved,
       ...sealed,
       status: 'built',
     }),
@@ -155,12 +183,15 @@ export async function updateAction(ctx: AppContext, id: string, input: UpdateAct
   if (input.name !== undefined && input.name !== action.name && (await ctx.repos.actions.getByName(input.name))) {
     throw nameTaken(input.name)();
   }
-  if (input.code !== undefined) await compileOrThrow(ctx, input.code, action.trigger_id);
+  const dependencies =
+    input.dependencies !== undefined ? await resolveDependencies(ctx, input.dependencies) : action.dependencies;
+  if (input.code !== undefined || input.dependencies !== undefined)
+    await compileOrThrow(ctx, input.code ?? action.code, action.trigger_id, dependencies);
   const patch: Parameters<typeof ctx.repos.actions.update>[1] = {};
   if (input.name !== undefined) patch.name = input.name;
   if (input.code !== undefined) patch.code = input.code;
   if (input.runtime !== undefined) patch.runtime = input.runtime;
-  if (input.dependencies !== undefined) patch.dependencies = input.dependencies;
+  if (input.dependencies !== undefined) patch.dependencies = dependencies;
   if (input.secrets !== undefined) {
     Object.assign(
       patch,
@@ -182,7 +213,7 @@ export async function deployAction(
   id: string,
 ): Promise<{ action: ActionRecord; version: ActionVersionRecord }> {
   const action = await getAction(ctx, id);
-  await compileOrThrow(ctx, action.code, action.trigger_id);
+  await compileOrThrow(ctx, action.code, action.trigger_id, action.dependencies);
   const version = await ctx.repos.actions.deploy(id, randomUUID(), 'draft', { draftDeployed: true });
   if (!version) throw notFound('The action does not exist.');
   ctx.deployedActions.forget(id);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { RunResult } from './contract.js';
 import { getAction } from './lifecycle.js';
+import { npmDependencies } from './deployed.js';
 import { openSecrets, secretsRecord } from './secrets.js';
 
 export interface TestRunPayload {
@@ -41,7 +42,12 @@ function runError(r: RunResult): TestRunPayload['error'] {
 export async function testAction(ctx: AppContext, id: string, event: Record<string, unknown>): Promise<TestRunPayload> {
   const action = await getAction(ctx, id);
   const secrets = secretsRecord(await openSecrets(ctx, action.id, action.secrets_enc));
-  const codeHash = createHash('sha256').update(action.code).digest('base64url');
+  const packages = await ctx.actionPackages.load(npmDependencies(action.dependencies));
+  // The context is cached by this id: it changes with the code and with the dependencies' exact versions.
+  const codeHash = createHash('sha256')
+    .update(action.code)
+    .update(JSON.stringify(packages.map((p) => `${p.name}@${p.version}`)))
+    .digest('base64url');
   // The Action's own secrets win over any `secrets` in the given event, as in a real run.
   const result = await ctx.actions.run({
     versionId: `draft:${action.id}:${codeHash}`,
@@ -49,6 +55,7 @@ export async function testAction(ctx: AppContext, id: string, event: Record<stri
     trigger: action.trigger_id,
     event: { ...event, secrets },
     secrets,
+    packages,
     // api.cache: a scratch namespace, so a test never reads or writes what production runs cached.
     testRun: true,
   });

@@ -197,6 +197,30 @@ export const envSchema = z.object({
     .max(67_108_864)
     .default(262_144)
     .describe('bytes: serialized api commands one Action run may record'),
+  BATON_ACTION_NPM_REGISTRY: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .default('https://registry.npmjs.org')
+    .describe('npm registry (or mirror) Action dependencies are installed from'),
+  BATON_ACTION_PACKAGES_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('folder with an installed node_modules tree; when set, Action dependencies come only from it'),
+  BATON_ACTION_PACKAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(52_428_800)
+    .default(5_242_880)
+    .describe('bytes: largest bundle of one Action dependency (the package and its own dependencies)'),
+  BATON_ACTION_PACKAGE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(60_000)
+    .describe('time to install and bundle one Action dependency before the deploy is refused (503)'),
   BATON_AUTH_BODY_LIMIT: z.coerce
     .number()
     .int()

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { envSchema, type Env } from './env.js';
+import type { PackageSourceConfig } from '../actions/packages/index.js';
 
 export interface Config {
   port: number;
@@ -57,6 +58,8 @@ export interface Config {
     maxCommands?: number;
     maxCommandBytes?: number;
   };
+  /** Where Actions' npm dependencies come from, and their limits (actions/packages/). */
+  actionPackages: PackageSourceConfig;
   /** Tenant-wide token exchange rate limit (attack-protection/rate-limit.ts); absent: no limit. */
   tokenExchangeRateLimit?: { ratePerSecond: number; burst: number };
   /** Tenant log bounds and retention (logs/limits.ts, M4). */
@@ -162,6 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueTimeoutMs: e.BATON_ACTION_QUEUE_TIMEOUT_MS,
       maxCommands: e.BATON_ACTION_MAX_COMMANDS,
       maxCommandBytes: e.BATON_ACTION_MAX_COMMAND_BYTES,
+    },
+    actionPackages: {
+      registry: e.BATON_ACTION_NPM_REGISTRY,
+      dir: e.BATON_ACTION_PACKAGES_DIR !== undefined ? path.resolve(e.BATON_ACTION_PACKAGES_DIR) : undefined,
+      maxBytes: e.BATON_ACTION_PACKAGE_MAX_BYTES,
+      timeoutMs: e.BATON_ACTION_PACKAGE_TIMEOUT_MS,
+      cacheDir: path.join(path.resolve(e.BATON_DATA_DIR), 'npm-cache'),
     },
     actorTokenMaxAge: e.BATON_ACTOR_TOKEN_MAX_AGE,
     throttleIpv6Prefix: e.BATON_THROTTLE_IPV6_PREFIX,

@@ -126,6 +126,7 @@ export async function runPostLogin(ctx: PostLoginDeps, input: PostLoginInput): P
         trigger: 'post-login',
         event: buildEvent(ctx, input, input.user),
         secrets: action.secrets,
+        packages: action.packages,
         clientId: input.client.client_id,
       }),
     );

@@ -15,6 +15,7 @@ import { organizationsRepository } from './repositories/organizations.js';
 import { logsRepository } from './repositories/logs.js';
 import { tokenExchangeProfilesRepository } from './repositories/token-exchange-profiles.js';
 import { actionsRepository } from './repositories/actions.js';
+import { actionPackagesRepository } from './repositories/action-packages.js';
 import { refreshTokensRepository } from './repositories/refresh-tokens.js';
 
 /** `dialect` is the one flag for dialect-specific SQL (row locks, JSON helpers): no repository inspects the driver. */
@@ -32,6 +33,7 @@ export function createRepositories(db: Db, read: ReadQuery, dialect: DialectName
     logs: logsRepository(db),
     profiles: tokenExchangeProfilesRepository(db),
     actions: actionsRepository(db),
+    actionPackages: actionPackagesRepository(db),
     refreshTokens: refreshTokensRepository(db, dialect),
   };
 }

@@ -344,12 +344,33 @@ const m0005: Migration = {
   },
 };
 
+/**
+ * Issue 12: the npm packages Actions declare as dependencies, bundled once per name and exact version
+ * (actions/packages/). Stored in the database so a bundle built by the node that served the deploy is there for
+ * every node sharing it; bundles are immutable, so a second build of the same name and version is dropped.
+ */
+const m0006: Migration = {
+  async up(db: Db) {
+    await db.schema
+      .createTable('action_packages')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('bytes', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('action_packages_pk', ['name', 'version'])
+      .execute();
+  },
+};
+
 const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001_initial': m0001(dialect),
   '0002_refresh_token_families': m0002,
   '0003_profile_actor_audiences': m0003,
   '0004_log_retention': m0004,
   '0005_client_secret_pepper': m0005,
+  '0006_action_packages': m0006,
 });
 
 /**

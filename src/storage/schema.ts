@@ -245,6 +245,17 @@ export interface ActionVersionsTable {
   updated_at: string;
 }
 
+/** One npm package bundled for the Actions sandbox (actions/packages/), immutable once written. */
+interface ActionPackagesTable {
+  name: string;
+  version: string;
+  /** The package and its own dependencies as one CommonJS module. */
+  code: string;
+  sha256: string;
+  bytes: number;
+  created_at: string;
+}
+
 export interface TriggerBindingsTable {
   id: string;
   trigger_id: string;
@@ -295,6 +306,7 @@ export interface Database {
   logs: LogsTable;
   actions: ActionsTable;
   action_versions: ActionVersionsTable;
+  action_packages: ActionPackagesTable;
   trigger_bindings: TriggerBindingsTable;
   token_exchange_profiles: TokenExchangeProfilesTable;
   settings: SettingsTable;

@@ -87,6 +87,7 @@ export async function runExchangeAction(ctx: RunActionDeps, tx: ExchangeTransact
       trigger: 'custom-token-exchange',
       event: buildExchangeEvent(ctx, tx),
       secrets: version.secrets,
+      packages: version.packages,
       clientId: tx.client.client_id,
     }),
   );

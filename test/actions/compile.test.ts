@@ -46,7 +46,8 @@ test('an unknown module is refused with where it is required; a require in a com
   assert.deepEqual(
     await ex.compile('// require(\'fs\')\nconst url = \'https://x/require("y")\';\n\nconst a = require("axios");', CTE),
     {
-      message: "Cannot find module 'axios': Baton provides only jose, crypto, buffer, events, querystring, url, util",
+      message:
+        "Cannot find module 'axios': Baton provides jose, crypto, buffer, events, querystring, url, util; declare any other in the Action's dependencies",
       line: 4,
       column: 11,
     },

@@ -49,7 +49,7 @@ test("require('fs') and require('child_process') are refused at compile time and
       'custom-token-exchange',
     );
     assert.deepEqual(c, {
-      message: `Cannot find module '${m}': Baton provides only jose, crypto, buffer, events, querystring, url, util`,
+      message: `Cannot find module '${m}': Baton provides jose, crypto, buffer, events, querystring, url, util; declare any other in the Action's dependencies`,
       line: 1,
       column: 11,
     });

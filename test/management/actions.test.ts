@@ -236,6 +236,7 @@ for (const dialect of DIALECTS) {
         code: CODE,
         secrets: { SUFFIX: 'abc' },
         trigger: 'custom-token-exchange',
+        packages: [],
       });
       await t.api('PATCH', `/actions/actions/${a.id}`, { code: CODE_V2, secrets: [{ name: 'SUFFIX', value: 'def' }] });
       assert.equal((await t.ctx.deployedActions.version(a.id))!.code, CODE, 'an undeployed draft does not run');
@@ -247,6 +248,7 @@ for (const dialect of DIALECTS) {
         code: CODE_V2,
         secrets: { SUFFIX: 'def' },
         trigger: 'custom-token-exchange',
+        packages: [],
       });
       assert.equal(await t.ctx.deployedActions.version('no-such-action'), undefined);
     });
@@ -352,12 +354,13 @@ for (const dialect of DIALECTS) {
       assert.match(res.json().code, /exports\.onExecuteCustomTokenExchange = async \(event, api\) => \{/);
     });
 
-    test('dependencies: only the provided modules; any other is a 400 naming it', async () => {
+    test('dependencies: a bad spec or a foreign registry_url is a 400 naming it; provided modules are kept', async () => {
+      // Installing real packages is test/actions/dependencies*.test.ts; these are refused before npm runs.
       const res = await create({
         name: 'dep-bad',
         dependencies: [
           { name: 'jose', version: '6.0.0' },
-          { name: 'lodash', version: '4.17.21' },
+          { name: 'lodash', version: 'file:../lodash' },
         ],
       });
       assert.equal(res.statusCode, 400);
@@ -365,18 +368,18 @@ for (const dialect of DIALECTS) {
         statusCode: 400,
         error: 'Bad Request',
         message:
-          "Dependency 'lodash' is not available: Baton provides only the modules jose, crypto, buffer, events, querystring, url, util.",
-        errorCode: 'invalid_body',
+          "Dependency 'lodash' has an invalid version 'file:../lodash': use an exact version, a semver range or a tag such as 'latest'.",
+        errorCode: 'invalid_dependency',
       });
       assert.equal((await t.api('GET', '/actions/actions?actionName=dep-bad')).json().total, 0, 'nothing was created');
       const ok = (await create({ name: 'dep-ok' })).json();
       const patch = await t.api('PATCH', `/actions/actions/${ok.id}`, {
-        dependencies: [{ name: 'axios', version: '1.0.0' }],
+        dependencies: [{ name: 'axios', version: '1.0.0', registry_url: 'https://npm.example.com' }],
       });
       assert.equal(patch.statusCode, 400);
       assert.equal(
         patch.json().message,
-        "Dependency 'axios' is not available: Baton provides only the modules jose, crypto, buffer, events, querystring, url, util.",
+        "Dependency 'axios' names the registry https://npm.example.com: Baton installs only from the one its operator configured (BATON_ACTION_NPM_REGISTRY).",
       );
       const withRegistry = await t.api('PATCH', `/actions/actions/${ok.id}`, {
         dependencies: [{ name: 'crypto', version: '1.0.0', registry_url: 'https://registry.npmjs.org' }],

@@ -26,6 +26,10 @@
     constructor() {
       throw new TypeError('Illegal constructor');
     }
+    // As WebCrypto's: packages tell a CryptoKey from a KeyObject by it (jwks-rsa).
+    get [Symbol.toStringTag]() {
+      return 'CryptoKey';
+    }
   }
   /** A host key description (host-keys.ts describeKey) as a guest key: a CryptoKey handle, or a secret's bytes. */
   function wrapKey(d) {

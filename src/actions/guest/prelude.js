@@ -117,6 +117,13 @@
     subtle,
     toBuffer: node.toBuffer,
   });
+  const nodeCrypto = parts['node-crypto']({
+    hostCall,
+    call,
+    bytes,
+    toBuffer: node.toBuffer,
+    base: guestModules.modules.crypto,
+  });
   const makeApi = parts.api({ hostCall, tables, URL });
 
   // ---- the module registry ----
@@ -132,7 +139,7 @@
   for (const alias of O.keys(tables.moduleAliases)) aliases[alias] = tables.moduleAliases[alias];
   const builtins = O.assign({}, node.modules, {
     jose: () => guestModules.modules.jose,
-    crypto: () => guestModules.modules.crypto,
+    crypto: () => nodeCrypto.crypto,
   });
   for (const name of tables.modules) {
     if (!builtins[name]) throw new Error('prelude: the provided module ' + name + ' has no guest implementation');
@@ -201,6 +208,17 @@
      */
     define(name, build) {
       registry[String(name)] = build;
+    },
+    /**
+     * Registers an Action's bundled npm dependency (src/actions/packages/): `fn` is the CommonJS wrapper of its
+     * bundle, which the host evaluated in this context; its body runs on the first require of `name`.
+     */
+    definePackage(name, fn) {
+      registry[String(name)] = (req) => {
+        const m = { exports: {} };
+        fn.call(m.exports, m.exports, req, m, '/node_modules/' + name + '/index.js', '/node_modules/' + name);
+        return m.exports;
+      };
     },
     hasEntry(name) {
       return typeof mod.exports[name] === 'function';

@@ -11,7 +11,7 @@ import type {
   QuickJSRuntime,
   QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
-import type { ActionCommand, ConsoleLine, RunLimits, TriggerId } from '../contract.js';
+import type { ActionCommand, ConsoleLine, PackageBundle, RunLimits, TriggerId } from '../contract.js';
 import type { CacheSession } from '../cache/session.js';
 import { CommandRecorder, DEFAULT_COMMAND_BUDGET } from '../triggers/commands.js';
 import { clip, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_NAME_CHARS } from '../triggers/limits.js';
@@ -154,8 +154,21 @@ export function newEntry(module: QuickJSWASMModule, policy: FetchPolicy, heapByt
   return entry;
 }
 
-/** Evaluates the CommonJS wrapper and runs the module body (its time counts against the run's budget). */
-export function load(entry: Entry, code: string): { name: string; message: string } | null {
+/**
+ * Evaluates the CommonJS wrappers of the dependencies (compiled only: a package's body runs at its first
+ * `require`) and of the Action, and runs the Action's module body (its time counts against the run's budget).
+ */
+export function load(
+  entry: Entry,
+  code: string,
+  packages: readonly PackageBundle[] = [],
+): { name: string; message: string } | null {
+  for (const p of packages) {
+    const fn = guest(entry, () => entry.ctx.evalCode(wrapModule(p.code), `npm:${p.name}@${p.version}`));
+    if (fn.error) return describe(entry, fn.error);
+    const defined = callBaton(entry, 'definePackage', [entry.ctx.newString(p.name), fn.value]);
+    if (defined.error) return defined.error;
+  }
   const r = guest(entry, () => entry.ctx.evalCode(wrapModule(code), 'action.js'));
   if (r.error) return describe(entry, r.error);
   const loaded = callBaton(entry, 'load', [r.value]);

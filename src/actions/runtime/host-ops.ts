@@ -13,6 +13,7 @@ import type { RunEgress } from './egress-run.js';
 import { describeKey, resolveKey, type KeyTable } from './host-keys.js';
 import { vendorSource } from './prelude.js';
 import { subtleOp } from './host-subtle.js';
+import { nodeCryptoOp } from './host-node-crypto.js';
 
 interface GuestErrorDescription {
   kind: 'jose' | 'type' | 'range' | 'error' | 'dom';
@@ -185,6 +186,7 @@ export function hostSync(op: string, payload: string, run: RunHooks, keys: KeyTa
         return ok(nodeCrypto.randomBytes(p).toString('base64'));
       }
       default:
+        if (op.startsWith('ncrypto.')) return ok(nodeCryptoOp(op, fields(p), keys));
         throw new Error(`unknown host call ${op}`);
     }
   } catch (err) {

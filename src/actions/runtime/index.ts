@@ -33,6 +33,9 @@
  *   `BATON_ACTION_EGRESS_ALLOW_SELF` (runtime/egress.ts; issue 10 H3 overrides DESIGN section 4, which had every
  *   host reachable as on Auth0). `BATON_ACTION_EGRESS_ALLOW` narrows egress further by name. A run's fetches and
  *   timers are capped and end with it (runtime/egress-run.ts).
+ * - npm dependencies (actions/packages/): bundled at deploy with no install script run on the host, then evaluated
+ *   in the version's own context as guest code; they get what the Action gets, plus the Node crypto key operations
+ *   of host-node-crypto.ts (keys as handles). Their http/https is a client shim over the same guarded fetch.
  * - Out of scope: side channels (timing, Spectre) between Actions on one machine; the guest can observe time.
  */
 import os from 'node:os';
@@ -41,6 +44,7 @@ import {
   PROVIDED_MODULES,
   TRIGGERS,
   type ActionExecutor,
+  type PackageBundle,
   type CompileError,
   type RunLimits,
   type RunRequest,
@@ -58,6 +62,11 @@ const MAX_CODE_BYTES = 100 * 1024;
 const DEFAULT_STACK_BYTES = 512 * 1024;
 /** Module top-level code at compile time gets this much (it runs again, for real, on first use). */
 const COMPILE_LIMITS = { cpuMs: 1000, wallMs: 5000 };
+/**
+ * With npm dependencies, top-level `require`s evaluate their bundles too (lodash: about 150 kB of module code),
+ * and the CPU budget is measured in wall time of guest slices, which a loaded host stretches: more room.
+ */
+const COMPILE_LIMITS_WITH_PACKAGES = { cpuMs: 3000, wallMs: 10_000 };
 
 /**
  * V8 heap a sandbox worker needs besides its runs' data: its code (the QuickJS glue, jose, the sandbox), about 8 MB
@@ -159,21 +168,22 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
   };
 
   return {
-    async compile(code: string, trigger: TriggerId): Promise<CompileError | null> {
+    async compile(code: string, trigger: TriggerId, packages: PackageBundle[] = []): Promise<CompileError | null> {
       if (!(trigger in TRIGGERS)) return { message: `unknown trigger ${String(trigger)}` };
       if (Buffer.byteLength(code, 'utf8') > MAX_CODE_BYTES)
         return { message: `Action code exceeds ${MAX_CODE_BYTES / 1024} kB` };
+      const declared = new Set(packages.map((p) => p.name));
       for (const r of findRequires(code)) {
-        if (!isProvidedModule(r.name)) {
+        if (!isProvidedModule(r.name) && !declared.has(r.name)) {
           return {
-            message: `Cannot find module '${r.name}': Baton provides only ${PROVIDED_MODULES.join(', ')}`,
+            message: `Cannot find module '${r.name}': Baton provides ${PROVIDED_MODULES.join(', ')}; declare any other in the Action's dependencies`,
             line: r.line,
             column: r.column,
           };
         }
       }
-      const limits = { ...defaults, ...COMPILE_LIMITS };
-      const r = await pool.submit({ type: 'compile', code, trigger, limits }, limits.wallMs);
+      const limits = { ...defaults, ...(packages.length ? COMPILE_LIMITS_WITH_PACKAGES : COMPILE_LIMITS) };
+      const r = await pool.submit({ type: 'compile', code, trigger, limits, packages }, limits.wallMs);
       if (r.failure) return { message: 'Action module code did not finish loading within the limits' };
       return r.output as CompileError | null;
     },
@@ -195,7 +205,15 @@ export function createActionExecutor(config: Config['actions'], options: ActionE
       const r = await pool.submit(
         {
           type: 'run',
-          input: { versionId: req.versionId, code: req.code, trigger: req.trigger, eventJson, limits, cache: snapshot },
+          input: {
+            versionId: req.versionId,
+            code: req.code,
+            trigger: req.trigger,
+            eventJson,
+            limits,
+            cache: snapshot,
+            packages: req.packages ?? [],
+          },
         },
         limits.wallMs,
         { client: req.clientId, queueTimeoutMs },

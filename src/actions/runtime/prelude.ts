@@ -24,6 +24,7 @@ export const GUEST_PARTS = [
   'subtle',
   'web',
   'modules',
+  'node-crypto',
   'api',
 ] as const;
 /** The vendored Node libraries (guest/vendor/<name>.js, scripts/build-guest-vendor.mjs), evaluated on first use. */

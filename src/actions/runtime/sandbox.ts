@@ -12,7 +12,14 @@ import {
   type QuickJSSyncVariant,
 } from 'quickjs-emscripten-core';
 import variantImport from '@jitl/quickjs-ng-wasmfile-release-sync';
-import { TRIGGERS, type CompileError, type RunLimits, type RunResult, type TriggerId } from '../contract.js';
+import {
+  TRIGGERS,
+  type CompileError,
+  type PackageBundle,
+  type RunLimits,
+  type RunResult,
+  type TriggerId,
+} from '../contract.js';
 import { CacheSession } from '../cache/session.js';
 import type { CacheEntry, CacheOp } from '../cache/types.js';
 import { validateCommands } from '../triggers/commands.js';
@@ -43,6 +50,8 @@ export interface SandboxRunInput {
   limits: RunLimits;
   /** The namespace's entries, or null when the store could not be read (every write then fails, spec 6.11). */
   cache: CacheEntry[] | null;
+  /** The version's bundled npm dependencies (loaded with the code, when the version's context is made). */
+  packages?: PackageBundle[];
 }
 
 export type SandboxRunOutput = { result: RunResult; cacheOps: CacheOp[] };
@@ -101,14 +110,19 @@ export class Sandbox {
   }
 
   /** Syntax check with line/column, then module evaluation under limits to find the entry point. */
-  async compile(code: string, trigger: TriggerId, limits: RunLimits): Promise<CompileError | null> {
+  async compile(
+    code: string,
+    trigger: TriggerId,
+    limits: RunLimits,
+    packages: PackageBundle[] = [],
+  ): Promise<CompileError | null> {
     const syntax = this.syntaxCheck(code);
     if (syntax) return syntax;
     const entry = newEntry(this.module, this.policy, () => this.heapBytes());
     const run = newRun(limits, new CacheSession([]), trigger, this.policy, this.heapBytes());
     entry.run = run;
     try {
-      const loadError = load(entry, code);
+      const loadError = load(entry, code, packages);
       if (run.interrupted)
         return {
           message: `Action module code exceeded the ${run.interrupted === 'cpu' ? 'CPU' : 'wall-clock'} limit while loading`,
@@ -201,7 +215,7 @@ export class Sandbox {
     run.heapStart = this.heapBytes();
     entry.run = run;
     if (!entry.loaded) {
-      const err = load(entry, input.code);
+      const err = load(entry, input.code, input.packages);
       if (run.interrupted || run.memoryExceeded || err) {
         state.poisoned = true;
         return failure(run, err ?? { name: 'InternalError', message: 'interrupted' });

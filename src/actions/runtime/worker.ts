@@ -4,13 +4,13 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Sandbox, type SandboxRunInput } from './sandbox.js';
-import type { RunLimits, TriggerId } from '../contract.js';
+import type { PackageBundle, RunLimits, TriggerId } from '../contract.js';
 import type { FetchPolicy } from './fetch.js';
 import { installInlineSubtle } from '../../crypto/inline-subtle.js';
 
 export type WorkerRequest =
   | { id: number; type: 'run'; input: SandboxRunInput }
-  | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits };
+  | { id: number; type: 'compile'; code: string; trigger: TriggerId; limits: RunLimits; packages: PackageBundle[] };
 
 /** The pool withdraws a job it handed over that has not started (its queue deadline passed): pool.ts. */
 export interface WorkerCancel {
@@ -45,7 +45,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
   }
   try {
     if (msg.type === 'run') port.postMessage({ id: msg.id, output: await s.run(msg.input) });
-    else port.postMessage({ id: msg.id, output: await s.compile(msg.code, msg.trigger, msg.limits) });
+    else port.postMessage({ id: msg.id, output: await s.compile(msg.code, msg.trigger, msg.limits, msg.packages) });
   } catch (err) {
     port.postMessage({ id: msg.id, crash: err instanceof Error ? err.message : 'sandbox failure' });
   }
