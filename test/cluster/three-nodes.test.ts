@@ -2,7 +2,8 @@
  * Three Baton nodes on one PostgreSQL and one Redis (docs/deployment.md, "Three nodes: what is shared"): a
  * profile, an Action deploy, a client change and a key rotation made through node A are used by B and C on their
  * next requests; a refresh token issued through A is redeemed through B and revoked through C; throttling
- * rejections spread over the three nodes block the IP on all of them, and an unblock through one frees it on all.
+ * rejections spread over the three nodes block the IP on all of them, and an unblock through one frees it on all;
+ * 600 exchanges sent round-robin over the three leave exactly one `secte` entry each, found by its token's `jti`.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,3 +225,29 @@ test(
       assert.equal((await exchange(node(name), {}, ip)).statusCode, 200, `${name} after the unblock`);
   },
 );
+
+test('600 exchanges round-robin over A, B and C leave exactly 600 secte entries, one per jti', { skip }, async () => {
+  const nodes = [node('A'), node('B'), node('C')];
+  const jtis: string[] = [];
+  // 20 at a time, each request to the next node in turn, as a round-robin load balancer sends them.
+  for (let batch = 0; batch < 30; batch++) {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => exchange(nodes[(batch * 20 + i) % 3]!, { subject_token: `rr-${i}` })),
+    );
+    for (const res of answers) {
+      assert.equal(res.statusCode, 200, res.body);
+      const payload = JSON.parse(Buffer.from(res.json().access_token.split('.')[1], 'base64url').toString());
+      jtis.push(payload.jti as string);
+    }
+  }
+  assert.equal(new Set(jtis).size, 600);
+  // Each node writes its own buffer; once all three are flushed, the shared database holds every entry.
+  await Promise.all([a.ctx.logs.flush(), ...others.map((o) => o.ctx.logs.flush())]);
+  const rows = await a.ctx.storage.db.selectFrom('logs').select('details').where('type', '=', 'secte').execute();
+  const wanted = new Set(jtis);
+  const stored = rows
+    .map((r) => (JSON.parse(String(r.details)) as { access_token_jti?: string }).access_token_jti)
+    .filter((jti): jti is string => jti !== undefined && wanted.has(jti));
+  assert.equal(stored.length, 600, 'one secte entry per exchange, none twice');
+  assert.deepEqual(new Set(stored), wanted);
+});
