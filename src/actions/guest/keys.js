@@ -62,6 +62,10 @@
     return fn;
   }
   const isJwks = (fn) => jwksIds.has(fn);
+  /** Releases host handle `id` once the guest object that holds it is collected (node-crypto.js's KeyObjects too). */
+  function releaseWhenCollected(obj, id) {
+    if (release) release.register(obj, id);
+  }
 
-  return { CryptoKey, wrapKey, keyId, keyRef, registerJwks, isJwks };
+  return { CryptoKey, wrapKey, keyId, keyRef, registerJwks, isJwks, releaseWhenCollected };
 });

@@ -6,7 +6,7 @@
  * QuickJS collects the guest object; a secret key's bytes stay in the guest. Called once by prelude.js.
  */
 'use strict';
-(function nodeCrypto({ hostCall, call, bytes, toBuffer, base }) {
+(function nodeCrypto({ call, bytes, toBuffer, base, keys }) {
   const O = Object;
   const { b64encode, b64decode, utf8Decode, toBytes, concat, encodeOut } = bytes;
   const ENCODINGS = new Set(['hex', 'base64', 'base64url', 'latin1', 'binary']);
@@ -18,16 +18,6 @@
         : toBuffer(u8).toString(enc);
 
   const state = new WeakMap();
-  const release =
-    typeof FinalizationRegistry === 'function'
-      ? new FinalizationRegistry((id) => {
-          try {
-            hostCall('jose.release', JSON.stringify(id));
-          } catch {
-            // Best effort: a handle not released goes with the context's key table.
-          }
-        })
-      : null;
 
   class KeyObject {
     constructor() {
@@ -77,7 +67,7 @@
   function newKey(s) {
     const k = O.create(KeyObject.prototype);
     state.set(k, s);
-    if (s.id !== undefined && release) release.register(k, s.id);
+    if (s.id !== undefined) keys.releaseWhenCollected(k, s.id);
     return k;
   }
   const secretOf = (key) => {

@@ -118,11 +118,11 @@
     toBuffer: node.toBuffer,
   });
   const nodeCrypto = parts['node-crypto']({
-    hostCall,
     call,
     bytes,
     toBuffer: node.toBuffer,
     base: guestModules.modules.crypto,
+    keys,
   });
   const makeApi = parts.api({ hostCall, tables, URL });
 
