@@ -77,6 +77,7 @@ test('deploy creates the Action by name, then a second deploy updates it and kee
     code: CODE_1,
     secrets: { SUFFIX: 'abc', OTHER: 'keep-me' },
     trigger: 'custom-token-exchange',
+    packages: [],
   });
 
   await writeFile(file, CODE_2);
