@@ -249,7 +249,13 @@ describe(
         const ready = await timed(`${small.url}/health/ready`);
         assert.equal(ready.status, 503);
         assert.deepEqual(ready.body, { status: 'unavailable', storage: 'postgres', audit: 'backlog full' });
-        const metrics = await (await fetch(`${small.url}/metrics`)).text();
+        // The refusals and retries come with the writer's next flushes (every 200 ms): wait for the first retry.
+        const failedOnce = /^baton_audit_write_retries_total\{buffer="logs"\} [1-9]\d*$/m;
+        let metrics = await (await fetch(`${small.url}/metrics`)).text();
+        for (const t0 = Date.now(); !failedOnce.test(metrics) && Date.now() - t0 < 5000;) {
+          await sleep(50);
+          metrics = await (await fetch(`${small.url}/metrics`)).text();
+        }
         assert.match(metrics, /^baton_audit_buffered_entries\{buffer="logs"\} 10$/m);
         assert.match(metrics, /^baton_audit_write_failures_total\{buffer="logs"\} [1-9]\d*$/m);
         assert.match(metrics, /^baton_audit_write_retries_total\{buffer="logs"\} [1-9]\d*$/m);
@@ -259,6 +265,12 @@ describe(
         while ((await timed(`${small.url}/health/ready`)).status !== 200 && Date.now() - start < 10_000)
           await sleep(100);
         assert.ok(Date.now() - start <= RECOVER_WITHIN_MS, `ready again after ${Date.now() - start} ms`);
+        // Ready is 200 again once the backlog is under its bound, which may be a chunk before it is all written.
+        const buffered = async () =>
+          /^baton_audit_buffered_entries\{buffer="logs"\} (\d+)$/m.exec(
+            await (await fetch(`${small.url}/metrics`)).text(),
+          )?.[1];
+        while ((await buffered()) !== '0' && Date.now() - start < 10_000) await sleep(50);
         const rows = await sql(`select type, details from logs order by seq offset ${before}`);
         assert.deepEqual(
           rows.map((r) => [r.type, (JSON.parse(String(r.details)) as { access_token_jti?: string }).access_token_jti]),
