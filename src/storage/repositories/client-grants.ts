@@ -1,5 +1,6 @@
 import type { Db } from '../database.js';
 import { fromJson, toJson, nowIso } from '../codec.js';
+import { checkpointPage } from './checkpoint-page.js';
 
 export interface ClientGrant {
   id: string;
@@ -62,8 +63,8 @@ export function clientGrantsRepository(db: Db) {
         .orderBy('id')
         .limit(opts.take + 1)
         .execute();
-      const page = rows.slice(0, opts.take).map(fromRow);
-      return { client_grants: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+      const { page, next } = checkpointPage(rows, opts.take, fromRow);
+      return { client_grants: page, ...(next !== undefined ? { next } : {}) };
     },
     async updateScope(id: string, scope: string[]): Promise<ClientGrant | undefined> {
       const r = await db

@@ -7,6 +7,7 @@
 import type { Db, DialectName } from '../database.js';
 import type { ConnectionsTable } from '../schema.js';
 import { fromJson, toJson, nowIso } from '../codec.js';
+import { checkpointPage } from './checkpoint-page.js';
 
 export interface Connection {
   id: string;
@@ -104,8 +105,8 @@ export function connectionsRepository(db: Db, dialect: DialectName) {
         .orderBy('id')
         .limit(opts.take + 1)
         .execute();
-      const page = rows.slice(0, opts.take).map(fromRow);
-      return { connections: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+      const { page, next } = checkpointPage(rows, opts.take, fromRow);
+      return { connections: page, ...(next !== undefined ? { next } : {}) };
     },
     async update(id: string, patch: ConnectionPatch): Promise<Connection | undefined> {
       const set: Partial<ConnectionsTable> = {};

@@ -6,6 +6,7 @@ import type { Db } from '../database.js';
 import { written, type Written } from './outcome.js';
 import type { OrganizationsTable } from '../schema.js';
 import { fromBool, fromJson, toBool, toJson, nowIso } from '../codec.js';
+import { checkpointPage } from './checkpoint-page.js';
 
 export interface Organization {
   id: string;
@@ -102,8 +103,8 @@ export function organizationsRepository(db: Db) {
         .orderBy('id')
         .limit(opts.take + 1)
         .execute();
-      const page = rows.slice(0, opts.take).map(fromRow);
-      return { organizations: page, ...(rows.length > opts.take ? { next: page[page.length - 1]!.id } : {}) };
+      const { page, next } = checkpointPage(rows, opts.take, fromRow);
+      return { organizations: page, ...(next !== undefined ? { next } : {}) };
     },
     /** `duplicate` when the new name is taken; undefined inside when the organization does not exist. */
     async update(id: string, patch: OrganizationPatch): Promise<Written<Organization | undefined>> {
